@@ -1,0 +1,1 @@
+"""ape-decai: Decentralized & Collaborative AI on Blockchain, as an Ape plugin."""

@@ -1,0 +1,103 @@
+"""Bit-exact Python reference of `contracts/models/sparse_perceptron.vy`.
+
+Same integers, same saturation, same order of operations: after any sequence of updates the
+weights and the intercept equal the contract's, and so does every prediction. `ape decai train`
+uses it to train the initial model off chain; the tests compare it with the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+INT16_MIN = -(2**15)
+INT16_MAX = 2**15 - 1
+MAX_FEATURES = 2**16 - 1
+MAX_INPUT_LENGTH = 128
+NUM_CLASSES = 2
+
+
+def saturate(w: int) -> int:
+    """Clamp to the int16 range, as the contract does on an update."""
+    return min(max(w, INT16_MIN), INT16_MAX)
+
+
+def check_indices(indices: Sequence[int], n_features: int) -> None:
+    """Raise ValueError for an input the contract rejects (after packing, which sorts)."""
+    if len(indices) == 0:
+        raise ValueError("empty input")
+    if len(indices) > MAX_INPUT_LENGTH:
+        raise ValueError(f"more than {MAX_INPUT_LENGTH} features in one sample")
+    if len(set(indices)) != len(indices):
+        raise ValueError("duplicate feature index")
+    if min(indices) < 0 or max(indices) >= n_features:
+        raise ValueError(f"feature index out of range [0, {n_features})")
+
+
+@dataclass
+class SparsePerceptron:
+    """A binary perceptron over sets of feature indices, in int16 integers."""
+
+    n_features: int
+    learning_rate: int = 1
+    intercept: int = 0
+    weights: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.n_features <= MAX_FEATURES:
+            raise ValueError(f"n_features must be in [1, {MAX_FEATURES}]")
+        if not 0 < self.learning_rate <= INT16_MAX:
+            raise ValueError("learning_rate must be in (0, 2**15)")
+        if not INT16_MIN <= self.intercept <= INT16_MAX:
+            raise ValueError("intercept out of int16 range")
+        if not self.weights:
+            self.weights = [0] * self.n_features
+        if len(self.weights) != self.n_features:
+            raise ValueError("need one weight per feature")
+        if any(not INT16_MIN <= w <= INT16_MAX for w in self.weights):
+            raise ValueError("weight out of int16 range")
+
+    def margin(self, indices: Iterable[int]) -> int:
+        """intercept + sum of the weights of the present features."""
+        indices = list(indices)
+        check_indices(indices, self.n_features)
+        return self.intercept + sum(self.weights[i] for i in indices)
+
+    def predict(self, indices: Iterable[int]) -> int:
+        """1 if the margin is positive, else 0 (as the contract)."""
+        return 1 if self.margin(indices) > 0 else 0
+
+    def update(self, indices: Iterable[int], label: int) -> bool:
+        """The perceptron rule on one sample; True if the model changed."""
+        indices = list(indices)
+        if label not in (0, 1):
+            raise ValueError("label out of range")
+        if self.predict(indices) == label:
+            return False
+        step = self.learning_rate if label == 1 else -self.learning_rate
+        self.intercept = saturate(self.intercept + step)
+        for i in indices:
+            self.weights[i] = saturate(self.weights[i] + step)
+        return True
+
+    def accuracy(self, samples: Iterable[tuple[Sequence[int], int]]) -> float:
+        """Fraction of (indices, label) samples predicted right."""
+        samples = list(samples)
+        if not samples:
+            return float("nan")
+        return sum(self.predict(x) == y for x, y in samples) / len(samples)
+
+    @classmethod
+    def train(
+        cls,
+        samples: Sequence[tuple[Sequence[int], int]],
+        n_features: int,
+        learning_rate: int = 1,
+        epochs: int = 5,
+    ) -> "SparsePerceptron":
+        """Train from scratch, `epochs` passes in the given order (deterministic)."""
+        model = cls(n_features=n_features, learning_rate=learning_rate)
+        for _ in range(epochs):
+            for x, y in samples:
+                model.update(x, y)
+        return model

@@ -1,0 +1,58 @@
+"""The two packings `sparse_perceptron.vy` uses, mirrored bit for bit.
+
+- Weights: signed 16-bit integers, 16 to a 256-bit word; weight k sits in word k // 16,
+  bits [16 * (k % 16), +16), two's complement.
+- Samples: strictly increasing feature indices, 16 to a word; lane j of word k holds index + 1,
+  unused lanes (only in the last word) are 0.
+"""
+
+LANES = 16
+LANE_BITS = 16
+LANE_MASK = (1 << LANE_BITS) - 1
+INT16_MIN = -(2**15)
+INT16_MAX = 2**15 - 1
+MAX_FEATURES = LANE_MASK  # index + 1 must fit in a lane
+
+
+def pack_weights(values: list[int]) -> list[int]:
+    """Pack int16 weights into words."""
+    words = [0] * ((len(values) + LANES - 1) // LANES)
+    for k, v in enumerate(values):
+        if not INT16_MIN <= v <= INT16_MAX:
+            raise ValueError(f"weight {k} = {v} does not fit in int16")
+        words[k // LANES] |= (v & LANE_MASK) << (LANE_BITS * (k % LANES))
+    return words
+
+
+def unpack_weights(words: list[int], count: int) -> list[int]:
+    """Inverse of `pack_weights` for the first `count` weights."""
+    out = []
+    for k in range(count):
+        raw = (words[k // LANES] >> (LANE_BITS * (k % LANES))) & LANE_MASK
+        out.append(raw - (1 << LANE_BITS) if raw > INT16_MAX else raw)
+    return out
+
+
+def pack_indices(indices) -> list[int]:
+    """Pack a set of feature indices the way the contract expects (sorted, unique, index + 1 per lane)."""
+    ordered = sorted(set(int(i) for i in indices))
+    if ordered and (ordered[0] < 0 or ordered[-1] >= MAX_FEATURES):
+        raise ValueError(f"feature indices must be in [0, {MAX_FEATURES})")
+    words = []
+    for k in range(0, len(ordered), LANES):
+        word = 0
+        for j, index in enumerate(ordered[k : k + LANES]):
+            word |= (index + 1) << (LANE_BITS * j)
+        words.append(word)
+    return words
+
+
+def unpack_indices(words) -> list[int]:
+    """Inverse of `pack_indices` (for data read back from `DataAdded` events)."""
+    out = []
+    for word in words:
+        rest = int(word)
+        while rest:
+            out.append((rest & LANE_MASK) - 1)
+            rest >>= LANE_BITS
+    return out
