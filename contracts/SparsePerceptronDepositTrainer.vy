@@ -1,5 +1,4 @@
 # pragma version ~=0.4.3
-# pragma experimental-codegen
 # pragma optimize codesize
 """
 @title Collaborative trainer: sparse perceptron + deposit, refund and take

@@ -159,8 +159,12 @@ def _margin(data: DynArray[uint256, MAX_PACKED_WORDS]) -> int256:
             if slot != loaded:
                 weights = self.weight_words[slot]
                 loaded = slot
+            # Inlined _lane (an internal call per index costs more than this).
             # cannot overflow: at most 129 int16 terms
-            m = unsafe_add(m, self._lane(weights, i % LANES))
+            raw: int256 = convert((weights >> ((i % LANES) * LANE_BITS)) & LANE_MASK, int256)
+            if raw > INT16_MAX:
+                raw = unsafe_sub(raw, 2**16)
+            m = unsafe_add(m, raw)
             rest = rest >> LANE_BITS
             count = unsafe_add(count, 1)
     assert last <= n_features, "sparse_perceptron: index out of range"
@@ -209,8 +213,16 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
                     self.weight_words[loaded] = weights
                 weights = self.weight_words[slot]
                 loaded = slot
-            lane: uint256 = i % LANES
-            weights = self._with_lane(weights, lane, self._saturate(self._lane(weights, lane) + step))
+            # Inlined _lane / _saturate / _with_lane: this loop is the hot path.
+            offset: uint256 = (i % LANES) * LANE_BITS
+            w: int256 = convert((weights >> offset) & LANE_MASK, int256)
+            if w > INT16_MAX:
+                w = unsafe_sub(w, 2**16)
+            # cannot overflow: |w| < 2**15 and |step| < 2**15
+            w = min(max(unsafe_add(w, step), INT16_MIN), INT16_MAX)
+            if w < 0:
+                w = unsafe_add(w, 2**16)
+            weights = (weights & ~(LANE_MASK << offset)) | (convert(w, uint256) << offset)
             rest = rest >> LANE_BITS
     self.weight_words[loaded] = weights
     return True
