@@ -1,5 +1,4 @@
 # pragma version ~=0.4.3
-# pragma experimental-codegen
 # pragma optimize codesize
 """
 @title Collaborative trainer: sparse perceptron + points (no money)
@@ -24,10 +23,10 @@ initializes: data_handler
 initializes: points
 
 exports: (
-    # ownership: the owner is the creator (deploying account)
+    # The owner is the creator: the deploying account. Transfer and renounce
+    # are left out on purpose: the creator's claim (deposit mechanism) is
+    # fixed at deployment, and 420 bytes of code cost ~90,000 gas per deploy.
     ownable.owner,
-    ownable.transfer_ownership,
-    ownable.renounce_ownership,
     # the model: free views
     sparse_perceptron.predict,
     sparse_perceptron.intercept,
@@ -35,7 +34,6 @@ exports: (
     sparse_perceptron.weight_words,
     sparse_perceptron.n_features,
     sparse_perceptron.learning_rate,
-    sparse_perceptron.MAX_PACKED_WORDS,
     # the records
     data_handler.records,
     # the tallies
@@ -49,9 +47,8 @@ exports: (
 
 MAX_ENCODER_LENGTH: constant(uint256) = 32768
 
-# @dev keccak256 of the encoder JSON logged in `TrainerDeployed`.
-encoder_hash: public(immutable(bytes32))
-# @dev Block of deployment: where clients start looking for events.
+# @dev Block of deployment: where clients find `TrainerDeployed` (only this
+#      contract's constructor can log it, so the encoder needs no stored hash).
 deployed_at_block: public(immutable(uint256))
 
 
@@ -85,7 +82,6 @@ def __init__(
     sparse_perceptron._set_weight_words(0, weight_words)
     if seal:
         sparse_perceptron._seal()
-    encoder_hash = keccak256(encoder)
     deployed_at_block = block.number
     log ITrainer.TrainerDeployed(creator=msg.sender, name=name, description=description, encoder=encoder)
 

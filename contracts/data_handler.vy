@@ -14,6 +14,8 @@
      Only the deployable that `initializes:` this module can write it.
 """
 
+from contracts.lib import errors
+
 EXISTS_BIT: constant(uint256) = 1 << 255
 REFUNDED_BIT: constant(uint256) = 1 << 254
 AMOUNT_MASK: constant(uint256) = 2**96 - 1
@@ -64,8 +66,10 @@ def _pack(c: Contribution) -> uint256:
 
 @internal
 def _add(key: bytes32, deposit: uint256):
-    assert deposit <= MAX_DEPOSIT, "data_handler: deposit too large"
-    assert self.records[key] == 0, "data_handler: duplicate contribution"
+    if deposit > MAX_DEPOSIT:
+        errors._fail("data_handler: deposit too large")
+    if self.records[key] != 0:
+        errors._fail("data_handler: duplicate contribution")
     self.records[key] = EXISTS_BIT | (deposit << 96) | deposit
 
 
@@ -73,7 +77,8 @@ def _add(key: bytes32, deposit: uint256):
 @view
 def _get(key: bytes32) -> Contribution:
     packed: uint256 = self.records[key]
-    assert packed != 0, "data_handler: unknown contribution"
+    if packed == 0:
+        errors._fail("data_handler: unknown contribution")
     return self._unpack(packed)
 
 
@@ -84,5 +89,6 @@ def _set(key: bytes32, c: Contribution):
 
 @internal
 def _mark_taken(key: bytes32, taker: address):
-    assert not self.taken_by[key][taker], "data_handler: already taken by this address"
+    if self.taken_by[key][taker]:
+        errors._fail("data_handler: already taken by sender")
     self.taken_by[key][taker] = True

@@ -8,6 +8,8 @@
         it contributed (routine).
 """
 
+from contracts.lib import errors
+
 # @dev Seconds a contribution must wait before it can be validated.
 validation_wait: public(immutable(uint256))
 
@@ -49,8 +51,11 @@ def _handle_add(contributor: address, label: uint8):
 
 @internal
 def _handle_validate(already_validated: bool, contributor: address, age: uint256, model_agrees: bool):
-    assert not already_validated, "points: already validated"
-    assert age >= validation_wait, "points: validation wait not over"
-    assert model_agrees, "points: model disagrees"
+    if already_validated:
+        errors._fail("points: already validated")
+    if age < validation_wait:
+        errors._fail("points: validation wait not over")
+    if not model_agrees:
+        errors._fail("points: model disagrees")
     self.good_data_count[contributor] = unsafe_add(self.good_data_count[contributor], 1)
     self.total_good_data = unsafe_add(self.total_good_data, 1)

@@ -18,6 +18,8 @@
      trainer that initializes it records, sends value and logs.
 """
 
+from contracts.lib import errors
+
 from contracts import data_handler
 
 # @dev Seconds to wait before a refund or a report (t).
@@ -33,7 +35,7 @@ min_deposit: public(immutable(uint256))
 # @dev Smallest share a reporter takes (the paper's epsilon), in wei.
 min_share: public(immutable(uint256))
 
-# @dev Time of the last accepted contribution (seconds since the epoch).
+# @dev Time of the last accepted contribution (seconds since the epoch; 0: none yet).
 last_update_time: public(uint256)
 # @dev n(c): contributions of an address that were refunded (good data).
 good_data_count: public(HashMap[address, uint256])
@@ -52,15 +54,19 @@ def __init__(t: uint256, tc: uint256, ta: uint256, weight: uint256, deposit_floo
     @param deposit_floor Smallest deposit in wei.
     @param smallest_share Smallest (the paper's epsilon) share of a report in wei.
     """
-    assert t <= tc and tc <= ta, "stakeable: wait times must satisfy t <= tc <= ta"
-    assert deposit_floor <= data_handler.MAX_DEPOSIT, "stakeable: deposit floor too large"
+    if not (t <= tc and tc <= ta):
+        errors._fail("stakeable: wait times must satisfy t <= tc <= ta")
+    if deposit_floor > data_handler.MAX_DEPOSIT:
+        errors._fail("stakeable: deposit floor too large")
     refund_wait = t
     creator_wait = tc
     anyone_wait = ta
     cost_weight = weight
     min_deposit = deposit_floor
     min_share = smallest_share
-    self.last_update_time = block.timestamp
+    # last_update_time starts at 0 (the first deposit is the floor): not
+    # writing it here saves a new slot at deployment; the first contribution
+    # pays for it instead.
 
 
 @internal
@@ -87,17 +93,22 @@ def next_deposit() -> uint256:
 @internal
 def _handle_add(paid: uint256) -> uint256:
     # Returns the deposit to record: everything that was sent.
-    assert paid >= self._next_deposit(block.timestamp), "stakeable: deposit too low"
+    if paid < self._next_deposit(block.timestamp):
+        errors._fail("stakeable: deposit too low")
     self.last_update_time = block.timestamp
     return paid
 
 
 @internal
 def _handle_refund(c: data_handler.Contribution, contributor: address, age: uint256, model_agrees: bool) -> uint256:
-    assert not c.refunded, "stakeable: already refunded"
-    assert c.claimable == c.deposit, "stakeable: deposit was taken"
-    assert age >= refund_wait, "stakeable: refund wait not over"
-    assert model_agrees, "stakeable: model disagrees"
+    if c.refunded:
+        errors._fail("stakeable: already refunded")
+    if c.claimable != c.deposit:
+        errors._fail("stakeable: deposit was taken")
+    if age < refund_wait:
+        errors._fail("stakeable: refund wait not over")
+    if not model_agrees:
+        errors._fail("stakeable: model disagrees")
     # cannot overflow: at most one increment per contribution
     self.good_data_count[contributor] = unsafe_add(self.good_data_count[contributor], 1)
     self.total_good_data = unsafe_add(self.total_good_data, 1)
@@ -107,12 +118,17 @@ def _handle_refund(c: data_handler.Contribution, contributor: address, age: uint
 @internal
 @view
 def _handle_report(c: data_handler.Contribution, reporter: address, contributor: address, age: uint256, model_agrees: bool) -> uint256:
-    assert reporter != contributor, "stakeable: cannot take own deposit"
-    assert age >= refund_wait, "stakeable: refund wait not over"
-    assert not model_agrees, "stakeable: model agrees"
-    assert c.claimable > 0, "stakeable: nothing left to take"
+    if reporter == contributor:
+        errors._fail("stakeable: cannot take own deposit")
+    if age < refund_wait:
+        errors._fail("stakeable: refund wait not over")
+    if model_agrees:
+        errors._fail("stakeable: model agrees")
+    if c.claimable == 0:
+        errors._fail("stakeable: nothing left to take")
     n: uint256 = self.good_data_count[reporter]
-    assert n > 0, "stakeable: reporter has no refunded data"
+    if n == 0:
+        errors._fail("stakeable: no refunded data")
     # n <= total, so share <= deposit < 2**96: no overflow
     share: uint256 = c.deposit * n // self.total_good_data
     return min(max(share, min_share), c.claimable)
@@ -128,5 +144,6 @@ def _may_take_remaining(taker: address, creator: address, age: uint256) -> bool:
 @internal
 @pure
 def _handle_take_remaining(c: data_handler.Contribution) -> uint256:
-    assert c.claimable > 0, "stakeable: nothing left to take"
+    if c.claimable == 0:
+        errors._fail("stakeable: nothing left to take")
     return c.claimable

@@ -23,6 +23,8 @@
      `predict` is an external view (free through eth_call).
 """
 
+from contracts.lib import errors
+
 # @dev Fixed-point scale of weights, intercept and learning rate (see @dev above).
 SCALE: public(constant(int256)) = 1
 
@@ -71,9 +73,12 @@ def __init__(features: uint256, initial_intercept: int256, rate: int256):
     @param initial_intercept Starting intercept, an int16 value.
     @param rate Learning rate, in (0, 2**15).
     """
-    assert features > 0 and features <= MAX_FEATURES, "sparse_perceptron: bad number of features"
-    assert rate > 0 and rate <= INT16_MAX, "sparse_perceptron: bad learning rate"
-    assert initial_intercept >= INT16_MIN and initial_intercept <= INT16_MAX, "sparse_perceptron: intercept out of range"
+    if not (features > 0 and features <= MAX_FEATURES):
+        errors._fail("sparse_perceptron: bad number of features")
+    if not (rate > 0 and rate <= INT16_MAX):
+        errors._fail("sparse_perceptron: bad learning rate")
+    if not (initial_intercept >= INT16_MIN and initial_intercept <= INT16_MAX):
+        errors._fail("sparse_perceptron: intercept out of range")
     n_features = features
     learning_rate = rate
     self.header = self._with_lane(0, 0, initial_intercept)
@@ -138,21 +143,25 @@ def _margin(data: DynArray[uint256, MAX_PACKED_WORDS]) -> int256:
     @dev The margin intercept + sum of weights, validating the input on the way:
          non-empty, canonical packing, strictly increasing, in range.
     """
-    assert len(data) > 0, "sparse_perceptron: empty input"
+    if len(data) == 0:
+        errors._fail("sparse_perceptron: empty input")
     m: int256 = self._lane(self.header, 0)
     last: uint256 = 0  # last index + 1 (0: none yet)
     loaded: uint256 = max_value(uint256)
     weights: uint256 = 0
     count: uint256 = 0
     for packed: uint256 in data:
-        assert count % LANES == 0, "sparse_perceptron: only the last word may be partly filled"
+        if count % LANES != 0:
+            errors._fail("sparse_perceptron: partly filled word")
         rest: uint256 = packed
-        assert rest != 0, "sparse_perceptron: empty packed word"
+        if rest == 0:
+            errors._fail("sparse_perceptron: empty packed word")
         for j: uint256 in range(LANES):
             if rest == 0:
                 break
             lane: uint256 = rest & LANE_MASK
-            assert lane > last, "sparse_perceptron: indices must be strictly increasing"
+            if lane <= last:
+                errors._fail("sparse_perceptron: indices not increasing")
             last = lane
             i: uint256 = unsafe_sub(lane, 1)  # cannot underflow: lane > 0
             slot: uint256 = i // LANES
@@ -167,7 +176,8 @@ def _margin(data: DynArray[uint256, MAX_PACKED_WORDS]) -> int256:
             m = unsafe_add(m, raw)
             rest = rest >> LANE_BITS
             count = unsafe_add(count, 1)
-    assert last <= n_features, "sparse_perceptron: index out of range"
+    if last > n_features:
+        errors._fail("sparse_perceptron: index out of range")
     return m
 
 
@@ -191,9 +201,11 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
     @dev Train on one sample (input and label checked). Returns True if the
          model changed, i.e. it was wrong.
     """
-    assert convert(label, uint256) < NUM_CLASSES, "sparse_perceptron: label out of range"
+    if convert(label, uint256) >= NUM_CLASSES:
+        errors._fail("sparse_perceptron: label out of range")
     header: uint256 = self.header
-    assert header & SEALED_BIT != 0, "sparse_perceptron: not sealed"
+    if header & SEALED_BIT == 0:
+        errors._fail("sparse_perceptron: not sealed")
     prediction: uint8 = 1 if self._margin(data) > 0 else 0
     if prediction == label:
         return False
@@ -233,8 +245,10 @@ def _set_weight_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PE
     """
     @dev Write packed weight words starting at word `first_word` (initialisation).
     """
-    assert self.header & SEALED_BIT == 0, "sparse_perceptron: sealed"
-    assert (first_word + len(words)) * LANES < n_features + LANES, "sparse_perceptron: too many weights"
+    if self.header & SEALED_BIT != 0:
+        errors._fail("sparse_perceptron: sealed")
+    if (first_word + len(words)) * LANES >= n_features + LANES:
+        errors._fail("sparse_perceptron: too many weights")
     k: uint256 = first_word
     for w: uint256 in words:
         self.weight_words[k] = w
@@ -244,5 +258,6 @@ def _set_weight_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PE
 @internal
 def _seal():
     # End initialisation: from now on only `_update` changes the model.
-    assert self.header & SEALED_BIT == 0, "sparse_perceptron: sealed"
+    if self.header & SEALED_BIT != 0:
+        errors._fail("sparse_perceptron: sealed")
     self.header |= SEALED_BIT

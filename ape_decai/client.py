@@ -1,0 +1,517 @@
+"""The Python API of ape-decai: what the commands, the scripts and the tests share.
+
+One contribution's way: text -> encoder (rebuilt from the chain) -> packed indices ->
+`Trainer.add_data` -> the contract. Nothing here prints; errors a user can fix are raised as
+`DecaiError` with one clear line, before any transaction is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable, Optional
+
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+
+from ape_decai.manifest import DEPLOYABLES, TRAINER_FOR_MECHANISM, load_contract_type
+from ape_decai.models.sparse_perceptron import SparsePerceptron, check_indices
+from ape_decai.packing import pack_indices, pack_weights, unpack_indices, unpack_weights
+from ape_decai.training import parse_onchain_encoder
+
+EXISTS_BIT = 1 << 255
+REFUNDED_BIT = 1 << 254
+AMOUNT_MASK = (1 << 96) - 1
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class DecaiError(Exception):
+    """A problem the user can fix; the CLI prints it as one line and exits non-zero."""
+
+
+def container(name: str):
+    """A ContractContainer for a shipped deployable (works outside this repository)."""
+    from ape.contracts import ContractContainer
+
+    return ContractContainer(load_contract_type(name))
+
+
+def contribution_key(data_words: list[int], label: int, added_at: int, contributor: str) -> bytes:
+    """The data handler's key: keccak(abi(keccak(abi(data)), label, added_at, contributor))."""
+    data_hash = keccak(abi_encode(["uint256[]"], [list(data_words)]))
+    return keccak(abi_encode(["bytes32", "uint8", "uint256", "address"], [data_hash, label, added_at, contributor]))
+
+
+@dataclass
+class Record:
+    """A contribution's record as the data handler stores it."""
+
+    exists: bool
+    refunded: bool
+    deposit: int
+    claimable: int
+
+    @classmethod
+    def unpack(cls, packed: int) -> "Record":
+        return cls(
+            exists=bool(packed & EXISTS_BIT),
+            refunded=bool(packed & REFUNDED_BIT),
+            deposit=(packed >> 96) & AMOUNT_MASK,
+            claimable=packed & AMOUNT_MASK,
+        )
+
+
+@dataclass
+class Contribution:
+    """One `DataAdded` event with its current record."""
+
+    contributor: str
+    label: int
+    deposit: int
+    added_at: int
+    data_words: list[int]
+    transaction_hash: str
+    block_number: int
+    record: Record = field(default_factory=lambda: Record(False, False, 0, 0))
+
+    @property
+    def indices(self) -> list[int]:
+        return unpack_indices(self.data_words)
+
+    @property
+    def key(self) -> bytes:
+        return contribution_key(self.data_words, self.label, self.added_at, self.contributor)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "transaction": self.transaction_hash,
+            "contributor": self.contributor,
+            "label": self.label,
+            "added_at": self.added_at,
+            "deposit": self.deposit,
+            "claimable": self.record.claimable,
+            "refunded": self.record.refunded,
+            "indices": self.indices,
+        }
+
+
+@dataclass
+class Verdict:
+    """Whether an action on a contribution is possible now, and why not."""
+
+    contribution: Contribution
+    possible: bool
+    reason: str
+    amount: int = 0
+
+
+def parse_duration(text: str | int) -> int:
+    """'90', '90s', '15m', '2h', '7d', '1w' -> seconds."""
+    if isinstance(text, int):
+        return text
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    raw = str(text).strip().lower()
+    try:
+        if raw and raw[-1] in units:
+            value = float(raw[:-1]) * units[raw[-1]]
+        else:
+            value = float(raw)
+    except ValueError:
+        raise DecaiError(f"not a duration: {text!r} (use e.g. 3600, 90m, 2h, 7d, 1w)") from None
+    if value < 0:
+        raise DecaiError(f"a duration cannot be negative: {text!r}")
+    return int(value)
+
+
+def format_duration(seconds: int) -> str:
+    """Seconds as a short human string (1d 2h, 5m, 30s)."""
+    seconds = int(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:2])
+
+
+def parse_amount(text: str | int) -> int:
+    """'0.01 ether', '5 gwei', '1000' (wei) -> wei, with a clear error."""
+    if isinstance(text, int):
+        return text
+    from ape.utils import ManagerAccessMixin
+
+    raw = str(text).strip()
+    try:
+        if raw.isdigit():
+            return int(raw)
+        value = ManagerAccessMixin.conversion_manager.convert(raw, int)
+    except Exception:
+        raise DecaiError(f"not an amount: {text!r} (use e.g. 1000000000000000, '0.001 ether', '5 gwei')") from None
+    if value < 0:
+        raise DecaiError(f"an amount cannot be negative: {text!r}")
+    return int(value)
+
+
+@dataclass
+class DepositParameters:
+    """The deposit mechanism's parameters (paper III-C)."""
+
+    refund_wait: int = 86400  # t: one day
+    creator_wait: int = 30 * 86400  # tc
+    anyone_wait: int = 60 * 86400  # ta
+    cost_weight: int = 10**15 * 3600  # wei * seconds: 0.001 ether if the last contribution was an hour ago
+    min_deposit: int = 10**12
+    min_share: int = 10**12
+
+    def validate(self) -> None:
+        if not self.refund_wait <= self.creator_wait <= self.anyone_wait:
+            raise DecaiError("wait times must satisfy refund-wait <= creator-wait <= anyone-wait")
+        if self.min_deposit >= 2**96:
+            raise DecaiError("min-deposit is too large")
+
+
+@dataclass
+class PointsParameters:
+    """The points mechanism's parameters (paper III-A)."""
+
+    validation_wait: int = 86400
+
+    def validate(self) -> None:
+        return None
+
+
+def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> "Trainer":
+    """Deploy a trainer for a model file (dict, see `training.load_model_file`) and a mechanism."""
+    from ape_decai.training import onchain_encoder_json
+
+    if mechanism not in TRAINER_FOR_MECHANISM:
+        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(TRAINER_FOR_MECHANISM)}")
+    params.validate()
+    words = pack_weights(model["weights"])
+    if len(words) > 128:
+        raise DecaiError("models above 2,048 features need a multi-transaction deployment (not supported yet)")
+    common = [
+        model.get("name", "")[:64],
+        model.get("description", "")[:512],
+        onchain_encoder_json(model),
+        model["n_features"],
+        model["intercept"],
+        model["learning_rate"],
+        words,
+        True,
+    ]
+    if mechanism == "deposit":
+        args = common + [
+            params.refund_wait,
+            params.creator_wait,
+            params.anyone_wait,
+            params.cost_weight,
+            params.min_deposit,
+            params.min_share,
+        ]
+    else:
+        args = common + [params.validation_wait]
+    contract = container(TRAINER_FOR_MECHANISM[mechanism]).deploy(*args, sender=sender, **tx_kwargs)
+    return Trainer(contract.address, mechanism=mechanism)
+
+
+class Trainer:
+    """A deployed trainer: its model, its encoder (from the chain) and its mechanism."""
+
+    def __init__(self, address: str, mechanism: Optional[str] = None):
+        from ape.utils import ManagerAccessMixin
+
+        self.chain = ManagerAccessMixin.chain_manager
+        self.provider = ManagerAccessMixin.provider
+        self.address = str(address)
+        if not self.provider.get_code(self.address):
+            raise DecaiError(f"no contract at {self.address} on this network: deploy a trainer or pass --trainer")
+        self.mechanism = mechanism or self._detect_mechanism()
+        self.contract = self.chain.contracts.instance_at(
+            self.address, contract_type=load_contract_type(TRAINER_FOR_MECHANISM[self.mechanism])
+        )
+
+    def _detect_mechanism(self) -> str:
+        # Probe a view only one kind of trainer has.
+        for name, mechanism in DEPLOYABLES.items():
+            contract = self.chain.contracts.instance_at(self.address, contract_type=load_contract_type(name))
+            probe = "refund_wait" if mechanism == "deposit" else "validation_wait"
+            try:
+                getattr(contract, probe)()
+                contract.deployed_at_block()
+                return mechanism
+            except Exception:
+                continue
+        raise DecaiError(f"{self.address} is not an ape-decai trainer")
+
+    # --- what the chain says about the model -------------------------------------------------
+
+    @cached_property
+    def deployment(self) -> dict[str, Any]:
+        """Name, description and encoder from the `TrainerDeployed` event (checked against the hash)."""
+        block = self.contract.deployed_at_block()
+        logs = list(self.contract.TrainerDeployed.range(block, block + 1))
+        if not logs:
+            raise DecaiError(f"no TrainerDeployed event found for {self.address} in block {block}")
+        args = logs[0].event_arguments
+        encoder_json = args["encoder"]
+        try:
+            classes, encoder = parse_onchain_encoder(encoder_json)
+        except ValueError as err:
+            raise DecaiError(str(err)) from None
+        return {
+            "creator": str(args["creator"]),
+            "name": args["name"],
+            "description": args["description"],
+            "classes": classes,
+            "encoder": encoder.describe(),
+            "encoder_object": encoder,
+            "block": block,
+        }
+
+    @property
+    def classes(self) -> list[str]:
+        return self.deployment["classes"]
+
+    @property
+    def encoder(self):
+        return self.deployment["encoder_object"]
+
+    @cached_property
+    def n_features(self) -> int:
+        return int(self.contract.n_features())
+
+    def label_index(self, label: str | int) -> int:
+        """A class name or number -> the label index, or a clear error."""
+        names = self.classes
+        if isinstance(label, int) or (isinstance(label, str) and label.isdigit()):
+            index = int(label)
+            if 0 <= index < len(names):
+                return index
+        elif label in names:
+            return names.index(label)
+        raise DecaiError(f"unknown label {label!r}; this model's labels are: {', '.join(names)} (or 0..{len(names) - 1})")
+
+    def encode(self, text: str) -> list[int]:
+        """Text -> packed feature words, with the encoder published on chain."""
+        if not text or not text.strip():
+            raise DecaiError("the text is empty")
+        indices = self.encoder.encode(text)
+        if not indices:
+            raise DecaiError("none of the words of this text is in the model's vocabulary: nothing to learn from")
+        try:
+            check_indices(indices, self.n_features)
+        except ValueError as err:
+            raise DecaiError(f"this text cannot be used: {err}") from None
+        return pack_indices(indices)
+
+    def predict_words(self, words: list[int]) -> int:
+        return int(self.contract.predict(words))
+
+    def predict(self, text: str) -> int:
+        """The model's label for a text (free: eth_call)."""
+        return self.predict_words(self.encode(text))
+
+    def reference_model(self) -> SparsePerceptron:
+        """The on-chain model read into the Python reference (for local evaluation)."""
+        n = self.n_features
+        words = [int(self.contract.weight_words(k)) for k in range((n + 15) // 16)]
+        return SparsePerceptron(
+            n_features=n,
+            learning_rate=int(self.contract.learning_rate()),
+            intercept=int(self.contract.intercept()),
+            weights=unpack_weights(words, n),
+        )
+
+    # --- contributions -----------------------------------------------------------------------
+
+    def next_deposit(self) -> int:
+        return int(self.contract.next_deposit()) if self.mechanism == "deposit" else 0
+
+    def add_data(self, text: str, label: str | int, sender, deposit: Optional[int] = None, **tx_kwargs):
+        """Encode and add one sample; pays the asked deposit (or `deposit` if larger). Returns the receipt."""
+        words = self.encode(text)
+        label_index = self.label_index(label)
+        return self.add_words(words, label_index, sender, deposit=deposit, **tx_kwargs)
+
+    def add_words(self, words: list[int], label: int, sender, deposit: Optional[int] = None, **tx_kwargs):
+        """Add an already encoded sample."""
+        if self.mechanism == "deposit":
+            # The next block is at least one second later: the asked deposit can only fall.
+            value = max(self.next_deposit(), deposit or 0)
+            if sender.balance < value:
+                raise DecaiError(f"insufficient funds: the deposit is {value} wei, {sender.address} holds {sender.balance}")
+            return self.contract.add_data(words, label, sender=sender, value=value, **tx_kwargs)
+        if deposit:
+            raise DecaiError("this trainer uses points: it takes no deposit")
+        return self.contract.add_data(words, label, sender=sender, **tx_kwargs)
+
+    def contributions(self, contributor: Optional[str] = None) -> list[Contribution]:
+        """Every `DataAdded` event (of one contributor if given) with its current record."""
+        topics = {"contributor": contributor} if contributor else None
+        start = self.deployment["block"]
+        out = []
+        for log in self.contract.DataAdded.range(start, self.chain.blocks.head.number + 1, search_topics=topics):
+            args = log.event_arguments
+            c = Contribution(
+                contributor=str(args["contributor"]),
+                label=int(args["label"]),
+                deposit=int(args["deposit"]),
+                added_at=int(args["added_at"]),
+                data_words=[int(w) for w in args["data"]],
+                transaction_hash=_hex(log.transaction_hash),
+                block_number=int(log.block_number),
+            )
+            c.record = Record.unpack(int(self.contract.records(c.key)))
+            out.append(c)
+        return out
+
+    def contribution_from_transaction(self, txn_hash: str) -> Contribution:
+        """The contribution added by one transaction."""
+        wanted = txn_hash.lower()
+        for c in self.contributions():
+            if c.transaction_hash.lower() == wanted:
+                return c
+        raise DecaiError(f"no contribution to this trainer was added by transaction {txn_hash}")
+
+    def _now(self) -> int:
+        return int(self.chain.pending_timestamp)
+
+    # --- deposit mechanism -------------------------------------------------------------------
+
+    def parameters(self) -> dict[str, int]:
+        c = self.contract
+        if self.mechanism == "deposit":
+            return {
+                "refund_wait": int(c.refund_wait()),
+                "creator_wait": int(c.creator_wait()),
+                "anyone_wait": int(c.anyone_wait()),
+                "cost_weight": int(c.cost_weight()),
+                "min_deposit": int(c.min_deposit()),
+                "min_share": int(c.min_share()),
+            }
+        return {"validation_wait": int(c.validation_wait())}
+
+    def refund_verdict(self, c: Contribution) -> Verdict:
+        """Can the contributor get this deposit back (or, with points, validate it) now?"""
+        wait = int(self.contract.refund_wait() if self.mechanism == "deposit" else self.contract.validation_wait())
+        if c.record.refunded:
+            return Verdict(c, False, "already refunded" if self.mechanism == "deposit" else "already validated")
+        if self.mechanism == "deposit" and c.record.claimable != c.record.deposit:
+            return Verdict(c, False, "part of the deposit was taken by reporters")
+        age = self._now() - c.added_at
+        if age < wait:
+            return Verdict(c, False, f"the wait is not over: possible in {format_duration(wait - age)}")
+        if self.predict_words(c.data_words) != c.label:
+            return Verdict(c, False, "the model now disagrees with its label")
+        return Verdict(c, True, "refundable" if self.mechanism == "deposit" else "can be validated", c.record.deposit)
+
+    def refund(self, c: Contribution, sender, **tx_kwargs):
+        """Refund (deposit) or validate (points) one of the sender's contributions."""
+        if self.mechanism == "deposit":
+            return self.contract.refund(c.data_words, c.label, c.added_at, sender=sender, **tx_kwargs)
+        return self.contract.validate(c.data_words, c.label, c.added_at, sender=sender, **tx_kwargs)
+
+    def report_verdict(self, c: Contribution, reporter: str) -> Verdict:
+        """Can `reporter` take from this contribution now, and how much?"""
+        if self.mechanism != "deposit":
+            return Verdict(c, False, "this trainer uses points: there is nothing to take")
+        params = self.parameters()
+        if c.record.claimable == 0:
+            return Verdict(c, False, "nothing left to take")
+        age = self._now() - c.added_at
+        owner = str(self.contract.owner())
+        if age >= params["anyone_wait"] or (reporter.lower() == owner.lower() and age >= params["creator_wait"]):
+            return Verdict(c, True, "the long wait is over: everything left", c.record.claimable)
+        if reporter.lower() == c.contributor.lower():
+            return Verdict(c, False, "it is your own contribution")
+        if age < params["refund_wait"]:
+            return Verdict(c, False, f"the wait is not over: possible in {format_duration(params['refund_wait'] - age)}")
+        if self.predict_words(c.data_words) == c.label:
+            return Verdict(c, False, "the model agrees with its label")
+        if bool(self.contract.taken_by(c.key, reporter)):
+            return Verdict(c, False, "you already took your share of it")
+        n = int(self.contract.good_data_count(reporter))
+        if n == 0:
+            return Verdict(c, False, "you have no refunded (good) data yet")
+        total = int(self.contract.total_good_data())
+        share = min(max(c.record.deposit * n // total, params["min_share"]), c.record.claimable)
+        return Verdict(c, True, "the model disagrees with its label", share)
+
+    def report(self, c: Contribution, sender, **tx_kwargs):
+        """Take from a contribution (share, or everything left after the long waits)."""
+        return self.contract.report(c.data_words, c.label, c.added_at, c.contributor, sender=sender, **tx_kwargs)
+
+    # --- summary -----------------------------------------------------------------------------
+
+    def info(self, account: Optional[str] = None) -> dict[str, Any]:
+        c = self.contract
+        d = self.deployment
+        out: dict[str, Any] = {
+            "address": self.address,
+            "mechanism": self.mechanism,
+            "name": d["name"],
+            "description": d["description"],
+            "classes": d["classes"],
+            "encoder": d["encoder"].get("type"),
+            "vocabulary_size": len(d["encoder"].get("vocabulary", [])),
+            "n_features": self.n_features,
+            "learning_rate": int(c.learning_rate()),
+            "intercept": int(c.intercept()),
+            "owner": str(c.owner()),
+            "balance": int(self.provider.get_balance(self.address)),
+            "parameters": self.parameters(),
+            "total_good_data": int(c.total_good_data()),
+        }
+        contributions = self.contributions()
+        out["contributions"] = len(contributions)
+        if self.mechanism == "deposit":
+            out["next_deposit"] = self.next_deposit()
+            out["claimable_total"] = sum(x.record.claimable for x in contributions)
+        if account:
+            mine = [x for x in contributions if x.contributor.lower() == account.lower()]
+            me: dict[str, Any] = {
+                "address": account,
+                "contributions": len(mine),
+                "good_data": int(c.good_data_count(account)),
+                "balance": int(self.provider.get_balance(account)),
+            }
+            if self.mechanism == "deposit":
+                me["deposits_outstanding"] = sum(x.record.claimable for x in mine)
+            else:
+                me["labels_contributed"] = [
+                    name for k, name in enumerate(self.classes) if int(c.labels_contributed(account)) >> k & 1
+                ]
+                me["active_weeks"] = int(c.active_weeks(account))
+            out["account"] = me
+        return out
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
+
+
+def words_of(texts: Iterable[str], trainer: Trainer) -> list[list[int]]:
+    """Encode several texts (skipping those the model cannot use)."""
+    out = []
+    for text in texts:
+        try:
+            out.append(trainer.encode(text))
+        except DecaiError:
+            continue
+    return out
+
+
+def to_json(obj: Any) -> str:
+    """One JSON object for --json output (ints stay ints, bytes as hex)."""
+
+    def default(o: Any):
+        if isinstance(o, (bytes, bytearray)):
+            return "0x" + bytes(o).hex()
+        return str(o)
+
+    return json.dumps(obj, default=default, sort_keys=True)

