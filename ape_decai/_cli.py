@@ -162,7 +162,7 @@ def train(data_file, output, vocab_size, epochs, learning_rate, test_fraction, s
 @click.option("--refund-wait", default="1d", show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
 @click.option("--creator-wait", default="30d", show_default=True, help="tc: wait before the creator takes what is left.")
 @click.option("--anyone-wait", default="60d", show_default=True, help="ta: wait before anyone takes what is left.")
-@click.option("--cost-weight", default="3600000000000000000", show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
+@click.option("--cost-weight", default="60000000000000000", show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
 @click.option("--min-deposit", default="1000000000000", show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")
 @click.option("--min-share", default="1000000000000", show_default=True, help="Smallest reporter's share (the paper's epsilon).")
 @network_option()

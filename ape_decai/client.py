@@ -160,7 +160,7 @@ class DepositParameters:
     refund_wait: int = 86400  # t: one day
     creator_wait: int = 30 * 86400  # tc
     anyone_wait: int = 60 * 86400  # ta
-    cost_weight: int = 10**15 * 3600  # wei * seconds: 0.001 ether if the last contribution was an hour ago
+    cost_weight: int = 10**15 * 60  # wei * seconds: 0.001 ether if the last contribution was a minute ago
     min_deposit: int = 10**12
     min_share: int = 10**12
 
