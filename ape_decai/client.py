@@ -380,7 +380,18 @@ class Trainer:
 
     # --- deposit mechanism -------------------------------------------------------------------
 
-    def parameters(self) -> dict[str, int]:
+    def refresh(self, c: Contribution) -> Contribution:
+        """Re-read a contribution's record from the chain (after someone acted on it)."""
+        c.record = Record.unpack(int(self.contract.records(c.key)))
+        return c
+
+    @cached_property
+    def owner(self) -> str:
+        return str(self.contract.owner())
+
+    @cached_property
+    def _parameters(self) -> dict[str, int]:
+        # Immutables: read once.
         c = self.contract
         if self.mechanism == "deposit":
             return {
@@ -393,9 +404,14 @@ class Trainer:
             }
         return {"validation_wait": int(c.validation_wait())}
 
+    def parameters(self) -> dict[str, int]:
+        """The mechanism's parameters (waits in seconds, amounts in wei)."""
+        return dict(self._parameters)
+
     def refund_verdict(self, c: Contribution) -> Verdict:
         """Can the contributor get this deposit back (or, with points, validate it) now?"""
-        wait = int(self.contract.refund_wait() if self.mechanism == "deposit" else self.contract.validation_wait())
+        params = self._parameters
+        wait = params["refund_wait"] if self.mechanism == "deposit" else params["validation_wait"]
         if c.record.refunded:
             return Verdict(c, False, "already refunded" if self.mechanism == "deposit" else "already validated")
         if self.mechanism == "deposit" and c.record.claimable != c.record.deposit:
@@ -417,11 +433,11 @@ class Trainer:
         """Can `reporter` take from this contribution now, and how much?"""
         if self.mechanism != "deposit":
             return Verdict(c, False, "this trainer uses points: there is nothing to take")
-        params = self.parameters()
+        params = self._parameters
         if c.record.claimable == 0:
             return Verdict(c, False, "nothing left to take")
         age = self._now() - c.added_at
-        owner = str(self.contract.owner())
+        owner = self.owner
         if age >= params["anyone_wait"] or (reporter.lower() == owner.lower() and age >= params["creator_wait"]):
             return Verdict(c, True, "the long wait is over: everything left", c.record.claimable)
         if reporter.lower() == c.contributor.lower():
