@@ -59,6 +59,11 @@ def run(per_contributor: int, quiet: bool) -> dict:
 
     model, stream, held_out, classes = prepare(per_contributor)
     gas = defaultdict(list)
+    fees = defaultdict(int)  # what each account paid for gas, to separate it from deposits
+
+    def paid(who, receipt):
+        fees[who.address] += int(receipt.total_fees_paid)
+        return receipt
     with networks.parse_network_choice("ethereum:local:foundry"):
         creator, *others = accounts.test_accounts[:5]
         honest, bad = others[:3], others[3]
@@ -91,7 +96,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
                     progress.advance(task)  # no vocabulary word in this review: nothing to learn
                     continue
                 updates = trainer.predict_words(words) != label
-                receipt = trainer.add_words(words, label, who)
+                receipt = paid(who, trainer.add_words(words, label, who))
                 gas["add_data_update" if updates else "add_data_agree"].append(receipt.gas_used)
                 progress.advance(task)
 
@@ -101,7 +106,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
             for c in contributions:
                 who = next(a for a in others if a.address == c.contributor)
                 if trainer.refund_verdict(c).possible:
-                    gas["refund"].append(trainer.refund(c, who).gas_used)
+                    gas["refund"].append(paid(who, trainer.refund(c, who)).gas_used)
                 progress.advance(task)
 
             contributions = trainer.contributions()
@@ -110,7 +115,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
                 for c in contributions:
                     c = trainer.refresh(c) if c.record.claimable else c
                     if c.record.claimable and trainer.report_verdict(c, reporter.address).possible:
-                        gas["report"].append(trainer.report(c, reporter).gas_used)
+                        gas["report"].append(paid(reporter, trainer.report(c, reporter)).gas_used)
                     progress.advance(task)
 
         reference = trainer.reference_model()
@@ -130,6 +135,8 @@ def run(per_contributor: int, quiet: bool) -> dict:
         balances = {
             roles[a.address]: {
                 "change_wei": int(a.balance - start_balance[a.address]),
+                "gas_fees_wei": fees[a.address],
+                "deposits_net_wei": int(a.balance - start_balance[a.address]) + fees[a.address],
                 "good_data": int(trainer.contract.good_data_count(a.address)),
                 **by_role.get(roles[a.address], {"added": 0, "refunded": 0}),
             }
@@ -155,7 +162,7 @@ def show(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=110)
     console.print(f"\n[bold]Trainer[/bold] {summary['trainer']}  ({summary['contributions']} contributions)")
     console.print(
         f"held-out accuracy ({summary['held_out_reviews']} reviews): "
@@ -164,10 +171,17 @@ def show(summary: dict) -> None:
     )
     console.print(f"predict({summary['example']['text']!r}) = {summary['example']['prediction']}  (free: eth_call)")
     table = Table(title="Contributors")
-    for col in ("account", "added", "refunded (good data)", "balance change (ETH, incl. gas)"):
+    for col in ("account", "added", "refunded (good data)", "deposits won/lost (ETH)", "gas paid (ETH)", "balance change (ETH)"):
         table.add_column(col, justify="left" if col == "account" else "right")
     for role, b in summary["accounts"].items():
-        table.add_row(role, str(b["added"]), str(b["refunded"]), f"{b['change_wei'] / 1e18:+.6f}")
+        table.add_row(
+            role,
+            str(b["added"]),
+            str(b["refunded"]),
+            f"{b['deposits_net_wei'] / 1e18:+.6f}",
+            f"{b['gas_fees_wei'] / 1e18:.6f}",
+            f"{b['change_wei'] / 1e18:+.6f}",
+        )
     console.print(table)
     console.print(f"left in the contract (creator after 30 days, anyone after 60): {summary['contract_balance_wei'] / 1e18:.6f} ETH")
     table = Table(title="Gas per operation")

@@ -111,10 +111,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    if args.json:
-        from ape.logging import logger
+    from ape.logging import logger
 
-        logger.set_level("ERROR")
+    logger.set_level("ERROR")
     gas = measure()
     if args.json:
         print(json.dumps(gas, sort_keys=True))
@@ -136,7 +135,7 @@ def main() -> None:
             f"{target:,}" if target else "-",
             ("yes" if gas[key] <= target else "NO") if target else "-",
         )
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":
