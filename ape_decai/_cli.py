@@ -13,7 +13,16 @@ from typing import Any, Optional
 import click
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def _json_callback(ctx, param, value):
+    # Parsed first (eager), before the command connects: Ape's "Starting 'anvil'" INFO line
+    # would otherwise land on stdout ahead of the JSON object.
+    _quiet_if_json(value)
+    return value
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, is_eager=True, callback=_json_callback, help="Print one JSON object instead of tables."
+)
 trainer_option = click.option(
     "--trainer",
     "trainer_address",
@@ -35,7 +44,7 @@ def friendly_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from ape.exceptions import ContractLogicError
+        from ape.exceptions import AccountsError, ContractLogicError
 
         from ape_decai.client import DecaiError
 
@@ -46,6 +55,8 @@ def friendly_errors(command):
             raise click.ClickException(str(err)) from None
         except ContractLogicError as err:
             raise click.ClickException(f"the contract refused: {err.message}") from None
+        except AccountsError as err:
+            raise click.ClickException(f"the account cannot send this: {' '.join(str(err).split())}") from None
         except (ValueError, FileExistsError, FileNotFoundError) as err:
             raise click.ClickException(str(err)) from None
 
@@ -77,9 +88,13 @@ def _load_trainer(address: Optional[str]):
 
 
 def _is_address(text: str) -> bool:
-    from eth_utils import is_address
+    from eth_utils import is_address, is_checksum_address
 
-    return is_address(text)
+    if not is_address(text):
+        return False
+    body = text[2:] if text.lower().startswith("0x") else text
+    # Mixed case means an EIP-55 checksum: it must be right.
+    return body == body.lower() or body == body.upper() or is_checksum_address(text)
 
 
 def _warn_if_throwaway(provider, as_json: bool) -> None:

@@ -8,6 +8,7 @@ One contribution's way: text -> encoder (rebuilt from the chain) -> packed indic
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Optional
@@ -24,6 +25,9 @@ EXISTS_BIT = 1 << 255
 REFUNDED_BIT = 1 << 254
 AMOUNT_MASK = (1 << 96) - 1
 ZERO_ADDRESS = "0x" + "00" * 20
+MAX_DURATION = 1000 * 365 * 86400  # seconds
+MAX_UINT256 = 2**256 - 1
+MAX_DEPOSIT = 2**96 - 1  # what a contribution record holds
 
 
 class DecaiError(Exception):
@@ -118,9 +122,13 @@ def parse_duration(text: str | int) -> int:
         else:
             value = float(raw)
     except ValueError:
-        raise DecaiError(f"not a duration: {text!r} (use e.g. 3600, 90m, 2h, 7d, 1w)") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise DecaiError(f"not a duration: {text!r} (use e.g. 3600, 90m, 2h, 7d, 1w)")
     if value < 0:
         raise DecaiError(f"a duration cannot be negative: {text!r}")
+    if value > MAX_DURATION:
+        raise DecaiError(f"a duration is too large (above 1,000 years): {text!r}")
     return int(value)
 
 
@@ -148,8 +156,8 @@ def parse_amount(text: str | int) -> int:
         value = ManagerAccessMixin.conversion_manager.convert(raw, int)
     except Exception:
         raise DecaiError(f"not an amount: {text!r} (use e.g. 1000000000000000, '0.001 ether', '5 gwei')") from None
-    if value < 0:
-        raise DecaiError(f"an amount cannot be negative: {text!r}")
+    if not 0 <= value <= MAX_UINT256:
+        raise DecaiError(f"an amount cannot be negative or too large (2**256 wei and more): {text!r}")
     return int(value)
 
 
@@ -167,8 +175,12 @@ class DepositParameters:
     def validate(self) -> None:
         if not self.refund_wait <= self.creator_wait <= self.anyone_wait:
             raise DecaiError("wait times must satisfy refund-wait <= creator-wait <= anyone-wait")
-        if self.min_deposit >= 2**96:
-            raise DecaiError("min-deposit is too large")
+        if not 0 <= self.cost_weight <= MAX_UINT256:
+            raise DecaiError("cost-weight is too large (at most 2**256 - 1 wei*s) or negative")
+        if not 0 <= self.min_deposit <= MAX_DEPOSIT:
+            raise DecaiError("min-deposit is too large (at most 2**96 - 1 wei) or negative")
+        if not 0 <= self.min_share <= MAX_DEPOSIT:
+            raise DecaiError("min-share is too large (at most 2**96 - 1 wei) or negative")
 
 
 @dataclass
@@ -238,11 +250,13 @@ class Trainer:
             contract = self.chain.contracts.instance_at(self.address, contract_type=load_contract_type(name))
             probe = "refund_wait" if mechanism == "deposit" else "validation_wait"
             try:
-                getattr(contract, probe)()
-                contract.deployed_at_block()
-                return mechanism
+                waits = getattr(contract, probe)()
+                block = contract.deployed_at_block()
             except Exception:
                 continue
+            # A contract whose fallback accepts any call returns nothing: not a trainer.
+            if isinstance(waits, int) and isinstance(block, int) and block > 0:
+                return mechanism
         raise DecaiError(f"{self.address} is not an ape-decai trainer")
 
     # --- what the chain says about the model -------------------------------------------------
@@ -340,12 +354,38 @@ class Trainer:
         if self.mechanism == "deposit":
             # The next block is at least one second later: the asked deposit can only fall.
             value = max(self.next_deposit(), deposit or 0)
-            if sender.balance < value:
-                raise DecaiError(f"insufficient funds: the deposit is {value} wei, {sender.address} holds {sender.balance}")
-            return self.contract.add_data(words, label, sender=sender, value=value, **tx_kwargs)
+            return self._send(self.contract.add_data, words, label, sender=sender, value=value, **tx_kwargs)
         if deposit:
             raise DecaiError("this trainer uses points: it takes no deposit")
-        return self.contract.add_data(words, label, sender=sender, **tx_kwargs)
+        return self._send(self.contract.add_data, words, label, sender=sender, **tx_kwargs)
+
+    def _send(self, method, *args, sender, value: int = 0, **tx_kwargs):
+        """Dry-run the call (a revert costs nothing and sends nothing), check funds, then send."""
+        from ape.exceptions import AccountsError, ContractLogicError, VirtualMachineError
+
+        def insufficient(needed: int) -> DecaiError:
+            return DecaiError(
+                f"insufficient funds: {sender.address} holds {sender.balance} wei, "
+                f"this needs about {needed} wei (deposit {value} + gas)"
+            )
+
+        if sender.balance <= value:
+            raise insufficient(value)
+        try:
+            method.call(*args, sender=sender, value=value)
+            gas_price = int(self.provider.gas_price or 0)
+            estimate = int(method.estimate_gas_cost(*args, sender=sender, value=value)) if gas_price else 0
+        except ContractLogicError:
+            raise
+        except VirtualMachineError as err:
+            raise DecaiError(f"the call would fail: {' '.join(str(err).split())}") from None
+        needed = value + estimate * gas_price
+        if sender.balance < needed:
+            raise insufficient(needed)
+        try:
+            return method(*args, sender=sender, value=value, **tx_kwargs)
+        except AccountsError as err:
+            raise DecaiError(f"insufficient funds: {' '.join(str(err).split())}") from None
 
     def contributions(self, contributor: Optional[str] = None) -> list[Contribution]:
         """Every `DataAdded` event (of one contributor if given) with its current record."""
@@ -425,9 +465,8 @@ class Trainer:
 
     def refund(self, c: Contribution, sender, **tx_kwargs):
         """Refund (deposit) or validate (points) one of the sender's contributions."""
-        if self.mechanism == "deposit":
-            return self.contract.refund(c.data_words, c.label, c.added_at, sender=sender, **tx_kwargs)
-        return self.contract.validate(c.data_words, c.label, c.added_at, sender=sender, **tx_kwargs)
+        method = self.contract.refund if self.mechanism == "deposit" else self.contract.validate
+        return self._send(method, c.data_words, c.label, c.added_at, sender=sender, **tx_kwargs)
 
     def report_verdict(self, c: Contribution, reporter: str) -> Verdict:
         """Can `reporter` take from this contribution now, and how much?"""
@@ -457,7 +496,7 @@ class Trainer:
 
     def report(self, c: Contribution, sender, **tx_kwargs):
         """Take from a contribution (share, or everything left after the long waits)."""
-        return self.contract.report(c.data_words, c.label, c.added_at, c.contributor, sender=sender, **tx_kwargs)
+        return self._send(self.contract.report, c.data_words, c.label, c.added_at, c.contributor, sender=sender, **tx_kwargs)
 
     # --- summary -----------------------------------------------------------------------------
 

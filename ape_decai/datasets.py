@@ -152,14 +152,19 @@ def load_labelled_file(
     """
     path = Path(path)
     ext = path.suffix.lower()
-    if ext in CSV_EXTENSIONS:
-        where, rows = "line", _read_csv(path)
-        # CSV has no types: a label column of integers only means integer labels.
-        if rows and all(_INT_TEXT.fullmatch(label.strip()) for _, _, label in rows):
-            rows = [(n, text, int(label)) for n, text, label in rows]
-    elif ext in JSONL_EXTENSIONS:
-        where, rows = _read_jsonl(path)
-    else:
+    try:
+        if ext in CSV_EXTENSIONS:
+            where, rows = "line", _read_csv(path)
+            # CSV has no types: a label column of integers only means integer labels.
+            if rows and all(_INT_TEXT.fullmatch(label.strip()) for _, _, label in rows):
+                rows = [(n, text, int(label)) for n, text, label in rows]
+        elif ext in JSONL_EXTENSIONS:
+            where, rows = _read_jsonl(path)
+        else:
+            rows = None
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
+    if rows is None:
         raise ValueError(
             f"{path}: unknown extension {path.suffix or '(none)'!r}; "
             f"use .csv (columns text,label) or .jsonl (one {{\"text\": ..., \"label\": ...}} per line)"
