@@ -83,7 +83,7 @@ def __init__(
     @param n_features Number of features of the model.
     @param intercept Initial intercept (x SCALE).
     @param learning_rate Learning rate (x SCALE).
-    @param weight_words Initial weights, packed 8 int32 lanes per word.
+    @param weight_words Initial weights, packed 16 int16 lanes per word.
     @param seal True if the weights are complete: the model accepts data now.
            Otherwise the owner adds weights with `initialize_weights` and
            calls `seal`.
@@ -109,7 +109,7 @@ def initialize_weights(first_word: uint256, weight_words: DynArray[uint256, spar
     """
     @notice Add packed weights before the model is sealed (large models).
     @param first_word Index of the first packed word written.
-    @param weight_words Packed weights, 8 int32 lanes per word.
+    @param weight_words Packed weights, 16 int16 lanes per word.
     """
     ownable._check_owner()
     sparse_perceptron._set_weight_words(first_word, weight_words)

@@ -64,9 +64,9 @@ def __init__(t: uint256, tc: uint256, ta: uint256, weight: uint256, deposit_floo
     cost_weight = weight
     min_deposit = deposit_floor
     min_share = smallest_share
-    # last_update_time starts at 0 (the first deposit is the floor): not
-    # writing it here saves a new slot at deployment; the first contribution
-    # pays for it instead.
+    # last_update_time starts at 0, so the first deposit counts the seconds
+    # since the epoch (in practice the floor): not writing it here saves a
+    # new slot at deployment; the first contribution pays for it instead.
 
 
 @internal

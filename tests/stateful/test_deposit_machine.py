@@ -1,0 +1,436 @@
+"""A state machine over the deposit mechanism (paper III-C) against a Python model of it.
+
+Actors add good or bad data, claim refunds, report bad data for a share, and the creator
+(after tc) or anyone (after ta) takes what is left, while time passes in steps of hours to
+40 days. The machine predicts every call's outcome (the amount, or the revert reason) from
+its model of the records, of the good-data tallies and of the perceptron (the bit-exact
+reference), and the invariants check the mechanism's properties after every step:
+
+- the contract's balance is the sum of what every record still has claimable;
+- no contribution pays out more than its deposit;
+- nobody is paid twice for one contribution (one share per taker, one refund);
+- a refund happens only when the model agreed and t had passed;
+- a share is taken only when the model disagreed (after t, by someone else);
+- good-data counts only grow.
+
+Every transaction's timestamp is pinned (the machine's clock ticks one second per call), so
+ages are exact. The chain is snapshot in `@initialize` and restored in `teardown`: Ape
+isolates per test, not per Hypothesis example.
+"""
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import ape
+import pytest
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from web3.exceptions import ContractLogicError as Web3ContractLogicError
+
+from ape_decai.models.sparse_perceptron import SparsePerceptron
+from ape_decai.packing import pack_indices
+from strategies import durations
+
+STEPS = 20
+MAX_CONTRIBUTIONS = 10  # with the up to 6 of @initialize: most steps act on them or let time pass
+
+# A small model that changes its mind: 16 features (one packed word), weights of +-1, 3 or 4.
+# The initial model is right about every sample of the pool; a bad contribution (flipped
+# label) pushes it towards the wrong answer and good ones push it back, so refunds and
+# reports both succeed and fail as the run goes.
+N_FEATURES = 16
+_rng = random.Random(31337)
+WEIGHTS = [_rng.choice([-4, -3, -1, 1, 3, 4]) for _ in range(N_FEATURES)]
+del _rng
+POOL = [[0], [1, 2], [3, 4, 5], [0, 6, 7], [8, 9], [10, 11, 12], [13, 14, 15], [2, 5, 8, 11]]
+TRUTH = [int(sum(WEIGHTS[i] for i in sample) > 0) for sample in POOL]
+
+HOUR = 60 * 60
+COST_WEIGHT = 10**18
+MIN_DEPOSIT = 10**15
+MIN_SHARE = 10**13
+
+CONTRIBUTORS = ["contributor", "other_contributor", "reporter"]
+CONTRIBUTION_ARGS = dict(
+    who=st.sampled_from(CONTRIBUTORS),
+    sample=st.integers(0, len(POOL) - 1),
+    good=st.booleans(),
+    overpay=st.sampled_from([0, 1, 10**15]),
+)
+
+
+@dataclass
+class Contribution:
+    """What the machine knows of one record."""
+
+    indices: list
+    words: list
+    label: int
+    added_at: int
+    contributor: str
+    key: bytes
+    deposit: int
+    claimable: int
+    refunded: bool = False
+
+
+class DepositMachine(RuleBasedStateMachine):
+    """The fixtures arrive through the class attribute `env` (set by the test below)."""
+
+    env: SimpleNamespace = None
+
+    def __init__(self):
+        super().__init__()
+        self.snapshot = None
+        self.trainer = None
+
+    @initialize(
+        seed_sample=st.integers(0, len(POOL) - 1),
+        first=st.lists(st.tuples(*CONTRIBUTION_ARGS.values()), min_size=2, max_size=5),
+    )
+    def deploy(self, seed_sample, first):
+        """Deploy; the reporter adds good data and is refunded (n = 1, so shares can be taken
+        from the start); then a few contributions: rules can be switched off for a whole
+        example (Hypothesis' swarm testing), so every example starts with something to act on."""
+        env = self.env
+        self.snapshot = env.chain.snapshot()
+        self.trainer = env.deploy_deposit_trainer(
+            n_features=N_FEATURES,
+            weights=WEIGHTS,
+            learning_rate=1,
+            intercept=0,
+            cost_weight=COST_WEIGHT,
+            min_deposit=MIN_DEPOSIT,
+            min_share=MIN_SHARE,
+        )
+        self.t, self.tc, self.ta = env.t, env.tc, env.ta
+        self.creator = env.creator.address
+        self.accounts = {a.address: a for a in (env.contributor, env.other_contributor, env.reporter)}
+        self.model = SparsePerceptron(
+            n_features=N_FEATURES, learning_rate=1, intercept=0, weights=list(WEIGHTS)
+        )
+        self.clock = env.chain.blocks.head.timestamp
+        self.last_update = 0
+        self.records: dict[bytes, Contribution] = {}
+        self.good = defaultdict(int)  # n(c), as the machine expects it
+        self.taken: set[tuple[bytes, str]] = set()  # (key, taker) of shares taken
+        # Observed from events and at the time of each successful call:
+        self.paid_out = defaultdict(int)  # key -> wei paid out (refunds and takes)
+        self.refunds = Counter()  # key -> number of refunds
+        self.shares = Counter()  # (key, taker) -> number of shares taken
+        self.refund_checks = []  # (model agreed, age) at each refund
+        self.share_checks = []  # (model agreed, age, taker is the author) at each share
+        self.seen_good = {}  # address -> last good_data_count read on chain
+        # Successful transactions so far, and the number each on-chain invariant last saw:
+        # reverted calls and passing time change no state, so those reads are skipped then.
+        self.state_changes = 0
+        self.checked_at = {}
+        seed = self._add("reporter", seed_sample, True, 0)
+        self.clock += self.t
+        self._refund(seed)
+        for args in first:
+            self._add(*args)
+
+    def teardown(self):
+        if self.snapshot is not None:
+            self.env.chain.restore(self.snapshot)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _tick(self):
+        """Pin the next transaction's timestamp: one second after the previous one."""
+        self.clock += 1
+        self.env.chain.pending_timestamp = self.clock
+
+    def _age(self, c: Contribution) -> int:
+        """The contribution's age in the next transaction (after its tick)."""
+        return self.clock + 1 - c.added_at
+
+    def _agrees(self, c: Contribution) -> bool:
+        """The model's opinion now, from the reference, checked against the contract's."""
+        prediction = self.model.predict(c.indices)
+        assert self.trainer.predict(c.words) == prediction, "contract and reference disagree"
+        return prediction == c.label
+
+    def _pick(self, data, likely, eligible, min_age) -> Contribution:
+        """The contribution a rule acts on: any of them, or (when `likely`) one that should
+        pay out once it is `min_age` old, and then the clock jumps forward to that age (or a
+        little more) if needed. Uniform picks at random times would make the paying paths
+        rare; the exact boundaries (age == t, tc, ta) come up this way too."""
+        candidates = [c for c in self.records.values() if eligible(c)] if likely else []
+        if not candidates:
+            return data.draw(st.sampled_from(list(self.records.values())), label="contribution")
+        c = data.draw(st.sampled_from(candidates), label="likely contribution")
+        due = c.added_at + min_age + data.draw(st.sampled_from([0, 1, 3600]), label="extra wait")
+        if self.clock + 1 < due:
+            self.clock = due - 1  # the next tick pins the transaction at `due`
+        return c
+
+    def _send(self, reason, method, args, sender):
+        """Make the call; if the model says it must revert, check that it does, with `reason`.
+
+        The first time a reason comes up in the test, through `ape.reverts`. After that
+        through `eth_estimateGas` on the pending block: the same execution at the same pinned
+        timestamp in ~4 ms instead of ~300 ms (ape-foundry fetches, enriches and prints a
+        call trace on every revert), which keeps the machine fast enough to run many steps.
+        """
+        if reason is not None:
+            event(f"{method.abis[0].name}: {reason}")
+            if reason not in self.env.reasons_checked_by_ape:
+                self.env.reasons_checked_by_ape.add(reason)
+                with ape.reverts(reason):
+                    method(*args, sender=sender)
+            else:
+                tx = {"from": sender.address, "to": self.trainer.address, "data": method.encode_input(*args)}
+                with pytest.raises(Web3ContractLogicError) as reverted:
+                    self.env.chain.provider.web3.eth.estimate_gas(tx, "pending")
+                assert reverted.value.message == f"execution reverted: {reason}"
+            return None
+        before = sender.balance
+        receipt = method(*args, sender=sender)
+        assert receipt.timestamp == self.clock
+        self._observe(receipt)
+        return receipt, before
+
+    def _observe(self, receipt):
+        self.state_changes += 1
+        for log in receipt.events:
+            if log.event_name == "DepositRefunded":
+                self.paid_out[bytes(log.key)] += log.amount
+                self.refunds[bytes(log.key)] += 1
+            elif log.event_name == "DepositTaken":
+                self.paid_out[bytes(log.key)] += log.amount
+
+    def _unchanged_since_last_check(self, invariant_name: str) -> bool:
+        if self.trainer is None or self.checked_at.get(invariant_name) == self.state_changes:
+            return True
+        self.checked_at[invariant_name] = self.state_changes
+        return False
+
+    # --- rules ------------------------------------------------------------------------------------
+
+    @rule(**CONTRIBUTION_ARGS)
+    def add(self, who, sample, good, overpay):
+        # A cap rather than a precondition: a rule whose precondition fails while the others
+        # are switched off makes the whole example invalid (wasted), which costs more.
+        if len(self.records) < MAX_CONTRIBUTIONS:
+            self._add(who, sample, good, overpay)
+
+    def _add(self, who, sample, good, overpay):
+        sender = getattr(self.env, who)
+        indices = POOL[sample]
+        label = TRUTH[sample] if good else 1 - TRUTH[sample]
+        self._tick()
+        deposit = max(MIN_DEPOSIT, COST_WEIGHT // max(1, self.clock - self.last_update)) + overpay
+        words = pack_indices(indices)
+        key = self.env.record_key(words, label, self.clock, sender)
+        assert key not in self.records  # one tick per call: never a duplicate
+        receipt = self.trainer.add_data(words, label, sender=sender, value=deposit)
+        assert receipt.timestamp == self.clock
+        assert receipt.events == [
+            self.trainer.DataAdded(
+                contributor=sender.address, label=label, deposit=deposit, added_at=self.clock, data=words
+            )
+        ]
+        self.state_changes += 1
+        self.last_update = self.clock
+        changed = self.model.update(indices, label)
+        event(f"add_data: {'good' if good else 'bad'} data, model changed: {changed}")
+        c = Contribution(indices, words, label, self.clock, sender.address, key, deposit, deposit)
+        self.records[key] = c
+        return c
+
+    @rule(data=st.data(), likely=st.booleans())
+    def refund(self, data, likely):
+        c = self._pick(
+            data,
+            likely,
+            lambda c: c.claimable == c.deposit and self.model.predict(c.indices) == c.label,
+            self.t,
+        )
+        self._refund(c)
+
+    def _refund(self, c):
+        sender = self.accounts[c.contributor]
+        self._tick()
+        age = self.clock - c.added_at
+        agrees = self._agrees(c)
+        if c.refunded:
+            reason = "stakeable: already refunded"
+        elif c.claimable != c.deposit:
+            reason = "stakeable: deposit was taken"
+        elif age < self.t:
+            reason = "stakeable: refund wait not over"
+        elif not agrees:
+            reason = "stakeable: model disagrees"
+        else:
+            reason = None
+        sent = self._send(reason, self.trainer.refund, (c.words, c.label, c.added_at), sender)
+        if sent is None:
+            return
+        receipt, before = sent
+        assert receipt.events == [
+            self.trainer.DepositRefunded(contributor=c.contributor, key=c.key, amount=c.deposit)
+        ]
+        assert sender.balance == before + c.deposit - receipt.total_fees_paid
+        event("refund: paid")
+        self.refund_checks.append((agrees, age))
+        c.refunded, c.claimable = True, 0
+        self.good[c.contributor] += 1
+
+    def _report(self, sender, c):
+        """report() by `sender`: what is left after tc (creator) / ta (anyone), else a share."""
+        self._tick()
+        age = self.clock - c.added_at
+        taker = sender.address
+        reason, share = None, False
+        if age >= self.ta or (taker == self.creator and age >= self.tc):
+            amount = c.claimable
+            if amount == 0:
+                reason = "stakeable: nothing left to take"
+        else:
+            share = True
+            agrees = self._agrees(c)
+            n, total = self.good[taker], sum(self.good.values())
+            if taker == c.contributor:
+                reason = "stakeable: cannot take own deposit"
+            elif age < self.t:
+                reason = "stakeable: refund wait not over"
+            elif agrees:
+                reason = "stakeable: model agrees"
+            elif c.claimable == 0:
+                reason = "stakeable: nothing left to take"
+            elif n == 0:
+                reason = "stakeable: no refunded data"
+            elif (c.key, taker) in self.taken:
+                reason = "data_handler: already taken by sender"
+            else:
+                amount = min(max(c.deposit * n // total, MIN_SHARE), c.claimable)
+        sent = self._send(reason, self.trainer.report, (c.words, c.label, c.added_at, c.contributor), sender)
+        if sent is None:
+            return
+        receipt, before = sent
+        assert receipt.events == [
+            self.trainer.DepositTaken(taker=taker, contributor=c.contributor, key=c.key, amount=amount)
+        ]
+        assert sender.balance == before + amount - receipt.total_fees_paid
+        c.claimable -= amount
+        if share:
+            event("report: share taken")
+            self.taken.add((c.key, taker))
+            self.shares[(c.key, taker)] += 1
+            self.share_checks.append((agrees, age, taker == c.contributor))
+        else:
+            event(f"report: {'creator' if taker == self.creator else 'anyone'} took what was left")
+        assert self.trainer.taken_by(c.key, taker) == ((c.key, taker) in self.taken)
+
+    @rule(data=st.data(), likely=st.booleans(), who=st.sampled_from(CONTRIBUTORS))
+    def report(self, data, likely, who):
+        sender = getattr(self.env, who)
+        with_good_data = [name for name in CONTRIBUTORS if self.good[getattr(self.env, name).address] > 0]
+        if likely and with_good_data and who not in with_good_data:  # a reporter who can take a share
+            sender = getattr(self.env, data.draw(st.sampled_from(with_good_data), label="reporter"))
+        c = self._pick(
+            data,
+            likely,
+            lambda c: (
+                c.contributor != sender.address
+                and self._age(c) < self.ta - HOUR  # a share, not yet what is left
+                and c.claimable > 0
+                and (c.key, sender.address) not in self.taken
+                and self.model.predict(c.indices) != c.label
+            ),
+            self.t,
+        )
+        self._report(sender, c)
+
+    # A likely claim makes time jump to tc (the creator) or ta (anyone). Past ta there are no
+    # more shares, so that jump is rare: one time in eight.
+    @rule(data=st.data(), likely=st.booleans())
+    def creator_claims(self, data, likely):
+        self._report(self.env.creator, self._pick(data, likely, lambda c: c.claimable > 0, self.tc))
+
+    @rule(data=st.data(), likely=st.integers(0, 7).map(lambda k: k == 0))
+    def anyone_claims(self, data, likely):
+        self._report(self.env.stranger, self._pick(data, likely, lambda c: c.claimable > 0, self.ta))
+
+    @rule(seconds=durations)
+    def time_passes(self, seconds):
+        # An absolute timestamp (not `deltatime=`, which adds to the wall-clock-based pending
+        # time): ages, and so every draw that depends on them, stay reproducible.
+        event("time passes")
+        self.clock += seconds
+        self.env.chain.mine(timestamp=self.clock)
+        assert self.env.chain.blocks.head.timestamp == self.clock
+
+    # --- invariants -------------------------------------------------------------------------------
+
+    @invariant()
+    def balance_equals_sum_of_claimable(self):
+        if self._unchanged_since_last_check("balance"):
+            return
+        on_chain = [self.env.unpack_record(self.trainer.records(key)) for key in self.records]
+        for record, c in zip(on_chain, self.records.values()):
+            assert record == (True, c.refunded, c.deposit, c.claimable)
+        assert self.trainer.balance == sum(r.claimable for r in on_chain)
+
+    @invariant()
+    def no_contribution_pays_out_more_than_its_deposit(self):
+        for key, paid in self.paid_out.items():
+            c = self.records[key]
+            assert paid <= c.deposit
+            assert paid + c.claimable == c.deposit
+
+    @invariant()
+    def nobody_is_paid_twice_for_one_contribution(self):
+        assert all(n == 1 for n in self.refunds.values())
+        assert all(n == 1 for n in self.shares.values())
+
+    @invariant()
+    def refunds_only_when_model_agreed_after_wait(self):
+        assert all(agreed and age >= self.t for agreed, age in self.refund_checks)
+
+    @invariant()
+    def shares_only_when_model_disagreed(self):
+        assert all(not agreed and age >= self.t and not own for agreed, age, own in self.share_checks)
+
+    @invariant()
+    def good_data_counts_only_grow(self):
+        if self._unchanged_since_last_check("good data"):
+            return
+        for address in self.accounts:
+            count = self.trainer.good_data_count(address)
+            assert count >= self.seen_good.get(address, 0)
+            assert count == self.good[address]
+            self.seen_good[address] = count
+        total = self.trainer.total_good_data()
+        assert total >= self.seen_good.get("total", 0)
+        assert total == sum(self.good.values())
+        self.seen_good["total"] = total
+
+
+def test_deposit_mechanism(
+    deploy_deposit_trainer,
+    chain,
+    creator,
+    contributor,
+    other_contributor,
+    reporter,
+    stranger,
+    record_key,
+    unpack_record,
+    t,
+    tc,
+    ta,
+):
+    DepositMachine.env = SimpleNamespace(**locals(), reasons_checked_by_ape=set())
+    run_state_machine_as_test(DepositMachine, settings=settings(stateful_step_count=STEPS))

@@ -1,0 +1,158 @@
+"""Text -> feature indices: the tokenizer, the vocabulary encoder and its description."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ape_decai.encoders import (
+    DEFAULT_TOKEN_PATTERN,
+    VocabularyEncoder,
+    encoder_from_description,
+    tokenize,
+)
+
+VOCABULARY = ["good", "bad", "movie", "don't", "2"]
+
+
+@pytest.fixture
+def encoder():
+    return VocabularyEncoder(VOCABULARY)
+
+
+def test_tokenize__lowercases_and_keeps_apostrophes_and_digits():
+    assert tokenize("Don't watch IT, 2 stars!") == ["don't", "watch", "it", "2", "stars"]
+
+
+def test_tokenize__without_lowercase__keeps_case_and_the_pattern_decides():
+    assert tokenize("Good bad", lowercase=False) == ["ood", "bad"]
+    assert tokenize("Good bad", token_pattern=r"[A-Za-z]+", lowercase=False) == ["Good", "bad"]
+
+
+def test_tokenize__empty_text__gives_no_tokens():
+    assert tokenize("") == []
+    assert tokenize(" ,.;!") == []
+
+
+def test_encode__returns_sorted_unique_indices_of_known_words(encoder):
+    assert encoder.encode("Movie good, GOOD movie; bad movie") == [0, 1, 2]
+
+
+def test_encode__ignores_unknown_words(encoder):
+    assert encoder.encode("an excellent film") == []
+    assert encoder.encode("an excellent good film") == [0]
+
+
+def test_encode__matches_whole_tokens_only(encoder):
+    # "goodness" and "dont" are tokens of their own, not "good" or "don't".
+    assert encoder.encode("goodness, dont") == []
+    assert encoder.encode("I don't know, 2 of 2") == [3, 4]
+
+
+def test_encode__rejects_a_non_text(encoder):
+    with pytest.raises(TypeError, match="expected a text"):
+        encoder.encode(b"good")
+
+
+def test_decode__gives_the_words_back(encoder):
+    assert encoder.decode(encoder.encode("bad good movie")) == ["good", "bad", "movie"]
+
+
+def test_tokens__agrees_with_tokenize(encoder):
+    text = "It's a GOOD movie, isn't it? 10/10"
+    assert encoder.tokens(text) == tokenize(text, DEFAULT_TOKEN_PATTERN, True)
+
+
+def test_describe__has_the_documented_shape(encoder):
+    assert encoder.describe() == {
+        "type": "vocabulary",
+        "lowercase": True,
+        "token_pattern": DEFAULT_TOKEN_PATTERN,
+        "vocabulary": VOCABULARY,
+    }
+    assert encoder.n_features == len(VOCABULARY)
+
+
+def test_description__round_trips_through_json(encoder):
+    again = encoder_from_description(json.loads(json.dumps(encoder.describe())))
+    assert again == encoder
+    assert again.encode("good bad movie") == encoder.encode("good bad movie")
+
+
+def test_description__keeps_a_custom_pattern_and_case():
+    encoder = VocabularyEncoder(["Good", "Bad"], token_pattern=r"[A-Za-z]+", lowercase=False)
+    again = VocabularyEncoder.from_description(encoder.describe())
+    assert again == encoder
+    assert again.encode("Good good Bad") == [0, 1]
+
+
+def test_describe__returns_a_copy(encoder):
+    encoder.describe()["vocabulary"].append("x")
+    assert encoder.vocabulary == VOCABULARY
+
+
+def test_encoder_from_description__unknown_type__names_it():
+    with pytest.raises(ValueError, match="unknown type 'bag-of-bytes'"):
+        encoder_from_description({"type": "bag-of-bytes"})
+
+
+def test_encoder_from_description__without_type__raises():
+    with pytest.raises(ValueError, match="lacks type"):
+        encoder_from_description({"vocabulary": ["a"]})
+
+
+def _description(**changes):
+    d = {"type": "vocabulary", "lowercase": True, "token_pattern": DEFAULT_TOKEN_PATTERN, "vocabulary": ["good", "bad"]}
+    d.update(changes)
+    return {k: v for k, v in d.items() if v is not ...}
+
+
+@pytest.mark.parametrize(
+    "description, message",
+    [
+        ("vocabulary", "must be an object"),
+        (_description(vocabulary=...), "lacks vocabulary"),
+        (_description(token_pattern=..., lowercase=...), "lacks lowercase, token_pattern"),
+        (_description(vocabulary="good bad"), "vocabulary must be a list"),
+        (_description(vocabulary=[]), "vocabulary is empty"),
+        (_description(vocabulary=["good", "good"]), "'good' appears twice"),
+        (_description(vocabulary=["good", ""]), "entry 1"),
+        (_description(vocabulary=["good", 7]), "entry 1"),
+        (_description(lowercase="yes"), "lowercase must be true or false"),
+        (_description(token_pattern="[a-z"), "not a valid regular expression"),
+        (_description(token_pattern="([a-z])+"), "capturing groups"),
+        (_description(token_pattern=""), "token_pattern must be a non-empty string"),
+        (_description(stemming=True), "unknown keys 'stemming'"),
+    ],
+)
+def test_from_description__malformed__raises_a_clear_error(description, message):
+    with pytest.raises(ValueError, match=message):
+        encoder_from_description(description)
+    if isinstance(description, dict) and description.get("type") == "vocabulary":
+        with pytest.raises(ValueError, match=message):
+            VocabularyEncoder.from_description(description)
+
+
+def test_from_description__of_another_type__raises():
+    with pytest.raises(ValueError, match="expected 'vocabulary'"):
+        VocabularyEncoder.from_description({"type": "hashing"})
+
+
+words = st.text(alphabet="abcdefg'0", min_size=1, max_size=4)
+
+
+@settings(max_examples=3 * settings.default.max_examples)  # cheap: scale the profile
+@given(
+    vocabulary=st.lists(words, min_size=1, max_size=20, unique=True),
+    text_words=st.lists(words, max_size=30),
+    separators=st.sampled_from([" ", ", ", "\n", " - "]),
+)
+def test_encode__is_the_sorted_set_of_indices_of_known_tokens(vocabulary, text_words, separators):
+    encoder = VocabularyEncoder(vocabulary)
+    text = separators.join(text_words).upper()
+    expected = sorted({vocabulary.index(t) for t in tokenize(text) if t in vocabulary})
+    encoded = encoder.encode(text)
+    assert encoded == expected
+    assert all(0 <= i < encoder.n_features for i in encoded)
+    assert encoder_from_description(encoder.describe()).encode(text) == encoded
