@@ -143,6 +143,7 @@ words = st.text(alphabet="abcdefg'0", min_size=1, max_size=4)
 
 
 @settings(max_examples=3 * settings.default.max_examples)  # cheap: scale the profile
+# Pure Python (no chain): Hypothesis examples share no state, so no chain.snapshot() is needed.
 @given(
     vocabulary=st.lists(words, min_size=1, max_size=20, unique=True),
     text_words=st.lists(words, max_size=30),

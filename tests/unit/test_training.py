@@ -217,6 +217,7 @@ def test_sklearn_oracle__gives_the_same_weights_on_rotten_tomatoes(rt_model, rot
 
 
 @settings(max_examples=2 * settings.default.max_examples)  # cheap: scale the profile
+# Pure Python (no chain): Hypothesis examples share no state, so no chain.snapshot() is needed.
 @given(
     n_features=st.integers(1, 12),
     epochs=st.integers(1, 4),
