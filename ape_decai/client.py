@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
@@ -24,7 +24,6 @@ from ape_decai.training import parse_onchain_encoder
 EXISTS_BIT = 1 << 255
 REFUNDED_BIT = 1 << 254
 AMOUNT_MASK = (1 << 96) - 1
-ZERO_ADDRESS = "0x" + "00" * 20
 MAX_DURATION = 1000 * 365 * 86400  # seconds
 MAX_UINT256 = 2**256 - 1
 MAX_DEPOSIT = 2**96 - 1  # what a contribution record holds
@@ -87,17 +86,6 @@ class Contribution:
     def key(self) -> bytes:
         return contribution_key(self.data_words, self.label, self.added_at, self.contributor)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "transaction": self.transaction_hash,
-            "contributor": self.contributor,
-            "label": self.label,
-            "added_at": self.added_at,
-            "deposit": self.deposit,
-            "claimable": self.record.claimable,
-            "refunded": self.record.refunded,
-            "indices": self.indices,
-        }
 
 
 @dataclass
@@ -549,16 +537,6 @@ def _hex(value: Any) -> str:
     text = str(value)
     return text if text.startswith("0x") else "0x" + text
 
-
-def words_of(texts: Iterable[str], trainer: Trainer) -> list[list[int]]:
-    """Encode several texts (skipping those the model cannot use)."""
-    out = []
-    for text in texts:
-        try:
-            out.append(trainer.encode(text))
-        except DecaiError:
-            continue
-    return out
 
 
 def to_json(obj: Any) -> str:
