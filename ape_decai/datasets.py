@@ -13,9 +13,10 @@ import json
 import os
 import random
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 CLASSES_ROTTEN_TOMATOES = ["rotten", "fresh"]
 """Class names by label: 0 = rotten, 1 = fresh."""
@@ -196,11 +197,11 @@ def load_labelled_file(
     if any(_is_int(v) for v in labels):
         if not all(_is_int(v) for v in labels):
             raise ValueError(f"{path}: labels mix integers and class names; use one or the other")
-        for (n, _, _), v in zip(rows, labels):
+        for (n, _, _), v in zip(rows, labels, strict=True):
             if v not in (0, 1):
                 raise ValueError(f"{path}, {where} {n}: integer label {v} is not 0 or 1 (binary only)")
         out_classes = classes if classes is not None else ["0", "1"]
-        return [(text, v) for (_, text, _), v in zip(rows, labels)], out_classes
+        return [(text, v) for (_, text, _), v in zip(rows, labels, strict=True)], out_classes
 
     names = sorted(set(labels))
     if classes is None:
@@ -215,7 +216,7 @@ def load_labelled_file(
         classes = names
     index = {c: i for i, c in enumerate(classes)}
     samples = []
-    for (n, text, _), v in zip(rows, labels):
+    for (n, text, _), v in zip(rows, labels, strict=True):
         if v not in index:
             raise ValueError(
                 f"{path}, {where} {n}: unknown class {v!r} (classes: {', '.join(classes)})"
@@ -235,5 +236,5 @@ def train_test_split(
         raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction}")
     shuffled = list(samples)
     random.Random(seed).shuffle(shuffled)
-    n_test = int(round(len(shuffled) * test_fraction))
+    n_test = round(len(shuffled) * test_fraction)
     return shuffled[n_test:], shuffled[:n_test]

@@ -105,7 +105,7 @@ class VocabularyEncoder:
         }
 
     @classmethod
-    def from_description(cls, d: dict) -> "VocabularyEncoder":
+    def from_description(cls, d: dict) -> VocabularyEncoder:
         """Rebuild an encoder from `describe()` output; ValueError says what is wrong with it."""
         if not isinstance(d, dict):
             raise ValueError(f"encoder: description must be an object, got {type(d).__name__}")

@@ -35,7 +35,7 @@ def unpack_weights(words: list[int], count: int) -> list[int]:
 
 def pack_indices(indices) -> list[int]:
     """Pack a set of feature indices the way the contract expects (sorted, unique, index + 1 per lane)."""
-    ordered = sorted(set(int(i) for i in indices))
+    ordered = sorted({int(i) for i in indices})
     if ordered and (ordered[0] < 0 or ordered[-1] >= MAX_FEATURES):
         raise ValueError(f"feature indices must be in [0, {MAX_FEATURES})")
     words = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Optional
 
 
 def state_file() -> Path:
@@ -39,7 +38,7 @@ def _read(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def remembered_trainer() -> Optional[str]:
+def remembered_trainer() -> str | None:
     return _read(state_file()).get(network_key())
 
 

@@ -19,8 +19,9 @@ import math
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ape_decai.datasets import Sample, train_test_split
 from ape_decai.encoders import (
@@ -59,7 +60,7 @@ ENGLISH_STOP_WORDS = frozenset(
     they're they've this those through to too under until up very was we we'd we'll we're we've
     were what what's when when's where where's which while who who's whom why why's will with
     would you you'd you'll you're you've your yours yourself yourselves
-    """.split()
+    """.split()  # noqa: SIM905  a word list reads better as text than as 170 quoted strings
 )
 
 _MODEL_KEYS = (

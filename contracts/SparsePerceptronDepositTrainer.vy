@@ -101,11 +101,15 @@ def __init__(
     if seal:
         sparse_perceptron._seal()
     deployed_at_block = block.number
-    log ITrainer.TrainerDeployed(creator=msg.sender, name=name, description=description, encoder=encoder)
+    log ITrainer.TrainerDeployed(
+        creator=msg.sender, name=name, description=description, encoder=encoder
+    )
 
 
 @external
-def initialize_weights(first_word: uint256, weight_words: DynArray[uint256, sparse_perceptron.MAX_WORDS_PER_CALL]):
+def initialize_weights(
+    first_word: uint256, weight_words: DynArray[uint256, sparse_perceptron.MAX_WORDS_PER_CALL]
+):
     """
     @notice Add packed weights before the model is sealed (large models).
     @param first_word Index of the first packed word written.
@@ -135,15 +139,21 @@ def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label:
     @param label The sample's label (0 or 1).
     """
     deposit: uint256 = stakeable._handle_add(msg.value)
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, block.timestamp, msg.sender)
+    key: bytes32 = data_handler._key(
+        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
+    )
     data_handler._add(key, deposit)
     sparse_perceptron._update(data, label)
-    log ITrainer.DataAdded(contributor=msg.sender, label=label, deposit=deposit, added_at=block.timestamp, data=data)
+    log ITrainer.DataAdded(
+        contributor=msg.sender, label=label, deposit=deposit, added_at=block.timestamp, data=data
+    )
 
 
 @external
 @nonreentrant
-def refund(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, added_at: uint256):
+def refund(
+    data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, added_at: uint256
+):
     """
     @notice Get your whole deposit back once `refund_wait` has passed if the
             model agrees with your label; counts once as good data.
@@ -164,7 +174,12 @@ def refund(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: u
 
 @external
 @nonreentrant
-def report(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, added_at: uint256, contributor: address):
+def report(
+    data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS],
+    label: uint8,
+    added_at: uint256,
+    contributor: address,
+):
     """
     @notice Take from a contribution's deposit. Before the long waits: a
             share of a contribution the model now disagrees with, deposit *

@@ -83,11 +83,15 @@ def __init__(
     if seal:
         sparse_perceptron._seal()
     deployed_at_block = block.number
-    log ITrainer.TrainerDeployed(creator=msg.sender, name=name, description=description, encoder=encoder)
+    log ITrainer.TrainerDeployed(
+        creator=msg.sender, name=name, description=description, encoder=encoder
+    )
 
 
 @external
-def initialize_weights(first_word: uint256, weight_words: DynArray[uint256, sparse_perceptron.MAX_WORDS_PER_CALL]):
+def initialize_weights(
+    first_word: uint256, weight_words: DynArray[uint256, sparse_perceptron.MAX_WORDS_PER_CALL]
+):
     """
     @notice Add packed weights before the model is sealed (large models).
     @param first_word Index of the first packed word written.
@@ -113,15 +117,21 @@ def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label:
     @param data The sample's feature indices, packed (see sparse_perceptron).
     @param label The sample's label (0 or 1).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, block.timestamp, msg.sender)
+    key: bytes32 = data_handler._key(
+        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
+    )
     data_handler._add(key, 0)
     sparse_perceptron._update(data, label)
     points._handle_add(msg.sender, label)
-    log ITrainer.DataAdded(contributor=msg.sender, label=label, deposit=0, added_at=block.timestamp, data=data)
+    log ITrainer.DataAdded(
+        contributor=msg.sender, label=label, deposit=0, added_at=block.timestamp, data=data
+    )
 
 
 @external
-def validate(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, added_at: uint256):
+def validate(
+    data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, added_at: uint256
+):
     """
     @notice Earn a good-data point for your contribution once
             `validation_wait` has passed, if the model agrees with it.

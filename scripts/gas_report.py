@@ -98,8 +98,8 @@ def measure() -> dict:
         chain.mine(deltatime=DAY + 1)
         by = {c.transaction_hash: c for c in trainer.contributions()}
         mine = [c for c in by.values() if c.contributor == contributor.address]
-        warm = [c for c in by.values() if c.contributor == warmup.address][0]
-        bad_one = [c for c in by.values() if c.contributor == bad.address][0]
+        warm = next(c for c in by.values() if c.contributor == warmup.address)
+        bad_one = next(c for c in by.values() if c.contributor == bad.address)
         trainer.refund(warm, warmup)  # someone refunded before: the total is not a new slot
         gas["refund_first"] = trainer.refund(mine[0], contributor).gas_used
         gas["refund"] = trainer.refund(mine[1], contributor).gas_used

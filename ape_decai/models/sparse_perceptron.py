@@ -7,8 +7,8 @@ uses it to train the initial model off chain; the tests compare it with the cont
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 INT16_MIN = -(2**15)
 INT16_MAX = 2**15 - 1
@@ -94,7 +94,7 @@ class SparsePerceptron:
         n_features: int,
         learning_rate: int = 1,
         epochs: int = 5,
-    ) -> "SparsePerceptron":
+    ) -> SparsePerceptron:
         """Train from scratch, `epochs` passes in the given order (deterministic)."""
         model = cls(n_features=n_features, learning_rate=learning_rate)
         for _ in range(epochs):

@@ -50,7 +50,9 @@ def _handle_add(contributor: address, label: uint8):
 
 
 @internal
-def _handle_validate(already_validated: bool, contributor: address, age: uint256, model_agrees: bool):
+def _handle_validate(
+    already_validated: bool, contributor: address, age: uint256, model_agrees: bool
+):
     if already_validated:
         errors._fail("points: already validated")
     if age < validation_wait:

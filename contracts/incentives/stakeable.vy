@@ -44,7 +44,14 @@ total_good_data: public(uint256)
 
 
 @deploy
-def __init__(t: uint256, tc: uint256, ta: uint256, weight: uint256, deposit_floor: uint256, smallest_share: uint256):
+def __init__(
+    t: uint256,
+    tc: uint256,
+    ta: uint256,
+    weight: uint256,
+    deposit_floor: uint256,
+    smallest_share: uint256,
+):
     """
     @notice Fix the mechanism's parameters.
     @param t Refund wait in seconds.
@@ -100,7 +107,9 @@ def _handle_add(paid: uint256) -> uint256:
 
 
 @internal
-def _handle_refund(c: data_handler.Contribution, contributor: address, age: uint256, model_agrees: bool) -> uint256:
+def _handle_refund(
+    c: data_handler.Contribution, contributor: address, age: uint256, model_agrees: bool
+) -> uint256:
     if c.refunded:
         errors._fail("stakeable: already refunded")
     if c.claimable != c.deposit:
@@ -117,7 +126,13 @@ def _handle_refund(c: data_handler.Contribution, contributor: address, age: uint
 
 @internal
 @view
-def _handle_report(c: data_handler.Contribution, reporter: address, contributor: address, age: uint256, model_agrees: bool) -> uint256:
+def _handle_report(
+    c: data_handler.Contribution,
+    reporter: address,
+    contributor: address,
+    age: uint256,
+    model_agrees: bool,
+) -> uint256:
     if reporter == contributor:
         errors._fail("stakeable: cannot take own deposit")
     if age < refund_wait:

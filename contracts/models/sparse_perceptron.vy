@@ -115,7 +115,6 @@ def sealed() -> bool:
     return self.header & SEALED_BIT != 0
 
 
-
 @internal
 @pure
 def _lane(word: uint256, lane: uint256) -> int256:
@@ -156,7 +155,7 @@ def _margin(data: DynArray[uint256, MAX_PACKED_WORDS]) -> int256:
         rest: uint256 = packed
         if rest == 0:
             errors._fail("sparse_perceptron: empty packed word")
-        for j: uint256 in range(LANES):
+        for _: uint256 in range(LANES):
             if rest == 0:
                 break
             lane: uint256 = rest & LANE_MASK
@@ -215,7 +214,7 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
     weights: uint256 = 0
     for packed: uint256 in data:
         rest: uint256 = packed
-        for j: uint256 in range(LANES):
+        for _: uint256 in range(LANES):
             if rest == 0:
                 break
             i: uint256 = unsafe_sub(rest & LANE_MASK, 1)  # validated by _margin

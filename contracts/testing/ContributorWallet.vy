@@ -8,15 +8,20 @@
 @dev Never deployed by the plugin; used by tests/unit/test_money_paths.py.
 """
 
+
 interface Trainer:
     def add_data(data: DynArray[uint256, 8], label: uint8): payable
     def refund(data: DynArray[uint256, 8], label: uint8, added_at: uint256): nonpayable
-    def report(data: DynArray[uint256, 8], label: uint8, added_at: uint256, contributor: address): nonpayable
+    def report(
+        data: DynArray[uint256, 8], label: uint8, added_at: uint256, contributor: address
+    ): nonpayable
+
 
 event PaymentReceived:
     amount: uint256
     reentry_attempted: bool
     reentry_succeeded: bool
+
 
 # @dev Payments received and their total.
 payments: public(uint256)
@@ -58,7 +63,13 @@ def refund(trainer: Trainer, data: DynArray[uint256, 8], label: uint8, added_at:
 
 
 @external
-def report(trainer: Trainer, data: DynArray[uint256, 8], label: uint8, added_at: uint256, contributor: address):
+def report(
+    trainer: Trainer,
+    data: DynArray[uint256, 8],
+    label: uint8,
+    added_at: uint256,
+    contributor: address,
+):
     """
     @notice Take from a contribution through the wallet.
     @param trainer The trainer.
@@ -104,7 +115,12 @@ def __default__():
     if self.armed:
         self.armed = False
         attempted = True
-        succeeded = raw_call(self.reentry_target, self.reentry_calldata, value=self.reentry_value, revert_on_failure=False)
+        succeeded = raw_call(
+            self.reentry_target,
+            self.reentry_calldata,
+            value=self.reentry_value,
+            revert_on_failure=False,
+        )
     self.reentry_attempted = attempted
     self.reentry_succeeded = succeeded
     log PaymentReceived(amount=msg.value, reentry_attempted=attempted, reentry_succeeded=succeeded)
