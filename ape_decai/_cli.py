@@ -219,7 +219,7 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
     _warn_if_throwaway(provider, as_json)
     trainer = deploy_trainer(model, mechanism, params, sender=account)
     receipt = trainer.contract.creation_metadata.receipt if trainer.contract.creation_metadata else None
-    remembered = remember_trainer(trainer.address)
+    remembered = remember_trainer(trainer.address, receipt.block_number if receipt else None)
     result = {
         "address": trainer.address,
         "mechanism": mechanism,

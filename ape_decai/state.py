@@ -1,7 +1,11 @@
 """Which trainer a network uses, remembered by `ape decai deploy` so later commands can omit it.
 
-Keyed by chain id and genesis block hash: a throwaway Anvil has a new genesis each time, so a
-trainer remembered there is never mistaken for one on the next throwaway chain.
+Keyed by network name, chain id and genesis block hash: a throwaway Anvil has a new genesis each
+time, so a trainer remembered there is never mistaken for one on the next throwaway chain. Under a
+key, each deployment is remembered with the hash of the block it was deployed in, and the newest
+one whose block is part of the current chain wins. A fork shares its upstream's chain id and
+genesis, so this is what tells them apart: the fork sees upstream's trainers (deployed before the
+fork point), upstream never sees a trainer deployed on the fork.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
+
+MAX_ENTRIES = 20  # deployments remembered per network
 
 
 def state_file() -> Path:
@@ -19,12 +26,15 @@ def state_file() -> Path:
     return base / "trainers.json"
 
 
+def _hex(value: Any) -> str:
+    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
+
+
 def network_key() -> str:
     from ape.utils import ManagerAccessMixin
 
     provider = ManagerAccessMixin.provider
-    genesis = provider.get_block(0).hash
-    genesis_hex = genesis.hex() if isinstance(genesis, (bytes, bytearray)) else str(genesis)
+    genesis_hex = _hex(provider.get_block(0).hash)
     return f"{provider.network.ecosystem.name}:{provider.network.name}:{provider.chain_id}:{genesis_hex}"
 
 
@@ -38,14 +48,45 @@ def _read(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _entries(value: Any) -> list[dict]:
+    # Older files held a bare address per network: no block to check it against.
+    if isinstance(value, str):
+        return [{"address": value}]
+    return [e for e in value if isinstance(e, dict) and "address" in e] if isinstance(value, list) else []
+
+
+def _on_this_chain(entry: dict) -> bool:
+    from ape.utils import ManagerAccessMixin
+
+    if "block" not in entry:
+        return True
+    provider = ManagerAccessMixin.provider
+    block = int(entry["block"])
+    if block > ManagerAccessMixin.chain_manager.blocks.height:
+        return False
+    return _hex(provider.get_block(block).hash) == entry.get("block_hash")
+
+
 def remembered_trainer() -> str | None:
-    return _read(state_file()).get(network_key())
+    """The newest trainer deployed on this chain (not on a fork of it, nor on its upstream's future)."""
+    for entry in reversed(_entries(_read(state_file()).get(network_key()))):
+        if _on_this_chain(entry):
+            return str(entry["address"])
+    return None
 
 
-def remember_trainer(address: str) -> Path:
+def remember_trainer(address: str, block_number: int | None = None) -> Path:
+    """Remember a deployment (with its block, so that forks and upstream keep theirs apart)."""
+    from ape.utils import ManagerAccessMixin
+
     path = state_file()
     data = _read(path)
-    data[network_key()] = address
+    key = network_key()
+    entry: dict[str, Any] = {"address": address}
+    if block_number is not None:
+        entry["block"] = int(block_number)
+        entry["block_hash"] = _hex(ManagerAccessMixin.provider.get_block(int(block_number)).hash)
+    data[key] = [*_entries(data.get(key)), entry][-MAX_ENTRIES:]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp" + str(os.getpid()))
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

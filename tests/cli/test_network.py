@@ -87,4 +87,4 @@ def test_remembered_trainer__is_per_chain(decai, monkeypatch, chain, creator, mo
     assert message.startswith("no trainer on this network")
     assert decai.json("info")["address"] == ours["address"]
     saved = json.loads((state_dir / "trainers.json").read_text())
-    assert sorted(saved.values()) == sorted([thrown_away, ours["address"]])
+    assert sorted(e["address"] for entries in saved.values() for e in entries) == sorted([thrown_away, ours["address"]])
