@@ -13,6 +13,11 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 
+from ape_decai.client import DepositParameters, format_duration
+
+# The deploy command's defaults are the API's (one place to change them).
+DEFAULT_DEPOSIT = DepositParameters()
+
 
 def _json_callback(ctx, param, value):
     # Parsed first (eager), before the command connects: Ape's "Starting 'anvil'" INFO line
@@ -184,12 +189,12 @@ def train(data_file, dataset, output, vocab_size, epochs, learning_rate, test_fr
 @cli.command(cls=ConnectedProviderCommand)
 @click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mechanism", type=click.Choice(["deposit", "points"]), default=None, help="Incentive mechanism [default: deposit, or decai.mechanism].")
-@click.option("--refund-wait", default="1d", show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
-@click.option("--creator-wait", default="30d", show_default=True, help="tc: wait before the creator takes what is left.")
-@click.option("--anyone-wait", default="60d", show_default=True, help="ta: wait before anyone takes what is left.")
-@click.option("--cost-weight", default="60000000000000000", show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
-@click.option("--min-deposit", default="1000000000000", show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")
-@click.option("--min-share", default="1000000000000", show_default=True, help="Smallest reporter's share (the paper's epsilon).")
+@click.option("--refund-wait", default=format_duration(DEFAULT_DEPOSIT.refund_wait), show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
+@click.option("--creator-wait", default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left.")
+@click.option("--anyone-wait", default=format_duration(DEFAULT_DEPOSIT.anyone_wait), show_default=True, help="ta: wait before anyone takes what is left.")
+@click.option("--cost-weight", default=str(DEFAULT_DEPOSIT.cost_weight), show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
+@click.option("--min-deposit", default=str(DEFAULT_DEPOSIT.min_deposit), show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")
+@click.option("--min-share", default=str(DEFAULT_DEPOSIT.min_share), show_default=True, help="Smallest reporter's share (the paper's epsilon).")
 @network_option()
 @account_option()
 @json_option
@@ -198,7 +203,7 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
     """Deploy a trainer for MODEL_FILE (from `ape decai train`) and remember it for this network."""
     from ape.utils import ManagerAccessMixin
 
-    from ape_decai.client import DepositParameters, PointsParameters, deploy_trainer, parse_amount, parse_duration
+    from ape_decai.client import PointsParameters, deploy_trainer, parse_amount, parse_duration
     from ape_decai.state import remember_trainer
     from ape_decai.training import load_model_file
 
