@@ -20,7 +20,7 @@ MAMUSHI_VENV := .venv-mamushi
 MAMUSHI_PINS := mamushi==0.1.2 click==8.1.3 lark==1.3.1 pathspec==1.1.1 mypy_extensions==1.2.0
 VYPER_LINE_LENGTH := 100
 
-.PHONY: setup demo test gas lint clean
+.PHONY: setup demo test gas lint clean generate
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
@@ -64,3 +64,8 @@ lint: $(VENV)/.lint-installed $(MAMUSHI_VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(MAMUSHI_VENV) node_modules .build .hypothesis
+
+# The deployables are generated (one per model and mechanism); then recompile and ship them.
+generate: setup
+	$(BIN)/python scripts/generate_trainers.py
+	$(BIN)/python scripts/build_manifest.py

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ape_decai.models.base import ReferenceModel
+from ape_decai.packing import LANES, pack_indices, pack_weights, unpack_weights
 
 INT16_MIN = -(2**15)
 INT16_MAX = 2**15 - 1
@@ -35,8 +39,13 @@ def check_indices(indices: Sequence[int], n_features: int) -> None:
 
 
 @dataclass
-class SparsePerceptron:
+class SparsePerceptron(ReferenceModel):
     """A binary perceptron over sets of feature indices, in int16 integers."""
+
+    model_id: ClassVar[str] = "sparse-perceptron"
+    module: ClassVar[str] = "sparse_perceptron"
+    contract_prefix: ClassVar[str] = "SparsePerceptron"
+    input_kind: ClassVar[str] = "sparse"
 
     n_features: int
     learning_rate: int = 1
@@ -56,6 +65,10 @@ class SparsePerceptron:
             raise ValueError("need one weight per feature")
         if any(not INT16_MIN <= w <= INT16_MAX for w in self.weights):
             raise ValueError("weight out of int16 range")
+
+    @property
+    def n_classes(self) -> int:
+        return NUM_CLASSES
 
     def margin(self, indices: Iterable[int]) -> int:
         """intercept + sum of the weights of the present features."""
@@ -80,24 +93,67 @@ class SparsePerceptron:
             self.weights[i] = saturate(self.weights[i] + step)
         return True
 
-    def accuracy(self, samples: Iterable[tuple[Sequence[int], int]]) -> float:
-        """Fraction of (indices, label) samples predicted right."""
-        samples = list(samples)
-        if not samples:
-            return float("nan")
-        return sum(self.predict(x) == y for x, y in samples) / len(samples)
-
     @classmethod
-    def train(
+    def fit(
         cls,
         samples: Sequence[tuple[Sequence[int], int]],
         n_features: int,
+        n_classes: int = NUM_CLASSES,
         learning_rate: int = 1,
         epochs: int = 5,
+        **_: Any,
     ) -> SparsePerceptron:
         """Train from scratch, `epochs` passes in the given order (deterministic)."""
+        if n_classes != NUM_CLASSES:
+            raise ValueError("a perceptron has exactly two classes")
         model = cls(n_features=n_features, learning_rate=learning_rate)
         for _ in range(epochs):
             for x, y in samples:
                 model.update(x, y)
         return model
+
+    # Kept for callers of the first release.
+    train = fit
+
+    # --- on chain -------------------------------------------------------------------------------
+    def pack_input(self, x: Sequence[int]) -> list[int]:
+        check_indices(list(x), self.n_features)
+        return pack_indices(x)
+
+    def constructor_args(self, max_words: int) -> list[Any]:
+        return [self.n_features, self.intercept, self.learning_rate, pack_weights(self.weights)[:max_words]]
+
+    def init_calls(self, max_words: int) -> list[tuple[str, tuple]]:
+        words = pack_weights(self.weights)
+        return [
+            ("initialize_weights", (k, words[k : k + max_words]))
+            for k in range(max_words, len(words), max_words)
+        ]
+
+    @classmethod
+    def from_chain(cls, contract: Any) -> SparsePerceptron:
+        n = int(contract.n_features())
+        words = [int(contract.weight_words(k)) for k in range((n + LANES - 1) // LANES)]
+        return cls(
+            n_features=n,
+            learning_rate=int(contract.learning_rate()),
+            intercept=int(contract.intercept()),
+            weights=unpack_weights(words, n),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_features": self.n_features,
+            "learning_rate": self.learning_rate,
+            "intercept": self.intercept,
+            "weights": list(self.weights),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SparsePerceptron:
+        return cls(
+            n_features=d["n_features"],
+            learning_rate=d["learning_rate"],
+            intercept=d["intercept"],
+            weights=list(d["weights"]),
+        )

@@ -23,7 +23,13 @@
      `predict` is an external view (free through eth_call).
 """
 
+from snekmate.auth import ownable
+
 from contracts.lib import errors
+
+# The creator (owner) initialises the weights of a large model over several
+# transactions, then seals it.
+uses: ownable
 
 # @dev Fixed-point scale of weights, intercept and learning rate (see @dev above).
 SCALE: public(constant(int256)) = 1
@@ -93,6 +99,26 @@ def predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
     @return The predicted label, 0 or 1.
     """
     return self._predict(data)
+
+
+@external
+def initialize_weights(first_word: uint256, weight_words: DynArray[uint256, MAX_WORDS_PER_CALL]):
+    """
+    @notice Add packed weights before the model is sealed (large models).
+    @param first_word Index of the first packed word written.
+    @param weight_words Packed weights, 16 int16 lanes per word.
+    """
+    ownable._check_owner()
+    self._set_weight_words(first_word, weight_words)
+
+
+@external
+def seal():
+    """
+    @notice End initialisation: the model starts accepting data.
+    """
+    ownable._check_owner()
+    self._seal()
 
 
 @external

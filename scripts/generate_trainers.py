@@ -1,0 +1,132 @@
+"""Write the deployable trainers: one per (model, mechanism) pair, from one template per mechanism.
+
+Vyper 0.4 modules cannot be swapped at deploy time, so every pair is its own contract. The
+logic lives in the modules (`contracts/models/*.vy`, `contracts/incentives/*.vy`,
+`contracts/data_handler.vy`); a trainer only wires them together, and the wiring is the same
+for every model. Writing the pairs by hand would repeat it ten times; this script fills
+`scripts/templates/<mechanism>_trainer.vy.tmpl` with each model's entry of `MODELS` instead.
+
+Every model module follows one convention (see `contracts/models/`):
+- `MAX_PACKED_WORDS`: the largest input, in 256-bit words;
+- `_predict(data) -> uint8` (a view that checks the input), `_update(data, label)` (checks the
+  input, the label and that the model is sealed), `_seal()`;
+- `uses: ownable`, with its owner-only initialisation functions (`seal` and the model's own,
+  exported through the entry's `exports`).
+
+Run: .venv/bin/python scripts/generate_trainers.py [--check]
+`--check` writes nothing and exits 1 if a generated file is missing or out of date (the tests
+run it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MECHANISMS = ("deposit", "points")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """What a trainer needs to know about one model module."""
+
+    module: str  # contracts/models/<module>.vy
+    contract_prefix: str  # <prefix><Mechanism>Trainer.vy
+    model_id: str  # the name in `TrainerDeployed` and on the command line
+    title: str  # for the trainer's @title
+    params: tuple[tuple[str, str, str], ...]  # constructor parameters: (name, type, NatSpec)
+    init: tuple[str, ...]  # constructor lines that initialise the model
+    exports: tuple[str, ...]  # the module's externals the trainer exports
+    data_doc: str  # NatSpec of add_data's `data`
+    label_doc: str  # NatSpec of add_data's `label`
+
+
+MODELS: tuple[ModelEntry, ...] = (
+    ModelEntry(
+        module="sparse_perceptron",
+        contract_prefix="SparsePerceptron",
+        model_id="sparse-perceptron",
+        title="sparse perceptron",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            ("intercept", "int256", "Initial intercept."),
+            ("learning_rate", "int256", "Learning rate."),
+            (
+                "weight_words",
+                "DynArray[uint256, sparse_perceptron.MAX_WORDS_PER_CALL]",
+                "Initial weights, packed 16 int16 lanes per word.",
+            ),
+        ),
+        init=(
+            "sparse_perceptron.__init__(n_features, intercept, learning_rate)",
+            "sparse_perceptron._set_weight_words(0, weight_words)",
+        ),
+        exports=(
+            "sparse_perceptron.predict",
+            "sparse_perceptron.intercept",
+            "sparse_perceptron.sealed",
+            "sparse_perceptron.weight_words",
+            "sparse_perceptron.n_features",
+            "sparse_perceptron.learning_rate",
+            "sparse_perceptron.initialize_weights",
+            "sparse_perceptron.seal",
+        ),
+        data_doc="The sample's feature indices, packed (see sparse_perceptron).",
+        label_doc="The sample's label (0 or 1).",
+    ),
+)
+
+
+def contract_name(entry: ModelEntry, mechanism: str) -> str:
+    return f"{entry.contract_prefix}{mechanism.capitalize()}Trainer"
+
+
+def render(entry: ModelEntry, mechanism: str) -> str:
+    template = Template((TEMPLATES / f"{mechanism}_trainer.vy.tmpl").read_text())
+    return template.substitute(
+        module=entry.module,
+        model_id=entry.model_id,
+        title=entry.title,
+        params="\n".join(f"    {name}: {type_}," for name, type_, _ in entry.params),
+        params_doc="\n".join(f"    @param {name} {doc}" for name, _, doc in entry.params),
+        init="\n".join(f"    {line}" for line in entry.init),
+        exports="\n".join(f"    {name}," for name in entry.exports),
+        data_doc=entry.data_doc,
+        label_doc=entry.label_doc,
+    )
+
+
+def generated() -> dict[Path, str]:
+    """Every generated file and its content."""
+    return {
+        ROOT / "contracts" / f"{contract_name(entry, mechanism)}.vy": render(entry, mechanism)
+        for entry in MODELS
+        for mechanism in MECHANISMS
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
+    args = parser.parse_args()
+    stale = []
+    for path, text in generated().items():
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(ROOT)}")
+    if args.check and stale:
+        print("out of date (run scripts/generate_trainers.py):", *(str(p.relative_to(ROOT)) for p in stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
