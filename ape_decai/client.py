@@ -235,7 +235,7 @@ class Trainer:
 
     def _detect_mechanism(self) -> str:
         # Probe a view only one kind of trainer has.
-        for name, mechanism in DEPLOYABLES.items():
+        for name, (_model_id, mechanism) in DEPLOYABLES.items():
             contract = self.chain.contracts.instance_at(self.address, contract_type=load_contract_type(name))
             probe = "refund_wait" if mechanism == "deposit" else "validation_wait"
             try:

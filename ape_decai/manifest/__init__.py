@@ -7,12 +7,31 @@ from ethpm_types import ContractType
 
 MANIFEST_DIR = Path(__file__).parent
 
-# The deployable trainers, by the mechanism they carry.
-DEPLOYABLES = {
-    "SparsePerceptronDepositTrainer": "deposit",
-    "SparsePerceptronPointsTrainer": "points",
+# The incentive mechanisms every model can be deployed with (scripts/generate_trainers.py).
+MECHANISMS = ("deposit", "points")
+
+
+def trainer_name(contract_prefix: str, mechanism: str) -> str:
+    """The deployable of one (model, mechanism) pair, e.g. SparsePerceptronDepositTrainer."""
+    return f"{contract_prefix}{mechanism.capitalize()}Trainer"
+
+
+def _deployables() -> dict[str, tuple[str, str]]:
+    from ape_decai.models import REFERENCE_MODELS
+
+    return {
+        trainer_name(cls.contract_prefix, mechanism): (model_id, mechanism)
+        for model_id, cls in REFERENCE_MODELS.items()
+        for mechanism in MECHANISMS
+    }
+
+
+# Every deployable trainer: contract name -> (model id, mechanism).
+DEPLOYABLES = _deployables()
+# The sparse perceptron's trainer per mechanism (the first release's only model).
+TRAINER_FOR_MECHANISM = {
+    mechanism: name for name, (model_id, mechanism) in DEPLOYABLES.items() if model_id == "sparse-perceptron"
 }
-TRAINER_FOR_MECHANISM = {mechanism: name for name, mechanism in DEPLOYABLES.items()}
 
 # Fields that change with compile order or are only useful to debuggers.
 UNSTABLE_FIELDS = {"ast", "sourcemap", "pcmap"}
