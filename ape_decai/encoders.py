@@ -1,15 +1,23 @@
-"""Text -> feature indices, rebuilt from the description the trainer publishes on chain.
+"""Raw input -> a model's input, rebuilt from the description the trainer publishes on chain.
 
-A model only ever sees sets of feature indices. The encoder turns a text into such a set, and its
-description (a small JSON-able dict) is published in the trainer's deployment event, so that anyone
-can rebuild the exact same encoder from the chain and add data or query the model.
+A model sees either a set of feature indices (sparse models) or a vector of int16 integers (dense
+models). The encoder turns the user's raw input into that, and its description (a small JSON-able
+dict) is published in the trainer's deployment event, so that anyone can rebuild the exact same
+encoder from the chain alone and add data or query the model.
 
-Only one encoder exists for now, `"vocabulary"`: a fixed word list; a text's features are the
-indices of the listed words it contains (a set: counts do not matter, unknown words are ignored).
+- `"vocabulary"`: a fixed word list; a text's features are the indices of the listed words it
+  contains (a set: counts do not matter, unknown words are ignored). The list itself is on chain.
+- `"hashing"`: no list to publish: a token's feature is MurmurHash3 (32-bit, seed 0, unsigned)
+  of its UTF-8 bytes modulo the number of features (lower-cased tokens by default). Suits large
+  or open vocabularies; two words may share a feature.
+- `"numeric"`: a vector of numbers (comma- or space-separated text, or a list); feature i is
+  round((x_i - center_i) / spread_i * scale), clipped to the int16 range. With no center and
+  spread it is round(x_i * scale): raw numbers at a stated scale.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -46,6 +54,7 @@ class VocabularyEncoder:
     """Encode a text as the sorted indices of the vocabulary words it contains."""
 
     type = "vocabulary"
+    input_kind = "sparse"
 
     def __init__(
         self,
@@ -133,10 +142,197 @@ class VocabularyEncoder:
         )
 
 
-ENCODER_TYPES = {VocabularyEncoder.type: VocabularyEncoder}
+def _check_keys(d: Any, kind: str, required: frozenset, optional: frozenset = frozenset()) -> None:
+    if not isinstance(d, dict):
+        raise ValueError(f"encoder: description must be an object, got {type(d).__name__}")
+    if d.get("type") != kind:
+        raise ValueError(f"encoder: description type is {d.get('type')!r}, expected {kind!r}")
+    missing = sorted(required - d.keys())
+    if missing:
+        raise ValueError(f"encoder: description lacks {', '.join(missing)}")
+    unknown = sorted(d.keys() - required - optional)
+    if unknown:
+        raise ValueError(f"encoder: description has unknown keys {', '.join(map(repr, unknown))}")
 
 
-def encoder_from_description(d: dict) -> VocabularyEncoder:
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+class HashingEncoder:
+    """Encode a text as the sorted unique hashes of its tokens modulo `n_features` (MurmurHash3)."""
+
+    type = "hashing"
+    input_kind = "sparse"
+    _KEYS = frozenset({"type", "n_features", "lowercase", "token_pattern"})
+
+    def __init__(self, n_features: int, token_pattern: str = DEFAULT_TOKEN_PATTERN, lowercase: bool = True) -> None:
+        if not _is_count(n_features) or n_features > MAX_FEATURES:
+            raise ValueError(f"encoder: n_features must be an integer in [1, {MAX_FEATURES}], got {n_features!r}")
+        if not isinstance(lowercase, bool):
+            raise ValueError("encoder: lowercase must be true or false")
+        self._pattern = _compile_pattern(token_pattern)
+        self._n_features = n_features
+        self.token_pattern = token_pattern
+        self.lowercase = lowercase
+
+    @property
+    def n_features(self) -> int:
+        return self._n_features
+
+    def tokens(self, text: str) -> list[str]:
+        if self.lowercase:
+            text = text.lower()
+        return self._pattern.findall(text)
+
+    def feature(self, token: str) -> int:
+        """The feature of one token: murmur3_32(utf-8 bytes, seed 0) mod n_features."""
+        import mmh3
+
+        return mmh3.hash(token.encode("utf-8"), 0, signed=False) % self._n_features
+
+    def encode(self, text: str) -> list[int]:
+        """Sorted unique features of the tokens of `text`."""
+        if not isinstance(text, str):
+            raise TypeError(f"encoder: expected a text (str), got {type(text).__name__}")
+        return sorted({self.feature(t) for t in self.tokens(text)})
+
+    def describe(self) -> dict:
+        return {
+            "type": self.type,
+            "n_features": self._n_features,
+            "lowercase": self.lowercase,
+            "token_pattern": self.token_pattern,
+        }
+
+    @classmethod
+    def from_description(cls, d: dict) -> HashingEncoder:
+        _check_keys(d, cls.type, cls._KEYS)
+        return cls(d["n_features"], token_pattern=d["token_pattern"], lowercase=d["lowercase"])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HashingEncoder):
+            return NotImplemented
+        return self.describe() == other.describe()
+
+    def __repr__(self) -> str:
+        return f"HashingEncoder({self._n_features} features, lowercase={self.lowercase})"
+
+
+INT16_MIN = -(2**15)
+INT16_MAX = 2**15 - 1
+_NUMBER_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class NumericEncoder:
+    """Encode a vector of numbers as int16 integers: round((x - center) / spread * scale), clipped."""
+
+    type = "numeric"
+    input_kind = "dense"
+    _KEYS = frozenset({"type", "dimensions", "scale"})
+    _OPTIONAL = frozenset({"center", "spread", "names"})
+
+    def __init__(
+        self,
+        dimensions: int,
+        scale: int | float = 1,
+        center: list[float] | None = None,
+        spread: list[float] | None = None,
+        names: list[str] | None = None,
+    ) -> None:
+        if not _is_count(dimensions) or dimensions > 1024:
+            raise ValueError(f"encoder: dimensions must be an integer in [1, 1024], got {dimensions!r}")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+            raise ValueError(f"encoder: scale must be a positive number, got {scale!r}")
+        for key, values in (("center", center), ("spread", spread)):
+            if values is None:
+                continue
+            if not isinstance(values, list) or len(values) != dimensions:
+                raise ValueError(f"encoder: {key} must be a list of {dimensions} numbers")
+            if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
+                raise ValueError(f"encoder: {key} must hold finite numbers only")
+        if spread is not None and any(v <= 0 for v in spread):
+            raise ValueError("encoder: every spread must be positive")
+        if names is not None and (
+            not isinstance(names, list) or len(names) != dimensions or not all(isinstance(n, str) for n in names)
+        ):
+            raise ValueError(f"encoder: names must be a list of {dimensions} strings")
+        self.dimensions = dimensions
+        self.scale = scale
+        self.center = center
+        self.spread = spread
+        self.names = names
+
+    @property
+    def n_features(self) -> int:
+        return self.dimensions
+
+    def parse(self, raw: str | list) -> list[float]:
+        """Numbers from a text ("1.5, 2, 3e-2") or a list; ValueError for anything else."""
+        if isinstance(raw, str):
+            parts = [p for p in _NUMBER_SEPARATORS.split(raw.strip().strip("[]")) if p]
+            try:
+                values = [float(p) for p in parts]
+            except ValueError:
+                raise ValueError("encoder: expected numbers separated by commas or spaces") from None
+        else:
+            values = [float(v) for v in raw]
+        if len(values) != self.dimensions:
+            raise ValueError(f"encoder: expected {self.dimensions} numbers, got {len(values)}")
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError("encoder: numbers must be finite")
+        return values
+
+    def encode(self, raw: str | list) -> list[int]:
+        """The int16 vector of `raw` (numbers beyond the int16 range are clipped)."""
+        out = []
+        for i, x in enumerate(self.parse(raw)):
+            if self.center is not None:
+                x -= self.center[i]
+            if self.spread is not None:
+                x /= self.spread[i]
+            out.append(min(max(round(x * self.scale), INT16_MIN), INT16_MAX))
+        return out
+
+    def describe(self) -> dict:
+        d: dict[str, Any] = {"type": self.type, "dimensions": self.dimensions, "scale": self.scale}
+        for key in ("center", "spread", "names"):
+            if getattr(self, key) is not None:
+                d[key] = list(getattr(self, key))
+        return d
+
+    @classmethod
+    def from_description(cls, d: dict) -> NumericEncoder:
+        _check_keys(d, cls.type, cls._KEYS, cls._OPTIONAL)
+        return cls(d["dimensions"], d["scale"], d.get("center"), d.get("spread"), d.get("names"))
+
+    @classmethod
+    def fit(cls, vectors: list[list[float]], scale: int = 1000, names: list[str] | None = None) -> NumericEncoder:
+        """Standardise: center = mean, spread = 4 standard deviations (|z| <= 4 stays in range at scale <= 8191)."""
+        if not vectors:
+            raise ValueError("encoder: no vectors to fit")
+        n = len(vectors[0])
+        center = [sum(v[i] for v in vectors) / len(vectors) for i in range(n)]
+        spread = []
+        for i in range(n):
+            var = sum((v[i] - center[i]) ** 2 for v in vectors) / len(vectors)
+            spread.append(4 * math.sqrt(var) if var > 0 else 1.0)
+        return cls(n, scale, [round(c, 9) for c in center], [round(s, 9) for s in spread], names)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NumericEncoder):
+            return NotImplemented
+        return self.describe() == other.describe()
+
+    def __repr__(self) -> str:
+        return f"NumericEncoder({self.dimensions} dimensions, scale={self.scale})"
+
+
+Encoder = VocabularyEncoder | HashingEncoder | NumericEncoder
+ENCODER_TYPES: dict[str, Any] = {cls.type: cls for cls in (VocabularyEncoder, HashingEncoder, NumericEncoder)}
+
+
+def encoder_from_description(d: dict) -> Encoder:
     """Rebuild any known encoder from its description, dispatching on `d["type"]`."""
     if not isinstance(d, dict):
         raise ValueError(f"encoder: description must be an object, got {type(d).__name__}")

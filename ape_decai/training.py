@@ -1,12 +1,18 @@
 """Off-chain training of the initial model, and the model file that carries it to the chain.
 
-`train_model` builds a vocabulary on the training split, encodes the texts, trains the bit-exact
-reference `SparsePerceptron` and returns a *model file* (a JSON-able dict):
+`train_model` builds the encoder on the training split (a vocabulary, feature hashing, or a
+standardisation of numeric columns), encodes the samples, trains the bit-exact reference of the
+chosen model (`ape_decai.models.REFERENCE_MODELS`) and returns a *model file* (a JSON-able dict):
 
     {"format": "ape-decai-model/1", "model": "sparse-perceptron", "name": ..., "description": ...,
-     "classes": [name of label 0, name of label 1], "n_features": ..., "learning_rate": ...,
-     "intercept": ..., "weights": [...], "encoder": {"type": "vocabulary", ...},
-     "training": {"dataset": ..., "samples": ..., "skipped_empty": ..., "epochs": ..., ...}}
+     "classes": [name of label 0, name of label 1, ...], "encoder": {"type": "vocabulary", ...},
+     <the model's state: its `to_dict()`, e.g. "n_features", "learning_rate", "intercept",
+      "weights" for the sparse perceptron>,
+     "training": {"dataset": ..., "samples": ..., "skipped_empty": ..., "epochs": ...,
+                  "test_accuracy": ..., "sklearn": {"estimator": ..., "test_accuracy": ...}}}
+
+The held-out accuracy is reported next to scikit-learn's equivalent classifier trained on the
+same features and split, when scikit-learn is installed (it is a test and report dependency).
 
 Deployment publishes `onchain_encoder_json(model)` in the trainer's `TrainerDeployed` event, so
 anyone can rebuild the encoder from the chain with `parse_onchain_encoder`.
@@ -14,6 +20,7 @@ anyone can rebuild the encoder from the chain with `parse_onchain_encoder`.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -26,10 +33,14 @@ from typing import Any
 from ape_decai.datasets import Sample, train_test_split
 from ape_decai.encoders import (
     DEFAULT_TOKEN_PATTERN,
+    Encoder,
+    HashingEncoder,
+    NumericEncoder,
     VocabularyEncoder,
     encoder_from_description,
     tokenize,
 )
+from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.models.sparse_perceptron import (
     INT16_MAX,
     INT16_MIN,
@@ -67,6 +78,17 @@ _MODEL_KEYS = (
     "format", "model", "name", "description", "classes", "n_features", "learning_rate",
     "intercept", "weights", "encoder",
 )
+# Keys every model file has; the rest is the model's state (`ReferenceModel.to_dict()`).
+_COMMON_KEYS = ("format", "model", "name", "description", "classes", "encoder")
+
+# scikit-learn's counterpart of each model, for the comparison `train` prints.
+SKLEARN_EQUIVALENTS = {
+    "sparse-perceptron": "Perceptron",
+    "dense-perceptron": "Perceptron",
+    "ncc": "NearestCentroid",
+    "sparse-ncc": "NearestCentroid",
+    "naive-bayes": "MultinomialNB",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,13 +128,15 @@ def build_vocabulary(
 
 
 def _encode_all(
-    encoder: VocabularyEncoder, samples: Sequence[Sample]
+    encoder: Encoder, samples: Sequence[Sample]
 ) -> tuple[list[tuple[list[int], int]], int, int]:
     """(encoded usable samples, number empty, number too long for one contract call)."""
     out, empty, too_long = [], 0, 0
     for text, label in samples:
         x = encoder.encode(text)
-        if not x:
+        if encoder.input_kind == "dense":
+            out.append((x, label))
+        elif not x:
             empty += 1
         elif len(x) > MAX_INPUT_LENGTH:
             too_long += 1
@@ -123,6 +147,57 @@ def _encode_all(
 
 def _accuracy(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 6)
+
+
+def _fit(model_id: str, samples, n_features: int, n_classes: int, **hyper: Any) -> ReferenceModel:
+    """Train `model_id`'s reference, passing only the hyper-parameters its `fit` takes."""
+    cls = REFERENCE_MODELS[model_id]
+    accepted = inspect.signature(cls.fit).parameters
+    return cls.fit(samples, n_features, n_classes, **{k: v for k, v in hyper.items() if k in accepted})
+
+
+def sklearn_accuracy(
+    model_id: str, train: Sequence[tuple[list[int], int]], test: Sequence[tuple[list[int], int]],
+    n_features: int, input_kind: str, epochs: int = 5,
+) -> dict | None:
+    """Held-out accuracy of scikit-learn's equivalent classifier on the same features and split.
+
+    Sparse inputs become binary indicator rows; dense ones are the int16 vectors themselves.
+    None when scikit-learn is not installed or there is nothing to compare.
+    """
+    try:
+        import numpy as np
+        from sklearn.linear_model import Perceptron
+        from sklearn.naive_bayes import MultinomialNB
+        from sklearn.neighbors import NearestCentroid
+    except ImportError:
+        return None
+    if not train or not test or len({y for _, y in train}) < 2:
+        return None
+
+    def matrix(samples):
+        if input_kind == "dense":
+            return np.array([x for x, _ in samples], dtype=float)
+        m = np.zeros((len(samples), n_features))
+        for row, (x, _) in enumerate(samples):
+            m[row, list(x)] = 1.0
+        return m
+
+    name = SKLEARN_EQUIVALENTS.get(model_id, "Perceptron")
+    estimator: Any
+    if name == "Perceptron":
+        estimator = Perceptron(max_iter=epochs, tol=None, shuffle=False, random_state=0)
+    elif name == "NearestCentroid":
+        estimator = NearestCentroid()
+    else:
+        estimator = MultinomialNB(alpha=1.0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Perceptron's ConvergenceWarning at few epochs
+        estimator.fit(matrix(train), [y for _, y in train])
+        accuracy = float(estimator.score(matrix(test), [y for _, y in test]))
+    return {"estimator": name, "test_accuracy": _accuracy(accuracy)}
 
 
 def train_model(
@@ -139,60 +214,79 @@ def train_model(
     token_pattern: str = DEFAULT_TOKEN_PATTERN,
     lowercase: bool = True,
     stop_words: Iterable[str] | None = ENGLISH_STOP_WORDS,
+    model: str = MODEL_TYPE,
+    encoder: str = "vocabulary",
+    scale: int = 1000,
+    feature_names: Sequence[str] | None = None,
 ) -> dict:
     """Train the initial model off chain and return its model file (a dict, see the module doc).
 
-    The samples are split with `train_test_split(samples, test_fraction, seed)`; the vocabulary
-    (`vocab_size` words) is built on the training split only; the perceptron makes `epochs`
-    passes over it in the shuffled order. Samples with no vocabulary word (or more than
-    `MAX_INPUT_LENGTH` of them) cannot be sent to the contract, so they are skipped for training
-    and left out of both accuracies; `training` says how many.
+    The samples are split with `train_test_split(samples, test_fraction, seed)`; the encoder is
+    built on the training split only: for texts a vocabulary of `vocab_size` words, or feature
+    hashing into `vocab_size` features (`encoder="hashing"`); for numeric vectors a
+    standardisation at `scale` (`NumericEncoder.fit`). The model (`model`, a key of
+    `REFERENCE_MODELS`) is trained on the training split (perceptrons: `epochs` passes in the
+    shuffled order). Text samples with no feature (or more than `MAX_INPUT_LENGTH`) cannot be
+    sent to the contract, so they are skipped for training and left out of both accuracies;
+    `training` says how many.
     """
+    if model not in REFERENCE_MODELS:
+        raise ValueError(f"unknown model {model!r}; choose from {', '.join(REFERENCE_MODELS)}")
+    cls = REFERENCE_MODELS[model]
     classes = list(classes)
-    if len(classes) != 2 or len(set(classes)) != 2:
-        raise ValueError(f"need exactly two different classes, got {classes!r}")
+    if len(classes) < 2 or len(set(classes)) != len(classes):
+        raise ValueError(f"need at least two different classes, got {classes!r}")
     if not samples:
         raise ValueError("no samples to train on")
-    for k, (text, label) in enumerate(samples):
-        if label not in (0, 1) or isinstance(label, bool):
-            raise ValueError(f"sample {k}: label {label!r} is not 0 or 1")
-        if not isinstance(text, str):
-            raise ValueError(f"sample {k}: text must be a string")
+    numeric = isinstance(samples[0][0], list)
+    for k, (x, label) in enumerate(samples):
+        if not _is_int(label) or not 0 <= label < len(classes):
+            raise ValueError(f"sample {k}: label {label!r} is not in 0..{len(classes) - 1}")
+        if numeric != isinstance(x, list) or not (numeric or isinstance(x, str)):
+            raise ValueError(f"sample {k}: expected {'a list of numbers' if numeric else 'a string'}")
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if numeric and cls.input_kind != "dense":
+        raise ValueError(f"{model} takes sets of features (texts); choose a dense model for numeric data")
+    if not numeric and cls.input_kind != "sparse":
+        raise ValueError(f"{model} takes numeric vectors; choose a sparse model for texts")
 
     train, test = train_test_split(samples, test_fraction, seed)
     if not train:
         raise ValueError("the training split is empty; lower test_fraction or add samples")
-    vocabulary = build_vocabulary(
-        (t for t, _ in train), vocab_size, token_pattern, lowercase, stop_words
-    )
-    if not vocabulary:
-        raise ValueError("the training texts contain no usable word; check the data and the token pattern")
-    encoder = VocabularyEncoder(vocabulary, token_pattern=token_pattern, lowercase=lowercase)
+    enc: Encoder
+    if numeric:
+        enc = NumericEncoder.fit([x for x, _ in train], scale=scale, names=list(feature_names) if feature_names else None)
+    elif encoder == "hashing":
+        enc = HashingEncoder(vocab_size, token_pattern=token_pattern, lowercase=lowercase)
+    elif encoder == "vocabulary":
+        vocabulary = build_vocabulary((t for t, _ in train), vocab_size, token_pattern, lowercase, stop_words)
+        if not vocabulary:
+            raise ValueError("the training texts contain no usable word; check the data and the token pattern")
+        enc = VocabularyEncoder(vocabulary, token_pattern=token_pattern, lowercase=lowercase)
+    else:
+        raise ValueError(f"unknown encoder {encoder!r}; choose vocabulary or hashing")
 
-    train_x, train_empty, train_long = _encode_all(encoder, train)
-    test_x, test_empty, test_long = _encode_all(encoder, test)
+    train_x, train_empty, train_long = _encode_all(enc, train)
+    test_x, test_empty, test_long = _encode_all(enc, test)
     if not train_x:
-        raise ValueError("no training sample contains a vocabulary word")
+        raise ValueError("no training sample contains a feature of the encoder")
 
-    model = SparsePerceptron.train(train_x, encoder.n_features, learning_rate=learning_rate, epochs=epochs)
+    reference = _fit(model, train_x, enc.n_features, len(classes), learning_rate=learning_rate, epochs=epochs)
 
-    majority = 1 if 2 * sum(y for _, y in train_x) > len(train_x) else 0
+    counts = Counter(y for _, y in train_x)
+    majority = min(counts, key=lambda y: (-counts[y], y))
     majority_accuracy = (
         sum(y == majority for _, y in test_x) / len(test_x) if test_x else float("nan")
     )
     result = {
         "format": MODEL_FORMAT,
-        "model": MODEL_TYPE,
+        "model": model,
         "name": name,
         "description": description,
         "classes": classes,
-        "n_features": model.n_features,
-        "learning_rate": model.learning_rate,
-        "intercept": model.intercept,
-        "weights": list(model.weights),
-        "encoder": encoder.describe(),
+        **reference.to_dict(),
+        "encoder": enc.describe(),
         "training": {
             "dataset": dataset,
             "samples": len(samples),
@@ -203,9 +297,10 @@ def train_model(
             "epochs": epochs,
             "test_fraction": test_fraction,
             "seed": seed,
-            "train_accuracy": _accuracy(model.accuracy(train_x)),
-            "test_accuracy": _accuracy(model.accuracy(test_x)),
+            "train_accuracy": _accuracy(reference.accuracy(train_x)),
+            "test_accuracy": _accuracy(reference.accuracy(test_x)),
             "test_majority_accuracy": _accuracy(majority_accuracy),
+            "sklearn": sklearn_accuracy(model, train_x, test_x, enc.n_features, cls.input_kind, epochs),
         },
     }
     validate_model(result)
@@ -223,12 +318,13 @@ def _is_int(v: Any) -> bool:
 def _check_classes(classes: Any, what: str) -> list[str]:
     if (
         not isinstance(classes, list)
-        or len(classes) != 2
+        or len(classes) < 2
+        or len(classes) > 256
         or not all(isinstance(c, str) and c for c in classes)
-        or classes[0] == classes[1]
+        or len(set(classes)) != len(classes)
     ):
         raise ValueError(
-            f"{what}: classes must be a list of two different names (label 0, label 1), got {classes!r}"
+            f"{what}: classes must be a list of 2 to 256 different names (label 0, label 1, ...), got {classes!r}"
         )
     return classes
 
@@ -237,7 +333,9 @@ def validate_model(d: Any) -> dict:
     """Check a model-file dict; raise ValueError saying what is wrong and how to fix it."""
     if not isinstance(d, dict):
         raise ValueError(f"model file: expected a JSON object, got {type(d).__name__}")
-    missing = [k for k in _MODEL_KEYS if k not in d]
+    missing = [k for k in _COMMON_KEYS if k not in d]
+    if d.get("model") == MODEL_TYPE:
+        missing += [k for k in _MODEL_KEYS if k not in d and k not in _COMMON_KEYS]
     if missing:
         raise ValueError(f"model file: missing {', '.join(missing)}")
     if d["format"] != MODEL_FORMAT:
@@ -245,8 +343,10 @@ def validate_model(d: Any) -> dict:
             f"model file: format is {d['format']!r}, expected {MODEL_FORMAT!r} "
             "(is this a model file written by `ape decai train`?)"
         )
-    if d["model"] != MODEL_TYPE:
-        raise ValueError(f"model file: model {d['model']!r} is not supported (only {MODEL_TYPE!r})")
+    if d["model"] not in REFERENCE_MODELS:
+        raise ValueError(
+            f"model file: model {d['model']!r} is not supported (known: {', '.join(REFERENCE_MODELS)})"
+        )
     for key, limit in (("name", MAX_NAME_LENGTH), ("description", MAX_DESCRIPTION_LENGTH)):
         if not isinstance(d[key], str):
             raise ValueError(f"model file: {key} must be a string")
@@ -257,25 +357,37 @@ def validate_model(d: Any) -> dict:
         raise ValueError("model file: name is empty")
     _check_classes(d["classes"], "model file")
 
-    n = d["n_features"]
-    if not _is_int(n) or not 0 < n <= MAX_FEATURES:
-        raise ValueError(f"model file: n_features must be an integer in [1, {MAX_FEATURES}], got {n!r}")
-    lr = d["learning_rate"]
-    if not _is_int(lr) or not 0 < lr <= INT16_MAX:
-        raise ValueError(f"model file: learning_rate must be an integer in [1, {INT16_MAX}], got {lr!r}")
-    b = d["intercept"]
-    if not _is_int(b) or not INT16_MIN <= b <= INT16_MAX:
-        raise ValueError(f"model file: intercept must be an int16 integer, got {b!r}")
-    weights = d["weights"]
-    if not isinstance(weights, list):
-        raise ValueError("model file: weights must be a list of integers")
-    if len(weights) != n:
-        raise ValueError(f"model file: {len(weights)} weights for n_features = {n}; they must match")
-    for k, w in enumerate(weights):
-        if not _is_int(w) or not INT16_MIN <= w <= INT16_MAX:
-            raise ValueError(
-                f"model file: weight {k} = {w!r} is not an integer in [{INT16_MIN}, {INT16_MAX}]"
-            )
+    if d["model"] == MODEL_TYPE:
+        # The first model's own checks, with messages that name the offending weight.
+        n = d["n_features"]
+        if not _is_int(n) or not 0 < n <= MAX_FEATURES:
+            raise ValueError(f"model file: n_features must be an integer in [1, {MAX_FEATURES}], got {n!r}")
+        lr = d["learning_rate"]
+        if not _is_int(lr) or not 0 < lr <= INT16_MAX:
+            raise ValueError(f"model file: learning_rate must be an integer in [1, {INT16_MAX}], got {lr!r}")
+        b = d["intercept"]
+        if not _is_int(b) or not INT16_MIN <= b <= INT16_MAX:
+            raise ValueError(f"model file: intercept must be an int16 integer, got {b!r}")
+        weights = d["weights"]
+        if not isinstance(weights, list):
+            raise ValueError("model file: weights must be a list of integers")
+        if len(weights) != n:
+            raise ValueError(f"model file: {len(weights)} weights for n_features = {n}; they must match")
+        for k, w in enumerate(weights):
+            if not _is_int(w) or not INT16_MIN <= w <= INT16_MAX:
+                raise ValueError(
+                    f"model file: weight {k} = {w!r} is not an integer in [{INT16_MIN}, {INT16_MAX}]"
+                )
+    state = {k: v for k, v in d.items() if k not in _COMMON_KEYS and k != "training"}
+    try:
+        reference = REFERENCE_MODELS[d["model"]].from_dict(state)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"model file: invalid {d['model']} state: {exc}") from None
+    n = reference.n_features
+    if len(d["classes"]) != reference.n_classes:
+        raise ValueError(
+            f"model file: {len(d['classes'])} class names for a model of {reference.n_classes} classes"
+        )
 
     try:
         encoder = encoder_from_description(d["encoder"])
@@ -285,9 +397,13 @@ def validate_model(d: Any) -> dict:
         raise ValueError(
             f"model file: the encoder has {encoder.n_features} features but n_features = {n}"
         )
+    if encoder.input_kind != reference.input_kind:
+        raise ValueError(
+            f"model file: a {encoder.type} encoder cannot feed a {d['model']} ({reference.input_kind} input)"
+        )
     if "training" in d and not isinstance(d["training"], dict):
         raise ValueError("model file: training must be an object")
-    unknown = sorted(set(d) - set(_MODEL_KEYS) - {"training"})
+    unknown = sorted(set(d) - set(_COMMON_KEYS) - set(reference.to_dict()) - {"training"})
     if unknown:
         raise ValueError(f"model file: unknown keys {', '.join(map(repr, unknown))}")
     return d
@@ -349,18 +465,14 @@ def load_model_file(path: str | os.PathLike) -> dict:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def model_from_file(d: dict) -> SparsePerceptron:
-    """The reference perceptron holding the model file's parameters."""
+def model_from_file(d: dict) -> Any:
+    """The reference model holding the model file's state (a `ReferenceModel`)."""
     validate_model(d)
-    return SparsePerceptron(
-        n_features=d["n_features"],
-        learning_rate=d["learning_rate"],
-        intercept=d["intercept"],
-        weights=list(d["weights"]),
-    )
+    state = {k: v for k, v in d.items() if k not in _COMMON_KEYS and k != "training"}
+    return REFERENCE_MODELS[d["model"]].from_dict(state)
 
 
-def encoder_from_model_file(d: dict) -> VocabularyEncoder:
+def encoder_from_model_file(d: dict) -> Any:
     """The encoder the model file describes."""
     validate_model(d)
     return encoder_from_description(d["encoder"])
@@ -392,7 +504,7 @@ def onchain_encoder_json(model: dict) -> str:
     return text
 
 
-def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], VocabularyEncoder]:
+def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], Any]:
     """(classes, encoder) from the JSON a trainer published; ValueError if it is not one."""
     if isinstance(json_str, (bytes, bytearray)):
         try:

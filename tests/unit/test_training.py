@@ -297,8 +297,8 @@ def mutated(**changes):
         (dict(format="ape-decai-model/2"), "format is 'ape-decai-model/2'"),
         (dict(model="naive-bayes"), "model 'naive-bayes' is not supported"),
         (dict(weights=...), "missing weights"),
-        (dict(classes=["a", "b", "c"]), "classes must be a list of two"),
-        (dict(classes=["a", "a"]), "classes must be a list of two"),
+        (dict(classes=["a", "b", "c"]), "3 class names for a model of 2 classes"),
+        (dict(classes=["a", "a"]), "classes must be a list of 2 to 256 different names"),
         (dict(name="n" * 65), "name is 65 bytes, at most 64"),
         (dict(name=" "), "name is empty"),
         (dict(description="d" * 513), "description is 513 bytes"),
@@ -309,7 +309,7 @@ def mutated(**changes):
         (dict(intercept=-(2**15) - 1), "intercept must be an int16"),
         (dict(training=[]), "training must be an object"),
         (dict(extra=1), "unknown keys 'extra'"),
-        (dict(encoder={"type": "hashing"}), "invalid encoder: .*unknown type 'hashing'"),
+        (dict(encoder={"type": "bag-of-words"}), "invalid encoder: .*unknown type 'bag-of-words'"),
     ],
 )
 def test_model_file__invalid__raises_an_actionable_error(tmp_path, change, message):
@@ -389,7 +389,7 @@ def test_onchain_encoder_json__too_large__says_to_shrink_the_vocabulary():
         ('{"format": "ape-decai-encoder/1", "model": "sparse-perceptron"}', "missing classes, encoder"),
         (
             '{"format":"ape-decai-encoder/1","model":"sparse-perceptron","classes":["a"],"encoder":{}}',
-            "classes must be a list of two",
+            "classes must be a list of 2 to 256",
         ),
         (
             '{"format":"ape-decai-encoder/1","model":"","classes":["a","b"],"encoder":{}}',
