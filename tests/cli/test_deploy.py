@@ -7,7 +7,10 @@ import pytest
 
 from .conftest import CLASSES, DAY, HOUR, VOCAB_SIZE
 
-DEPLOY_KEYS = {"address", "mechanism", "name", "n_features", "gas_used", "remembered_in"}
+DEPLOY_KEYS = {
+    "address", "model", "mechanism", "name", "n_features", "gas_used", "remembered_in",
+    "transactions", "resumed", "max_gas_per_transaction",
+}  # fmt: skip
 
 
 def deployed_receipt(chain, address):
@@ -63,8 +66,8 @@ def test_deploy__text_output_names_the_trainer_and_gas(decai, chain, creator, mo
 
     lines = result.stdout.splitlines()
     address = lines[0].split(" at ")[-1]
-    assert lines[0] == f"deployed 'reviews' (deposit) at {address}"
-    assert lines[1] == f"gas used: {deployed_receipt(chain, address).gas_used:,}"
+    assert lines[0] == f"deployed 'reviews' (sparse-perceptron, deposit) at {address}"
+    assert lines[1] == f"gas used: {deployed_receipt(chain, address).gas_used:,} in 1 transaction(s)"
     assert lines[2] == f"remembered as this network's trainer ({state_dir / 'trainers.json'})"
 
 

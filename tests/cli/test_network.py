@@ -62,7 +62,7 @@ def test_deploy__on_a_throwaway_chain__warns_that_its_state_is_lost(decai, chain
     result = decai.ok("deploy", model_file, account=creator)
 
     assert "note: this command started its own local Anvil; its state is lost when it ends." in result.stderr
-    assert any(line.startswith("deployed 'reviews' (deposit) at ") for line in result.stdout.splitlines())
+    assert any(line.startswith("deployed 'reviews' (sparse-perceptron, deposit) at ") for line in result.stdout.splitlines())
     assert creator.nonce == nonce  # it went to the other chain, not to ours
 
 

@@ -10,7 +10,7 @@ from .conftest import CLASSES, DAY
 
 INFO_KEYS = {
     "address", "mechanism", "name", "description", "classes", "encoder", "vocabulary_size", "n_features",
-    "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions",
+    "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions", "model",
 }  # fmt: skip
 DEPOSIT_PARAMETERS = {"refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share"}
 
@@ -108,7 +108,7 @@ def test_info__table_shows_mechanism_parameters_and_next_deposit(decai, reviews_
     assert result.stdout.splitlines()[0].strip() == f"reviews ({trainer.address})"
     rows = table_rows(result.stdout)
     assert rows["mechanism"] == "deposit"
-    assert rows["model"] == "sparse perceptron, 200 words, classes fresh, rotten"
+    assert (rows["model"], rows["classes"]) == ("sparse-perceptron, 200 features", "fresh, rotten")
     assert (rows["refund wait"], rows["creator wait"], rows["anyone wait"]) == ("1d", "30d", "60d")
     assert rows["next deposit"] == f"{next_deposit / 10**18:.6f} ETH"
     assert rows["contributions"] == "1"

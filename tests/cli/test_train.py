@@ -31,7 +31,7 @@ def test_train__writes_the_model_the_api_trains(decai, reviews_csv, review_model
     }
     assert model["training"]["samples"] == 300
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("trained on 300 samples")
+    assert lines[0].startswith("sparse-perceptron: trained on 300 samples")
     assert lines[1].startswith("accuracy: train ")
     assert lines[-1] == f"wrote {output}"
 
@@ -47,7 +47,7 @@ def test_train__json_prints_one_summary_object(decai, reviews_csv, tmp_path):
     assert summary["n_features"] == VOCAB_SIZE
     assert summary["samples"] == 300
     assert summary["epochs"] == 2
-    assert summary == {"output": str(output), "classes": CLASSES, "n_features": VOCAB_SIZE, **model["training"]}
+    assert summary == {"output": str(output), "model": "sparse-perceptron", "classes": CLASSES, "n_features": VOCAB_SIZE, **model["training"]}
     assert model["name"] == "rt"
 
 

@@ -1,0 +1,201 @@
+"""Deploy a trainer: one transaction for a small model, several under a gas cap for a large one.
+
+A model's state is a list of 256-bit words (packed weights, centroids, counts). The constructor
+takes the first words; the owner's initialisation calls (`ReferenceModel.init_calls`) write the
+rest, each at most `words_per_call` words; `seal` ends initialisation and the model starts
+accepting data. The number of words per transaction is the largest power of two (up to 128) for
+which the constructor and every call stay under the gas cap.
+
+An interrupted deployment resumes: after the constructor and after every call, the progress is
+written to the local state file (`ape_decai.state`), keyed by network and by the model file's
+hash; deploying the same model file again on the same chain continues where it stopped.
+Initialisation writes are positional, so a call that went through before the interruption but
+was not recorded is simply written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ape_decai.manifest import trainer_name
+from ape_decai.models import REFERENCE_MODELS
+
+MAX_WORDS_PER_CALL = 128
+# What one initialisation word costs at most: a fresh storage slot (22,100), its calldata
+# (32 bytes, 512) and the loop; plus a transaction's base cost and the call's overhead.
+GAS_PER_WORD = 23_000
+GAS_PER_CALL = 60_000
+DEFAULT_GAS_CAP = 10_000_000
+
+Progress = Callable[[int, int, str], None]  # (done, total, what) after each transaction
+
+
+class DeploymentError(Exception):
+    """The deployment cannot go on as asked (message says why and what to do)."""
+
+
+@dataclass
+class DeploymentPlan:
+    """What to send: the constructor's arguments, then the initialisation calls, then `seal`."""
+
+    contract_name: str
+    constructor_args: list[Any]
+    init_calls: list[tuple[str, tuple]]
+    words_per_call: int
+
+    @property
+    def transactions(self) -> int:
+        """Constructor + initialisation calls (+ seal when there are any)."""
+        return 1 + len(self.init_calls) + (1 if self.init_calls else 0)
+
+
+def model_sha256(model: dict) -> str:
+    """The hash that identifies a model file's content (for resuming its deployment)."""
+    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+
+
+def mechanism_args(mechanism: str, params: Any) -> list[int]:
+    """The mechanism's part of the constructor (after `seal`)."""
+    params.validate()
+    if mechanism == "deposit":
+        return [
+            params.refund_wait,
+            params.creator_wait,
+            params.anyone_wait,
+            params.cost_weight,
+            params.min_deposit,
+            params.min_share,
+        ]
+    return [params.validation_wait]
+
+
+def plan(model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WORDS_PER_CALL) -> DeploymentPlan:
+    """The transactions that deploy `model` (a validated model file) with `words_per_call`."""
+    from ape_decai.training import model_from_file, onchain_encoder_json
+
+    reference = model_from_file(model)
+    init_calls = reference.init_calls(words_per_call)
+    args = [
+        model.get("name", "")[:64],
+        model.get("description", "")[:512],
+        onchain_encoder_json(model),
+        *reference.constructor_args(words_per_call),
+        not init_calls,  # seal now if nothing is left to write
+        *mechanism_args(mechanism, params),
+    ]
+    cls = REFERENCE_MODELS[model["model"]]
+    return DeploymentPlan(trainer_name(cls.contract_prefix, mechanism), args, init_calls, words_per_call)
+
+
+def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_cap: int) -> DeploymentPlan:
+    """The plan with the most words per transaction whose transactions all stay under `gas_cap`."""
+    from ape.utils import ManagerAccessMixin
+
+    from ape_decai.client import container
+
+    provider = ManagerAccessMixin.provider
+    words = MAX_WORDS_PER_CALL
+    while words >= 1:
+        candidate = plan(model, mechanism, params, words)
+        calls_fit = not candidate.init_calls or GAS_PER_CALL + words * GAS_PER_WORD <= gas_cap
+        if calls_fit:
+            constructor = container(candidate.contract_name).constructor
+            txn = constructor.serialize_transaction(*candidate.constructor_args, sender=sender)
+            txn.sender = sender.address
+            if int(provider.estimate_gas_cost(txn)) <= gas_cap:
+                return candidate
+        words //= 2
+    raise DeploymentError(
+        f"the trainer cannot be deployed under a gas cap of {gas_cap:,}: even its smallest "
+        "constructor needs more; raise --gas-cap"
+    )
+
+
+def deploy(
+    model: dict,
+    mechanism: str,
+    params: Any,
+    sender: Any,
+    gas_cap: int = DEFAULT_GAS_CAP,
+    on_progress: Progress | None = None,
+    restart: bool = False,
+) -> tuple[str, int, bool, list[int]]:
+    """Deploy (or resume deploying) `model`; returns (address, deployment block, resumed, gas used
+    by each transaction this call sent).
+
+    Every transaction is dry-run first by the caller's account (Ape estimates gas, which fails
+    before sending if the call would revert).
+    """
+    from ape.utils import ManagerAccessMixin
+
+    from ape_decai import state
+    from ape_decai.client import container
+    from ape_decai.manifest import load_contract_type
+
+    chain = ManagerAccessMixin.chain_manager
+    digest = model_sha256(model)
+    pending = None if restart else state.pending_deployment(digest)
+    resumed = pending is not None
+    gas_used: list[int] = []
+    report = on_progress or (lambda done, total, what: None)
+
+    if pending is not None:
+        the_plan = plan(model, mechanism, params, int(pending["words_per_call"]))
+        if pending.get("mechanism") != mechanism or pending.get("contract") != the_plan.contract_name:
+            raise DeploymentError(
+                f"an unfinished deployment of this model file with the {pending.get('mechanism')} mechanism "
+                f"is at {pending['address']}; deploy with --mechanism {pending.get('mechanism')} to resume it, "
+                "or pass --restart to start over"
+            )
+        contract = chain.contracts.instance_at(
+            pending["address"], contract_type=load_contract_type(the_plan.contract_name)
+        )
+        if str(contract.owner()).lower() != sender.address.lower():
+            raise DeploymentError(
+                f"the unfinished deployment at {pending['address']} belongs to {contract.owner()}, "
+                f"not to {sender.address}; use that account, or pass --restart"
+            )
+        done = int(pending["done"])
+        block = int(pending["block"])
+    else:
+        the_plan = fit_to_gas_cap(model, mechanism, params, sender, gas_cap)
+        contract = container(the_plan.contract_name).deploy(*the_plan.constructor_args, sender=sender)
+        receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
+        block = receipt.block_number if receipt else chain.blocks.height
+        if receipt:
+            gas_used.append(int(receipt.gas_used))
+        done = 0
+        if the_plan.init_calls:
+            pending = {
+                "address": contract.address,
+                "block": block,
+                "block_hash": _hex(chain.provider.get_block(block).hash),
+                "contract": the_plan.contract_name,
+                "mechanism": mechanism,
+                "model_sha256": digest,
+                "words_per_call": the_plan.words_per_call,
+                "done": 0,
+            }
+            state.remember_pending(pending)
+    total = the_plan.transactions
+    report(1 + done, total, "constructor")
+    for k in range(done, len(the_plan.init_calls)):
+        name, args = the_plan.init_calls[k]
+        gas_used.append(int(getattr(contract, name)(*args, sender=sender).gas_used))
+        pending = {**(pending or {}), "done": k + 1}
+        state.remember_pending(pending)
+        report(2 + k, total, name)
+    if the_plan.init_calls:
+        if not contract.sealed():
+            gas_used.append(int(contract.seal(sender=sender).gas_used))
+        state.forget_pending()
+        report(total, total, "seal")
+    return str(contract.address), block, resumed, gas_used
+
+
+def _hex(value: Any) -> str:
+    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
