@@ -121,3 +121,31 @@ def test_train__output_in_missing_directory__fails_with_one_line(decai, reviews_
 
     assert "does not exist" in message
     assert not output.parent.exists()
+
+
+def test_train__hashing_encoder__reports_scikit_learns_accuracy_alongside(decai, reviews_csv, tmp_path):
+    output = tmp_path / "hashed.json"
+
+    summary = decai.json("train", reviews_csv, "-o", output, "--encoder", "hashing", "--vocab-size", 512)
+
+    model = load_model_file(output)
+    assert model["encoder"] == {"type": "hashing", "n_features": 512, "lowercase": True, "token_pattern": model["encoder"]["token_pattern"]}
+    assert summary["sklearn"]["estimator"] == "Perceptron"
+    assert 0.0 <= summary["sklearn"]["test_accuracy"] <= 1.0
+    assert summary["test_accuracy"] == model["training"]["test_accuracy"]
+
+
+def test_train__text_output_compares_with_scikit_learn(decai, reviews_csv, tmp_path):
+    result = decai.ok("train", reviews_csv, "-o", tmp_path / "m.json", "--vocab-size", 100)
+
+    assert "scikit-learn Perceptron: " in result.stdout.splitlines()[1]
+
+
+def test_train__numeric_data_for_a_text_model__fails_with_a_clear_error(decai, tmp_path):
+    data = tmp_path / "numbers.csv"
+    data.write_text("a,b,label\n1,2,x\n3,4,y\n5,6,x\n")
+
+    message = decai.fails("train", data, "-o", tmp_path / "m.json")
+
+    assert message == "sparse-perceptron takes sets of features (texts); choose a dense model for numeric data"
+    assert not (tmp_path / "m.json").exists()

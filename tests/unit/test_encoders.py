@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from ape_decai.encoders import (
     DEFAULT_TOKEN_PATTERN,
+    HashingEncoder,
+    NumericEncoder,
     VocabularyEncoder,
     encoder_from_description,
     tokenize,
@@ -157,3 +159,73 @@ def test_encode__is_the_sorted_set_of_indices_of_known_tokens(vocabulary, text_w
     assert encoded == expected
     assert all(0 <= i < encoder.n_features for i in encoded)
     assert encoder_from_description(encoder.describe()).encode(text) == encoded
+
+
+# --- feature hashing ----------------------------------------------------------------------------
+def test_hashing_encoder__uses_murmur3_32_with_seed_0():
+    # MurmurHash3_x86_32("hello", seed 0) = 0x248bfa47, the reference implementation's value.
+    encoder = HashingEncoder(2**16 - 1)
+    assert encoder.feature("hello") == 0x248BFA47 % (2**16 - 1)
+
+
+def test_hashing_encoder__lowercases_and_deduplicates_tokens():
+    encoder = HashingEncoder(1000)
+    assert encoder.encode("Hello HELLO hello") == [encoder.feature("hello")]
+    assert encoder.encode("a b") == sorted({encoder.feature("a"), encoder.feature("b")})
+
+
+def test_hashing_encoder__rebuilds_from_its_description():
+    encoder = HashingEncoder(512, lowercase=False)
+    again = encoder_from_description(json.loads(json.dumps(encoder.describe())))
+    assert again == encoder
+    assert again.encode("Word word") == encoder.encode("Word word")
+
+
+@pytest.mark.parametrize(
+    "description, message",
+    [
+        ({"type": "hashing", "n_features": 0, "lowercase": True, "token_pattern": "[a-z]+"}, "n_features must be"),
+        ({"type": "hashing", "n_features": 70000, "lowercase": True, "token_pattern": "[a-z]+"}, "n_features must be"),
+        ({"type": "hashing", "n_features": 10, "lowercase": True}, "lacks token_pattern"),
+        ({"type": "hashing", "n_features": 10, "lowercase": 1, "token_pattern": "[a-z]+"}, "lowercase must be"),
+        ({"type": "hashing", "n_features": 10, "lowercase": True, "token_pattern": "[a-z]+", "x": 1}, "unknown keys"),
+    ],
+)
+def test_hashing_encoder__bad_description__raises_a_clear_error(description, message):
+    with pytest.raises(ValueError, match=message):
+        encoder_from_description(description)
+
+
+# --- numeric vectors ----------------------------------------------------------------------------
+def test_numeric_encoder__raw_numbers_at_a_stated_scale():
+    encoder = NumericEncoder(3, scale=100)
+    assert encoder.encode("1.5, -2, 0.004") == [150, -200, 0]
+    assert encoder.encode([1, 2, 3]) == [100, 200, 300]
+
+
+def test_numeric_encoder__standardises_and_clips_to_int16():
+    encoder = NumericEncoder(2, scale=1000, center=[10.0, 0.0], spread=[2.0, 1.0])
+    assert encoder.encode("12 0.5") == [1000, 500]
+    assert encoder.encode("10 1000") == [0, 2**15 - 1]  # clipped, not wrapped
+    assert encoder.encode("10 -1000") == [0, -(2**15)]
+
+
+def test_numeric_encoder__fit_centres_on_the_mean():
+    encoder = NumericEncoder.fit([[1.0, 10.0], [3.0, 10.0]], scale=1000)
+    assert encoder.center == [2.0, 10.0]
+    assert encoder.encode([2.0, 10.0]) == [0, 0]
+    assert encoder.spread[1] == 1.0  # a constant column: no division by zero
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [("1, 2", "expected 3 numbers, got 2"), ("1, two, 3", "expected numbers"), ("1, nan, 3", "finite")],
+)
+def test_numeric_encoder__bad_input__raises_a_clear_error(raw, message):
+    with pytest.raises(ValueError, match=message):
+        NumericEncoder(3).encode(raw)
+
+
+def test_numeric_encoder__rebuilds_from_its_description():
+    encoder = NumericEncoder(2, scale=250, center=[1.0, 2.0], spread=[3.0, 4.0], names=["a", "b"])
+    assert encoder_from_description(json.loads(json.dumps(encoder.describe()))) == encoder

@@ -1,0 +1,101 @@
+"""`ape decai deploy` of a model too large for one transaction: several transactions under the
+gas cap, a sealed model equal to the file's, and a deployment that resumes after an interruption.
+
+The model is a sparse perceptron over 4,000 hashed features (250 packed weight words) trained on
+real reviews; with a gas cap of 2.5M the constructor cannot carry them all.
+"""
+
+import json
+
+import pytest
+
+from ape_decai.client import DepositParameters, Trainer, deploy_trainer
+from ape_decai.datasets import load_rotten_tomatoes
+from ape_decai.training import model_from_file, save_model_file, train_model
+
+N_FEATURES = 4000
+GAS_CAP = 2_500_000
+
+
+@pytest.fixture(scope="module")
+def large_model() -> dict:
+    samples = load_rotten_tomatoes()[:2000]
+    return train_model(
+        samples, ["rotten", "fresh"], model="sparse-perceptron", encoder="hashing",
+        vocab_size=N_FEATURES, epochs=2, name="hashed reviews",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def large_model_file(large_model, tmp_path_factory):
+    return save_model_file(large_model, tmp_path_factory.mktemp("large") / "large.model.json")
+
+
+class Interrupted(Exception):
+    """Stands for a crash or a Ctrl-C in the middle of a deployment."""
+
+
+def test_deploy__large_model__goes_over_several_transactions_under_the_cap(decai, creator, large_model, large_model_file):
+    out = decai.json("deploy", large_model_file, "--gas-cap", GAS_CAP, account=creator)
+
+    assert out["transactions"] > 2  # constructor, initialisation calls, seal
+    assert out["max_gas_per_transaction"] <= GAS_CAP
+    assert out["resumed"] is False
+    trainer = Trainer(out["address"])
+    assert trainer.contract.sealed()
+    assert trainer.reference_model() == model_from_file(large_model)
+    # The encoder comes from the chain: a hashing encoder has no vocabulary to publish.
+    assert trainer.deployment["encoder"]["type"] == "hashing"
+
+
+def test_deploy__interrupted__resumes_where_it_stopped(decai, creator, large_model, large_model_file, state_dir):
+    steps = []
+
+    def crash_after_the_third_transaction(done, total, what):
+        steps.append((done, total, what))
+        if done == 3:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        deploy_trainer(large_model, "deposit", DepositParameters(), creator, gas_cap=GAS_CAP, on_progress=crash_after_the_third_transaction)
+    total = steps[-1][1]
+    pending = json.loads((state_dir / "trainers.json").read_text())["pending"]
+    (entry,) = pending.values()
+    assert entry["done"] == 2  # two initialisation calls went through before the crash
+    nonce = creator.nonce
+
+    out = decai.json("deploy", large_model_file, account=creator)
+
+    assert out["resumed"] is True
+    assert out["address"] == entry["address"]
+    # Only what was left: the remaining initialisation calls and the seal.
+    assert creator.nonce - nonce == out["transactions"] == total - 3
+    trainer = Trainer(out["address"])
+    assert trainer.contract.sealed()
+    assert trainer.reference_model() == model_from_file(large_model)
+    assert json.loads((state_dir / "trainers.json").read_text())["pending"] == {}
+
+
+def test_deploy__restart__ignores_the_unfinished_deployment(decai, creator, large_model, large_model_file):
+    def crash_after_the_second_transaction(done, total, what):
+        if done == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        deploy_trainer(large_model, "deposit", DepositParameters(), creator, gas_cap=GAS_CAP, on_progress=crash_after_the_second_transaction)
+    unfinished = creator.get_deployment_address(creator.nonce - 2)
+
+    out = decai.json("deploy", large_model_file, "--restart", "--gas-cap", GAS_CAP, account=creator)
+
+    assert out["resumed"] is False
+    assert out["address"] != unfinished
+    assert Trainer(out["address"]).contract.sealed()
+
+
+def test_deploy__gas_cap_below_the_smallest_constructor__fails_before_any_transaction(decai, creator, large_model_file):
+    nonce = creator.nonce
+
+    message = decai.fails("deploy", large_model_file, "--gas-cap", 1_000_000, account=creator)
+
+    assert "cannot be deployed under a gas cap of 1,000,000" in message
+    assert creator.nonce == nonce
