@@ -127,6 +127,11 @@ class _progress:
         if self.bar is None:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+            from ape.logging import logger
+
+            # Ape's per-transaction INFO lines would tear the bar apart: the bar says it all.
+            self.level = logger.level
+            logger.set_level("WARNING")
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_console(), transient=False)
             self.bar.start()
             self.task = self.bar.add_task(self.title, total=total)
@@ -134,7 +139,10 @@ class _progress:
 
     def __exit__(self, *exc):
         if self.bar is not None:
+            from ape.logging import logger
+
             self.bar.stop()
+            logger.set_level(self.level)
         return False
 
 
