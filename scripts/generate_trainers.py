@@ -79,6 +79,40 @@ MODELS: tuple[ModelEntry, ...] = (
         data_doc="The sample's feature indices, packed (see sparse_perceptron).",
         label_doc="The sample's label (0 or 1).",
     ),
+    ModelEntry(
+        module="dense_perceptron",
+        contract_prefix="DensePerceptron",
+        model_id="dense-perceptron",
+        title="dense perceptron",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            ("x_scale", "int256", "The encoder's scale: the integer standing for the real value 1.0."),
+            ("intercept", "int256", "Initial intercept."),
+            ("learning_rate", "int256", "Learning rate."),
+            (
+                "weight_words",
+                "DynArray[uint256, dense_perceptron.MAX_WORDS_PER_CALL]",
+                "Initial weights, packed 16 int16 lanes per word.",
+            ),
+        ),
+        init=(
+            "dense_perceptron.__init__(n_features, x_scale, intercept, learning_rate)",
+            "dense_perceptron._set_weight_words(0, weight_words)",
+        ),
+        exports=(
+            "dense_perceptron.predict",
+            "dense_perceptron.intercept",
+            "dense_perceptron.sealed",
+            "dense_perceptron.weight_words",
+            "dense_perceptron.n_features",
+            "dense_perceptron.x_scale",
+            "dense_perceptron.learning_rate",
+            "dense_perceptron.initialize_weights",
+            "dense_perceptron.seal",
+        ),
+        data_doc="The sample's n_features int16 values, packed (see dense_perceptron).",
+        label_doc="The sample's label (0 or 1).",
+    ),
 )
 
 
