@@ -113,6 +113,38 @@ MODELS: tuple[ModelEntry, ...] = (
         data_doc="The sample's n_features int16 values, packed (see dense_perceptron).",
         label_doc="The sample's label (0 or 1).",
     ),
+    ModelEntry(
+        module="ncc",
+        contract_prefix="NearestCentroid",
+        model_id="ncc",
+        title="nearest centroid (dense)",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            ("counts", "DynArray[uint256, ncc.MAX_CLASSES]", "Sample count of each initial class."),
+            (
+                "centroid_words",
+                "DynArray[uint256, ncc.MAX_WORDS_PER_CALL]",
+                "First words of the initial centroids, packed 16 int16 lanes per word, class after class.",
+            ),
+        ),
+        init=(
+            "ncc.__init__(n_features, counts)",
+            "ncc._set_centroid_words(0, centroid_words)",
+        ),
+        exports=(
+            "ncc.predict",
+            "ncc.num_classes",
+            "ncc.sealed",
+            "ncc.centroid_words",
+            "ncc.sample_counts",
+            "ncc.n_features",
+            "ncc.initialize_centroids",
+            "ncc.add_class",
+            "ncc.seal",
+        ),
+        data_doc="The sample's n_features int16 values, packed (see ncc).",
+        label_doc="The sample's class (0 .. num_classes - 1).",
+    ),
 )
 
 
