@@ -37,7 +37,6 @@ exports: (
     ncc.centroid_words,
     ncc.sample_counts,
     ncc.n_features,
-    ncc.initialize_centroids,
     ncc.add_class,
     ncc.seal,
     # the records
@@ -86,7 +85,7 @@ def __init__(
     @param encoder JSON describing how raw input becomes the model's input.
     @param n_features Number of features of the model.
     @param counts Sample count of each initial class.
-    @param centroid_words First words of the initial centroids, packed 16 int16 lanes per word, class after class.
+    @param centroid_words Centroids of the initial classes, packed 16 int16 lanes per word, class after class.
     @param seal True if the model is complete: it accepts data now.
            Otherwise the owner completes it and calls `seal`.
     @param refund_wait t in seconds.
@@ -97,8 +96,7 @@ def __init__(
     @param min_share Smallest reporter's share in wei (epsilon).
     """
     ownable.__init__()
-    ncc.__init__(n_features, counts)
-    ncc._set_centroid_words(0, centroid_words)
+    ncc.__init__(n_features, counts, centroid_words)
     stakeable.__init__(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
     if seal:
         ncc._seal()

@@ -36,7 +36,6 @@ exports: (
     ncc.centroid_words,
     ncc.sample_counts,
     ncc.n_features,
-    ncc.initialize_centroids,
     ncc.add_class,
     ncc.seal,
     # the records
@@ -75,13 +74,12 @@ def __init__(
     @param encoder JSON describing how raw input becomes the model's input.
     @param n_features Number of features of the model.
     @param counts Sample count of each initial class.
-    @param centroid_words First words of the initial centroids, packed 16 int16 lanes per word, class after class.
+    @param centroid_words Centroids of the initial classes, packed 16 int16 lanes per word, class after class.
     @param seal True if the model is complete (see `seal`).
     @param validation_wait Seconds before a contribution can be validated.
     """
     ownable.__init__()
-    ncc.__init__(n_features, counts)
-    ncc._set_centroid_words(0, centroid_words)
+    ncc.__init__(n_features, counts, centroid_words)
     points.__init__(validation_wait)
     if seal:
         ncc._seal()

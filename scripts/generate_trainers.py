@@ -124,12 +124,11 @@ MODELS: tuple[ModelEntry, ...] = (
             (
                 "centroid_words",
                 "DynArray[uint256, ncc.MAX_WORDS_PER_CALL]",
-                "First words of the initial centroids, packed 16 int16 lanes per word, class after class.",
+                "Centroids of the initial classes, packed 16 int16 lanes per word, class after class.",
             ),
         ),
         init=(
-            "ncc.__init__(n_features, counts)",
-            "ncc._set_centroid_words(0, centroid_words)",
+            "ncc.__init__(n_features, counts, centroid_words)",
         ),
         exports=(
             "ncc.predict",
@@ -138,7 +137,6 @@ MODELS: tuple[ModelEntry, ...] = (
             "ncc.centroid_words",
             "ncc.sample_counts",
             "ncc.n_features",
-            "ncc.initialize_centroids",
             "ncc.add_class",
             "ncc.seal",
         ),

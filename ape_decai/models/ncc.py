@@ -117,18 +117,25 @@ class NearestCentroid(ReferenceModel):
     def pack_input(self, x: Sequence[int]) -> list[int]:
         return pack_dense(check_dense(x, self.n_features))
 
-    def _flat_words(self) -> list[int]:
-        return [w for centroid in self.centroids for w in pack_dense(centroid)]
+    def _classes_per_call(self, max_words: int) -> int:
+        per_class = dense_words(self.n_features)
+        if per_class > max_words:
+            raise ValueError(f"one class takes {per_class} words: more than {max_words} per call")
+        return min(max_words, MAX_WORDS_PER_CALL) // per_class
 
     def constructor_args(self, max_words: int) -> list[Any]:
-        """[n_features, counts, first centroid words] (flat: class c's word k at c * words + k)."""
-        first = min(max_words, MAX_WORDS_PER_CALL)
-        return [self.n_features, list(self.counts), self._flat_words()[:first]]
+        """[n_features, counts, centroid words] of the first whole classes that fit in max_words."""
+        first = min(self._classes_per_call(max_words), self.n_classes)
+        words = [w for centroid in self.centroids[:first] for w in pack_dense(centroid)]
+        return [self.n_features, list(self.counts[:first]), words]
 
     def init_calls(self, max_words: int) -> list[tuple[str, tuple]]:
-        step = min(max_words, MAX_WORDS_PER_CALL)
-        words = self._flat_words()
-        return [("initialize_centroids", (k, words[k : k + step])) for k in range(step, len(words), step)]
+        """`add_class(label, centroid, count)` for each class the constructor did not carry; the
+        label is explicit, so a call sent twice before sealing overwrites the same class."""
+        first = min(self._classes_per_call(max_words), self.n_classes)
+        return [
+            ("add_class", (c, pack_dense(self.centroids[c]), self.counts[c])) for c in range(first, self.n_classes)
+        ]
 
     @classmethod
     def from_chain(cls, contract: Any) -> NearestCentroid:

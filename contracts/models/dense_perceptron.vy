@@ -174,10 +174,9 @@ def _margin(data: DynArray[uint256, MAX_PACKED_WORDS]) -> int256:
     """
     @dev intercept * x_scale + sum(w_i * x_i), checking the input's shape.
     """
-    if len(data) != N_WORDS:
+    # A value in an unused lane of the last word is a value beyond the n-th.
+    if len(data) != N_WORDS or data[unsafe_sub(N_WORDS, 1)] >> PADDING_SHIFT != 0:
         errors._fail("dense_perceptron: wrong dimension")
-    if data[unsafe_sub(N_WORDS, 1)] >> PADDING_SHIFT != 0:
-        errors._fail("dense_perceptron: unused lanes not zero")
     # cannot overflow: |intercept * x_scale| < 2**30, and at most 1024
     # products of two int16 values (< 2**30 each) follow
     m: int256 = unsafe_mul(self._lane(self.header), x_scale)
@@ -211,45 +210,61 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
 def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
     """
     @dev Train on one sample (input and label checked). Returns True if the
-         model changed, i.e. it was wrong.
+         model changed, i.e. it was wrong. One pass computes the margin and,
+         speculatively, the updated weight words (in memory); they are
+         written only if the prediction was wrong.
     """
     if convert(label, uint256) >= NUM_CLASSES:
         errors._fail("dense_perceptron: label out of range")
     header: uint256 = self.header
     if header & SEALED_BIT == 0:
         errors._fail("dense_perceptron: not sealed")
-    prediction: uint8 = 1 if self._margin(data) > 0 else 0
-    if prediction == label:
-        return False
+    # A value in an unused lane of the last word is a value beyond the n-th.
+    if len(data) != N_WORDS or data[unsafe_sub(N_WORDS, 1)] >> PADDING_SHIFT != 0:
+        errors._fail("dense_perceptron: wrong dimension")
     step: int256 = learning_rate if label == 1 else -learning_rate
-    # cannot overflow: |step * x_scale| < 2**30
-    b: int256 = min(
-        max(unsafe_add(self._lane(header), unsafe_mul(step, x_scale)), INT16_MIN), INT16_MAX
-    )
-    self.header = SEALED_BIT | (convert(unsafe_add(b, 2**16), uint256) & LANE_MASK)
+    b: int256 = self._lane(header)
+    # cannot overflow: see _margin
+    m: int256 = unsafe_mul(b, x_scale)
+    updated: DynArray[uint256, MAX_PACKED_WORDS] = []
     k: uint256 = 0
     for packed: uint256 in data:
         rest: uint256 = packed
+        out: uint256 = 0
         if rest != 0:
             weights: uint256 = self.weight_words[k]
             offset: uint256 = 0
             for _: uint256 in range(LANES):
                 if rest == 0:
+                    # the remaining lanes are unchanged
+                    out |= weights << offset
                     break
                 x: int256 = unsafe_sub(convert((rest & LANE_MASK) ^ SIGN_BIT, int256), 2**15)
-                if x != 0:
-                    w: int256 = unsafe_sub(
-                        convert(((weights >> offset) & LANE_MASK) ^ SIGN_BIT, int256), 2**15
-                    )
-                    # cannot overflow: |w| <= 2**15 and |step * x| <= 2**30
-                    w = min(max(unsafe_add(w, unsafe_mul(step, x)), INT16_MIN), INT16_MAX)
-                    # two's complement lane: w + 2**16 >= 2**15 > 0
-                    weights = (weights & ~(LANE_MASK << offset)) | (
-                        (convert(unsafe_add(w, 2**16), uint256) & LANE_MASK) << offset
-                    )
+                w: int256 = unsafe_sub(convert((weights & LANE_MASK) ^ SIGN_BIT, int256), 2**15)
+                m = unsafe_add(m, unsafe_mul(x, w))
+                # cannot overflow: |w| <= 2**15 and |step * x| <= 2**30
+                w = unsafe_add(w, unsafe_mul(step, x))
+                if w > INT16_MAX:
+                    w = INT16_MAX
+                elif w < INT16_MIN:
+                    w = INT16_MIN
+                # two's complement lane: w + 2**16 >= 2**15 > 0
+                out |= (convert(unsafe_add(w, 2**16), uint256) & LANE_MASK) << offset
                 rest = rest >> LANE_BITS
+                weights = weights >> LANE_BITS
                 offset = unsafe_add(offset, LANE_BITS)
-            self.weight_words[k] = weights
+        updated.append(out)
+        k = unsafe_add(k, 1)
+    prediction: uint8 = 1 if m > 0 else 0
+    if prediction == label:
+        return False
+    # cannot overflow: |step * x_scale| < 2**30
+    b = min(max(unsafe_add(b, unsafe_mul(step, x_scale)), INT16_MIN), INT16_MAX)
+    self.header = SEALED_BIT | (convert(unsafe_add(b, 2**16), uint256) & LANE_MASK)
+    k = 0
+    for packed: uint256 in data:
+        if packed != 0:
+            self.weight_words[k] = updated[k]
         k = unsafe_add(k, 1)
     return True
 

@@ -32,8 +32,8 @@ from snekmate.auth import ownable
 
 from contracts.lib import errors
 
-# The creator (owner) initialises the centroids of a large model over several
-# transactions, seals it, and may add classes at any time.
+# The creator (owner) completes a large model class by class (`add_class`),
+# seals it, and may add classes at any time.
 uses: ownable
 
 # @dev Largest number of features.
@@ -42,7 +42,8 @@ MAX_FEATURES: public(constant(uint256)) = 1024
 # @dev Largest number of packed words in one sample (16 features each).
 MAX_PACKED_WORDS: public(constant(uint256)) = 64
 
-# @dev Largest number of packed centroid words accepted in one call.
+# @dev Largest number of packed centroid words the constructor accepts (whole
+#      classes; `add_class` sends the others one by one).
 MAX_WORDS_PER_CALL: public(constant(uint256)) = 128
 
 # @dev Largest number of classes (labels are uint8).
@@ -52,7 +53,7 @@ LANES: constant(uint256) = 16
 LANE_BITS: constant(uint256) = 16
 LANE_MASK: constant(uint256) = 2**16 - 1
 SIGN_BIT: constant(uint256) = 2**15
-SEALED_BIT: constant(uint256) = 1 << 255
+OPEN_BIT: constant(uint256) = 1 << 255
 
 # @dev Number of features n (a sample is n int16 values).
 n_features: public(immutable(uint256))
@@ -70,27 +71,48 @@ centroid_words: public(HashMap[uint256, uint256])
 # @dev Number of samples behind each class's centroid (0: skipped by predict).
 sample_counts: public(HashMap[uint256, uint256])
 
-# @dev The number of classes (low bits) and the sealed flag (bit 255).
+# @dev Number of classes the constructor created.
+INITIAL_CLASSES: immutable(uint256)
+
+# @dev The number of classes added since (low bits) and the open flag (bit
+#      255: set until sealed). Inverted so that a trainer sealed in its
+#      constructor leaves this slot 0: 0 -> 1 -> 0 in one transaction is
+#      refunded, which saves a new slot (~20,000 gas) at every deployment.
 header: uint256
 
 
 @deploy
-def __init__(features: uint256, counts: DynArray[uint256, MAX_CLASSES]):
+def __init__(
+    features: uint256,
+    counts: DynArray[uint256, MAX_CLASSES],
+    centroids: DynArray[uint256, MAX_WORDS_PER_CALL],
+):
     """
-    @notice Set the dimension and the initial classes (their centroids follow).
+    @notice Set the dimension and the first classes (`add_class` adds more).
     @param features Number of features, 1 .. MAX_FEATURES.
     @param counts Sample count of each initial class; their number is the number of classes.
+    @param centroids Their centroids, packed like samples, one after the other.
     """
     if not (features > 0 and features <= MAX_FEATURES):
         errors._fail("ncc: bad number of features")
     n_features = features
     N_WORDS = (features + LANES - 1) // LANES
     PADDING_SHIFT = ((features - 1) % LANES + 1) * LANE_BITS
+    if len(centroids) != len(counts) * N_WORDS:
+        errors._fail("ncc: wrong dimension")
+    k: uint256 = 0
+    for w: uint256 in centroids:
+        # The last word of each class keeps its unused lanes 0.
+        if (k + 1) % N_WORDS == 0 and w >> PADDING_SHIFT != 0:
+            errors._fail("ncc: wrong dimension")
+        self.centroid_words[k] = w
+        k += 1
     c: uint256 = 0
     for count: uint256 in counts:
         self.sample_counts[c] = count
-        c = unsafe_add(c, 1)
-    self.header = c
+        c += 1
+    INITIAL_CLASSES = c
+    self.header = OPEN_BIT
 
 
 @external
@@ -105,35 +127,31 @@ def predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
 
 
 @external
-def initialize_centroids(first_word: uint256, centroid_words: DynArray[uint256, MAX_WORDS_PER_CALL]):
+def add_class(label: uint8, centroid: DynArray[uint256, MAX_PACKED_WORDS], count: uint256):
     """
-    @notice Write packed centroid words before the model is sealed (large models).
-    @param first_word Flat index of the first word written (class * words per class + word).
-    @param centroid_words Packed centroid words, 16 int16 lanes per word.
-    """
-    ownable._check_owner()
-    self._set_centroid_words(first_word, centroid_words)
-
-
-@external
-def add_class(centroid: DynArray[uint256, MAX_PACKED_WORDS], count: uint256):
-    """
-    @notice Add a class (label = the number of classes so far), before or after sealing.
-    @param centroid Its initial centroid, packed like a sample.
-    @param count Its initial sample count (0: skipped by predict until its first sample).
+    @notice Add class `label` (the next label: `num_classes()`), before or after
+            sealing; before sealing, an existing label is overwritten instead, so
+            that an interrupted deployment can resend its calls.
+    @param label The class: `num_classes()` to add one, or a smaller one before sealing.
+    @param centroid Its centroid, packed like a sample.
+    @param count Its sample count (0: skipped by predict until its first sample).
     """
     ownable._check_owner()
     self._check_shape(centroid)
-    c: uint256 = self.header & ~SEALED_BIT
-    if c == MAX_CLASSES:
-        errors._fail("ncc: too many classes")
-    base: uint256 = c * N_WORDS
+    header: uint256 = self.header
+    c: uint256 = convert(label, uint256)
+    # cannot overflow: both terms <= MAX_CLASSES
+    classes: uint256 = unsafe_add(INITIAL_CLASSES, header & ~OPEN_BIT)
+    if c > classes or (c < classes and header & OPEN_BIT == 0):
+        errors._fail("ncc: not the next class")
+    k: uint256 = c * N_WORDS
     for w: uint256 in centroid:
-        self.centroid_words[base] = w
-        base = unsafe_add(base, 1)
+        self.centroid_words[k] = w
+        k = unsafe_add(k, 1)
     self.sample_counts[c] = count
-    # cannot overflow: c < MAX_CLASSES
-    self.header = unsafe_add(self.header, 1)
+    if c == classes:
+        # cannot overflow: c <= 255 (a uint8 label), so at most MAX_CLASSES classes
+        self.header = unsafe_add(header, 1)
 
 
 @external
@@ -152,7 +170,7 @@ def num_classes() -> uint256:
     @notice The number of classes (labels are 0 .. num_classes - 1).
     @return The number of classes.
     """
-    return self.header & ~SEALED_BIT
+    return INITIAL_CLASSES + (self.header & ~OPEN_BIT)
 
 
 @external
@@ -162,16 +180,15 @@ def sealed() -> bool:
     @notice Whether initialisation is over and the model accepts data.
     @return True once sealed.
     """
-    return self.header & SEALED_BIT != 0
+    return self.header & OPEN_BIT == 0
 
 
 @internal
 @view
 def _check_shape(data: DynArray[uint256, MAX_PACKED_WORDS]):
-    if len(data) != N_WORDS:
+    # A value in an unused lane of the last word is a value beyond the n-th.
+    if len(data) != N_WORDS or data[unsafe_sub(N_WORDS, 1)] >> PADDING_SHIFT != 0:
         errors._fail("ncc: wrong dimension")
-    if data[unsafe_sub(N_WORDS, 1)] >> PADDING_SHIFT != 0:
-        errors._fail("ncc: unused lanes not zero")
 
 
 @internal
@@ -181,23 +198,26 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
     @dev The nearest populated class; reverts if no class has a sample.
     """
     self._check_shape(data)
-    best: int256 = max_value(int256)
+    best: uint256 = max_value(uint256)
     label: uint256 = MAX_CLASSES
-    base: uint256 = 0
-    for c: uint256 in range(self.header & ~SEALED_BIT, bound=MAX_CLASSES):
-        if self.sample_counts[c] != 0:
-            # cannot overflow: at most 1024 squares of differences < 2**16
-            d: int256 = 0
-            k: uint256 = base
+    k: uint256 = 0  # word k of class c is at c * N_WORDS + k
+    # cannot overflow: both terms <= MAX_CLASSES
+    classes: uint256 = unsafe_add(INITIAL_CLASSES, self.header & ~OPEN_BIT)
+    for c: uint256 in range(classes, bound=MAX_CLASSES):
+        if self.sample_counts[c] == 0:
+            k = unsafe_add(k, N_WORDS)
+        else:
+            d: uint256 = 0
             for packed: uint256 in data:
+                # Lanes biased by 2**15 (v ^ 2**15 = v + 2**15 in [0, 2**16)):
+                # their difference is x_i - c_i modulo 2**256, and its square
+                # modulo 2**256 is exact. cannot overflow: at most 1024 squares
+                # < 2**32
                 rest: uint256 = packed
                 centre: uint256 = self.centroid_words[k]
                 for _: uint256 in range(LANES):
-                    if rest | centre == 0:
-                        break
-                    diff: int256 = unsafe_sub(
-                        convert((rest & LANE_MASK) ^ SIGN_BIT, int256),
-                        convert((centre & LANE_MASK) ^ SIGN_BIT, int256),
+                    diff: uint256 = unsafe_sub(
+                        (rest & LANE_MASK) ^ SIGN_BIT, (centre & LANE_MASK) ^ SIGN_BIT
                     )
                     d = unsafe_add(d, unsafe_mul(diff, diff))
                     rest = rest >> LANE_BITS
@@ -206,7 +226,6 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
             if d < best:
                 best = d
                 label = c
-        base = unsafe_add(base, N_WORDS)
     if label == MAX_CLASSES:
         errors._fail("ncc: no populated class")
     return convert(label, uint8)
@@ -219,31 +238,34 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
          checked). Always changes the model (the count grows): returns True.
     """
     header: uint256 = self.header
-    if convert(label, uint256) >= header & ~SEALED_BIT:
+    c: uint256 = convert(label, uint256)
+    # cannot overflow: both terms <= MAX_CLASSES
+    if c >= unsafe_add(INITIAL_CLASSES, header & ~OPEN_BIT):
         errors._fail("ncc: unknown class")
-    if header & SEALED_BIT == 0:
+    if header & OPEN_BIT != 0:
         errors._fail("ncc: not sealed")
     self._check_shape(data)
-    c: uint256 = convert(label, uint256)
     n: uint256 = self.sample_counts[c] + 1
     self.sample_counts[c] = n
-    divisor: int256 = convert(n, int256)
     k: uint256 = c * N_WORDS
     for packed: uint256 in data:
+        # Lanes biased by 2**15 (v ^ 2**15 = v + 2**15 in [0, 2**16)): the bias
+        # cancels in x - m, and m moves by |x - m| // n toward x, which is the
+        # division truncated toward zero. The result lies between m and x, so
+        # it stays in [0, 2**16). n >= 1: no division by zero. Unused lanes
+        # are 0 on both sides, so they stay 0.
         rest: uint256 = packed
         centre: uint256 = self.centroid_words[k]
         moved: uint256 = 0
         offset: uint256 = 0
         for _: uint256 in range(LANES):
-            if rest | centre == 0:
-                break
-            x: int256 = unsafe_sub(convert((rest & LANE_MASK) ^ SIGN_BIT, int256), 2**15)
-            m: int256 = unsafe_sub(convert((centre & LANE_MASK) ^ SIGN_BIT, int256), 2**15)
-            # sdiv truncates toward zero; cannot divide by zero: divisor >= 1;
-            # the result lies between m and x, so it is an int16
-            m = unsafe_add(m, unsafe_div(unsafe_sub(x, m), divisor))
-            # two's complement lane: m + 2**16 > 0
-            moved |= (convert(unsafe_add(m, 2**16), uint256) & LANE_MASK) << offset
+            x: uint256 = (rest & LANE_MASK) ^ SIGN_BIT
+            m: uint256 = (centre & LANE_MASK) ^ SIGN_BIT
+            if x >= m:
+                m = unsafe_add(m, unsafe_div(unsafe_sub(x, m), n))
+            else:
+                m = unsafe_sub(m, unsafe_div(unsafe_sub(m, x), n))
+            moved |= (m ^ SIGN_BIT) << offset
             rest = rest >> LANE_BITS
             centre = centre >> LANE_BITS
             offset = unsafe_add(offset, LANE_BITS)
@@ -253,27 +275,9 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
 
 
 @internal
-def _set_centroid_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER_CALL]):
-    """
-    @dev Write packed centroid words from flat index `first_word` (initialisation).
-    """
-    header: uint256 = self.header
-    if header & SEALED_BIT != 0:
-        errors._fail("ncc: sealed")
-    if first_word + len(words) > (header & ~SEALED_BIT) * N_WORDS:
-        errors._fail("ncc: too many centroid words")
-    k: uint256 = first_word
-    for w: uint256 in words:
-        # The last word of a class keeps its unused lanes 0.
-        if unsafe_add(k, 1) % N_WORDS == 0 and w >> PADDING_SHIFT != 0:
-            errors._fail("ncc: unused lanes not zero")
-        self.centroid_words[k] = w
-        k = unsafe_add(k, 1)
-
-
-@internal
 def _seal():
-    # End initialisation: from now on only `_update` and `add_class` change the model.
-    if self.header & SEALED_BIT != 0:
+    # End initialisation: from now on only `_update` changes the model, and
+    # `add_class` only adds classes.
+    if self.header & OPEN_BIT == 0:
         errors._fail("ncc: sealed")
-    self.header |= SEALED_BIT
+    self.header ^= OPEN_BIT
