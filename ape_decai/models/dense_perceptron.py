@@ -81,7 +81,7 @@ class DensePerceptron(ReferenceModel):
     def margin(self, x: Sequence[int]) -> int:
         """intercept * x_scale + sum(w_i * x_i), exact."""
         values = check_dense(x, self.n_features)
-        return self.intercept * self.x_scale + sum(w * v for w, v in zip(self.weights, values))
+        return self.intercept * self.x_scale + sum(w * v for w, v in zip(self.weights, values, strict=True))
 
     def predict(self, x: Sequence[int]) -> int:
         """1 if the margin is positive, else 0 (as the contract)."""
@@ -116,7 +116,7 @@ class DensePerceptron(ReferenceModel):
         if n_classes != NUM_CLASSES:
             raise ValueError("a perceptron has exactly two classes")
         model = cls(n_features=n_features, x_scale=x_scale, learning_rate=learning_rate)
-        for _ in range(epochs):
+        for _epoch in range(epochs):
             for x, y in samples:
                 model.update(x, y)
         return model

@@ -72,8 +72,8 @@ class NearestCentroid(ReferenceModel):
         """Squared Euclidean distance to each class's centroid (None for an empty class)."""
         values = check_dense(x, self.n_features)
         return [
-            sum((v - m) ** 2 for v, m in zip(values, centroid)) if n else None
-            for centroid, n in zip(self.centroids, self.counts)
+            sum((v - m) ** 2 for v, m in zip(values, centroid, strict=True)) if n else None
+            for centroid, n in zip(self.centroids, self.counts, strict=True)
         ]
 
     def predict(self, x: Sequence[int]) -> int:
