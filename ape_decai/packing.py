@@ -1,9 +1,11 @@
-"""The two packings `sparse_perceptron.vy` uses, mirrored bit for bit.
+"""The packings the model contracts use, mirrored bit for bit.
 
 - Weights: signed 16-bit integers, 16 to a 256-bit word; weight k sits in word k // 16,
   bits [16 * (k % 16), +16), two's complement.
-- Samples: strictly increasing feature indices, 16 to a word; lane j of word k holds index + 1,
-  unused lanes (only in the last word) are 0.
+- Sparse samples: strictly increasing feature indices, 16 to a word; lane j of word k holds
+  index + 1, unused lanes (only in the last word) are 0.
+- Dense samples (and centroids): a vector of n int16 values in the weights' layout: exactly
+  ceil(n / 16) words, the unused lanes of the last word 0 (`pack_dense` / `unpack_dense`).
 """
 
 LANES = 16
@@ -56,3 +58,31 @@ def unpack_indices(words) -> list[int]:
             out.append((rest & LANE_MASK) - 1)
             rest >>= LANE_BITS
     return out
+
+
+def dense_words(n: int) -> int:
+    """Number of words of a packed dense vector of n values: ceil(n / 16)."""
+    return (n + LANES - 1) // LANES
+
+
+def pack_dense(values) -> list[int]:
+    """Pack a dense vector of int16 values: ceil(n / 16) words, unused lanes 0 (ValueError if a
+    value does not fit in int16)."""
+    values = [int(v) for v in values]
+    words = [0] * dense_words(len(values))
+    for k, v in enumerate(values):
+        if not INT16_MIN <= v <= INT16_MAX:
+            raise ValueError(f"value {k} = {v} does not fit in int16")
+        words[k // LANES] |= (v & LANE_MASK) << (LANE_BITS * (k % LANES))
+    return words
+
+
+def unpack_dense(words, n: int) -> list[int]:
+    """Inverse of `pack_dense` for a vector of n values (as read back from `DataAdded` events);
+    ValueError if the word count is not ceil(n / 16) or an unused lane is not 0."""
+    words = [int(w) for w in words]
+    if len(words) != dense_words(n):
+        raise ValueError(f"a {n}-value vector takes {dense_words(n)} words, not {len(words)}")
+    if n % LANES and words[-1] >> (LANE_BITS * (n % LANES)):
+        raise ValueError("unused lanes of the last word are not 0")
+    return unpack_weights(words, n)

@@ -107,6 +107,106 @@ def measure() -> dict:
     return gas
 
 
+# --- Dense models (issue 3): dense perceptron and nearest centroid ---------------------------------
+# A 100-dimension model of each, trained off chain by its Python twin on deterministic synthetic
+# data (two Gaussian classes, fixed seed), deployed with the deposit mechanism; one dense sample
+# (all 100 values non-zero) added that the model already predicts ("agree") and one it does not
+# ("update"). Kept apart from the sparse block above so that each model family's keys live in
+# their own function.
+DENSE_DIM = 100
+DENSE_SEED = 20190618
+DENSE_X_SCALE = 64  # the encoder's scale: real 1.0 -> 64
+DENSE_TARGETS = {
+    f"{m}_{k}": limit
+    for m in ("dense_perceptron", "ncc")
+    for k, limit in (("deploy", 2_000_000), ("add_data_agree", 150_000), ("add_data_update", 150_000))
+}
+DENSE_LABELS = {
+    "deploy": "deploy trainer + 100-dimension model",
+    "add_data_agree": "add data, model agrees",
+    "add_data_update": "add data, model disagrees",
+}
+
+
+def dense_dataset(n: int = 200) -> list[tuple[list[int], int]]:
+    """n samples of two Gaussian classes in DENSE_DIM dimensions (means -0.5 / +0.5, sd 1), as int16
+    at DENSE_X_SCALE, none of them zero (every lane costs what it can)."""
+    rng = random.Random(DENSE_SEED)
+    out = []
+    for k in range(n):
+        label = k % 2
+        x = [round((rng.gauss(0.5 if label else -0.5, 1.0)) * DENSE_X_SCALE) or 1 for _ in range(DENSE_DIM)]
+        out.append((x, label))
+    return out
+
+
+def measure_dense() -> dict:
+    """The six dense keys: {dense_perceptron,ncc}_{deploy,add_data_agree,add_data_update}."""
+    from ape import accounts, chain, networks
+    from ape.contracts import ContractContainer
+
+    from ape_decai.client import DepositParameters
+    from ape_decai.manifest import load_contract_type, trainer_name
+    from ape_decai.models.dense_perceptron import DensePerceptron
+    from ape_decai.models.ncc import NearestCentroid
+
+    data = dense_dataset()
+    train, probe = data[:160], data[160:]
+    models = {
+        "dense_perceptron": DensePerceptron.fit(train, DENSE_DIM, 2, x_scale=DENSE_X_SCALE, epochs=3),
+        "ncc": NearestCentroid.fit(train, DENSE_DIM, 2),
+    }
+    params = DepositParameters()
+    gas = {}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, warmup, contributor = accounts.test_accounts[:3]
+        for key, model in models.items():
+            container = ContractContainer(load_contract_type(trainer_name(model.contract_prefix, "deposit")))
+            assert not model.init_calls(128), "the scenario's model fits in the constructor"
+            trainer = container.deploy(
+                "gas-report",
+                f"Dense scenario of the gas report ({key})",
+                '{"type": "dense", "n_features": 100, "scale": 64}',
+                *model.constructor_args(128),
+                True,
+                params.refund_wait,
+                params.creator_wait,
+                params.anyone_wait,
+                params.cost_weight,
+                params.min_deposit,
+                params.min_share,
+                sender=creator,
+            )
+            gas[f"{key}_deploy"] = trainer.creation_metadata.receipt.gas_used
+            agree = next((x, y) for x, y in probe if model.predict(x) == y)
+            disagree = next((x, 1 - y) for x, y in probe if model.predict(x) == y)
+
+            def add(who, x, label, trainer=trainer, model=model):
+                chain.mine(deltatime=600)
+                words = model.pack_input(x)
+                assert trainer.predict(words) == model.predict(x), "scenario broken: chain and twin differ"
+                return trainer.add_data(words, label, sender=who, value=trainer.next_deposit())
+
+            add(warmup, *agree)  # the first contribution pays for the mechanism's slot
+            gas[f"{key}_add_data_agree"] = add(contributor, *agree).gas_used
+            gas[f"{key}_add_data_update"] = add(contributor, *disagree).gas_used
+    return gas
+
+
+def print_dense_table(gas: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Gas, dense models (100 dimensions, dense sample), deposit mechanism")
+    for col in ("model", "operation", "ape-decai", "target", "met"):
+        table.add_column(col, justify="right" if col in ("ape-decai", "target") else "left")
+    for model in ("dense_perceptron", "ncc"):
+        for op, label in DENSE_LABELS.items():
+            key = f"{model}_{op}"
+            table.add_row(model, label, f"{gas[key]:,}", f"{DENSE_TARGETS[key]:,}", "yes" if gas[key] <= DENSE_TARGETS[key] else "NO")
+    Console(width=120).print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -115,6 +215,7 @@ def main() -> None:
 
     logger.set_level("ERROR")
     gas = measure()
+    gas.update(measure_dense())
     if args.json:
         print(json.dumps(gas, sort_keys=True))
         return
@@ -136,6 +237,7 @@ def main() -> None:
             ("yes" if gas[key] <= target else "NO") if target else "-",
         )
     Console(width=120).print(table)
+    print_dense_table(gas)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,70 @@ MODELS: tuple[ModelEntry, ...] = (
         data_doc="The sample's feature indices, packed (see sparse_perceptron).",
         label_doc="The sample's label (0 or 1).",
     ),
+    ModelEntry(
+        module="dense_perceptron",
+        contract_prefix="DensePerceptron",
+        model_id="dense-perceptron",
+        title="dense perceptron",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            ("x_scale", "int256", "The encoder's scale: the integer standing for the real value 1.0."),
+            ("intercept", "int256", "Initial intercept."),
+            ("learning_rate", "int256", "Learning rate."),
+            (
+                "weight_words",
+                "DynArray[uint256, dense_perceptron.MAX_WORDS_PER_CALL]",
+                "Initial weights, packed 16 int16 lanes per word.",
+            ),
+        ),
+        init=(
+            "dense_perceptron.__init__(n_features, x_scale, intercept, learning_rate)",
+            "dense_perceptron._set_weight_words(0, weight_words)",
+        ),
+        exports=(
+            "dense_perceptron.predict",
+            "dense_perceptron.intercept",
+            "dense_perceptron.sealed",
+            "dense_perceptron.weight_words",
+            "dense_perceptron.n_features",
+            "dense_perceptron.x_scale",
+            "dense_perceptron.learning_rate",
+            "dense_perceptron.initialize_weights",
+            "dense_perceptron.seal",
+        ),
+        data_doc="The sample's n_features int16 values, packed (see dense_perceptron).",
+        label_doc="The sample's label (0 or 1).",
+    ),
+    ModelEntry(
+        module="ncc",
+        contract_prefix="NearestCentroid",
+        model_id="ncc",
+        title="nearest centroid (dense)",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            ("counts", "DynArray[uint256, ncc.MAX_CLASSES]", "Sample count of each initial class."),
+            (
+                "centroid_words",
+                "DynArray[uint256, ncc.MAX_WORDS_PER_CALL]",
+                "Centroids of the initial classes, packed 16 int16 lanes per word, class after class.",
+            ),
+        ),
+        init=(
+            "ncc.__init__(n_features, counts, centroid_words)",
+        ),
+        exports=(
+            "ncc.predict",
+            "ncc.num_classes",
+            "ncc.sealed",
+            "ncc.centroid_words",
+            "ncc.sample_counts",
+            "ncc.n_features",
+            "ncc.add_class",
+            "ncc.seal",
+        ),
+        data_doc="The sample's n_features int16 values, packed (see ncc).",
+        label_doc="The sample's class (0 .. num_classes - 1).",
+    ),
 )
 
 
