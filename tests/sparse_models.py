@@ -44,12 +44,13 @@ def deploy_full(project, chain, creator, model, mechanism="deposit", max_words=1
 
 
 def example_model(cls, n_features=40, class_sizes=(5, 5, 0)):
-    """A small model with distinct counts per class: class 0 likes low features, class 1 high ones."""
+    """A small model with distinct counts per class: every sample of class 0 has features 0-3 and
+    10-13, every sample of class 1 has 20-23 and 30-33; other features are rare (i % 3 samples)."""
     counts = []
     for k, n in enumerate(class_sizes):
         row = [0] * n_features
         if n:
             for i in range(n_features):
-                row[i] = n if (i < n_features // 2) == (k == 0) else (i % 3)
+                row[i] = n if (i < n_features // 2) == (k == 0) and i % 10 < 4 else min(i % 3, n)
         counts.append(row)
     return cls(n_features=n_features, class_sizes=list(class_sizes), counts=counts)
