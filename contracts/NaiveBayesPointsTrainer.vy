@@ -110,7 +110,11 @@ def add_data(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8
 
 
 @external
-def validate(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8, added_at: uint256):
+def validate(
+    data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS],
+    label: uint8,
+    added_at: uint256,
+):
     """
     @notice Earn a good-data point for your contribution once
             `validation_wait` has passed, if the model agrees with it.

@@ -131,7 +131,11 @@ def add_data(data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS], label: uint8)
 
 @external
 @nonreentrant
-def refund(data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS], label: uint8, added_at: uint256):
+def refund(
+    data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS],
+    label: uint8,
+    added_at: uint256,
+):
     """
     @notice Get your whole deposit back once `refund_wait` has passed if the
             model agrees with your label; counts once as good data.

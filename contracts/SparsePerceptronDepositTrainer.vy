@@ -132,7 +132,11 @@ def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label:
 
 @external
 @nonreentrant
-def refund(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, added_at: uint256):
+def refund(
+    data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS],
+    label: uint8,
+    added_at: uint256,
+):
     """
     @notice Get your whole deposit back once `refund_wait` has passed if the
             model agrees with your label; counts once as good data.

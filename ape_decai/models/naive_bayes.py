@@ -61,7 +61,7 @@ class NaiveBayes(SparseCountModel):
         """score_k per class as the contract computes it (None for a class without samples)."""
         indices = self._check(x)
         out: list[int | None] = []
-        for n, t, row in zip(self.class_sizes, self.totals, self.counts):
+        for n, t, row in zip(self.class_sizes, self.totals, self.counts, strict=True):
             if n == 0:
                 out.append(None)
                 continue

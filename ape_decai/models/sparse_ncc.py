@@ -41,7 +41,7 @@ class SparseNearestCentroid(SparseCountModel):
         """d_k per class as the contract computes it (None for a class without samples)."""
         indices = self._check(x)
         out: list[int | None] = []
-        for n, q, row in zip(self.class_sizes, self.totals, self.counts):
+        for n, q, row in zip(self.class_sizes, self.totals, self.counts, strict=True):
             if n == 0:
                 out.append(None)
                 continue

@@ -107,7 +107,7 @@ class SparsePerceptron(ReferenceModel):
         if n_classes != NUM_CLASSES:
             raise ValueError("a perceptron has exactly two classes")
         model = cls(n_features=n_features, learning_rate=learning_rate)
-        for _ in range(epochs):
+        for _epoch in range(epochs):
             for x, y in samples:
                 model.update(x, y)
         return model

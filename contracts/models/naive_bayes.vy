@@ -242,7 +242,9 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
                 acc = unsafe_add(acc, self._log2(p))  # cannot overflow: < 2**48 in all
                 p = 1
             # cannot overflow: p < 2**240 and the factor is at most 2**16
-            p = unsafe_mul(p, unsafe_add((word >> (i % COUNTS_PER_WORD * LANE_BITS)) & LANE_MASK, 1))
+            p = unsafe_mul(
+                p, unsafe_add((word >> (i % COUNTS_PER_WORD * LANE_BITS)) & LANE_MASK, 1)
+            )
         acc = unsafe_add(acc, self._log2(p))
         # T_k < 2**32 and |x| <= 128: nothing overflows.
         total: uint256 = ((stats >> TOTAL_SHIFT) & TOTAL_MASK) + n_features

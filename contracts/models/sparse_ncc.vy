@@ -211,9 +211,7 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
                 word = self.count_words[w]
                 loaded = w
             # cannot overflow: at most 128 16-bit counts
-            s_sum = unsafe_add(
-                s_sum, (word >> (i % COUNTS_PER_WORD * LANE_BITS)) & LANE_MASK
-            )
+            s_sum = unsafe_add(s_sum, (word >> (i % COUNTS_PER_WORD * LANE_BITS)) & LANE_MASK)
         q: uint256 = (stats >> TOTAL_SHIFT) & TOTAL_MASK
         # Checked arithmetic: n < 2**128 and Q < 2**48, so nothing overflows,
         # and the subtraction cannot underflow (see the module @dev).
