@@ -143,6 +143,78 @@ MODELS: tuple[ModelEntry, ...] = (
         data_doc="The sample's n_features int16 values, packed (see ncc).",
         label_doc="The sample's class (0 .. num_classes - 1).",
     ),
+    ModelEntry(
+        module="sparse_ncc",
+        contract_prefix="SparseNearestCentroid",
+        model_id="sparse-ncc",
+        title="sparse nearest centroid classifier",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            (
+                "class_sizes",
+                "DynArray[uint256, sparse_ncc.MAX_CLASSES]",
+                "Number of samples of each class (one per class).",
+            ),
+            (
+                "count_words",
+                "DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL]",
+                "First count words, class-major, 15 16-bit lanes per word.",
+            ),
+        ),
+        init=(
+            "sparse_ncc.__init__(n_features, class_sizes)",
+            "sparse_ncc._set_count_words(0, count_words)",
+        ),
+        exports=(
+            "sparse_ncc.predict",
+            "sparse_ncc.n_features",
+            "sparse_ncc.n_classes",
+            "sparse_ncc.sealed",
+            "sparse_ncc.class_stats",
+            "sparse_ncc.count_words",
+            "sparse_ncc.initialize_counts",
+            "sparse_ncc.add_class",
+            "sparse_ncc.seal",
+        ),
+        data_doc="The sample's feature indices, packed (see sparse_input).",
+        label_doc="The sample's class, below n_classes().",
+    ),
+    ModelEntry(
+        module="naive_bayes",
+        contract_prefix="NaiveBayes",
+        model_id="naive-bayes",
+        title="multinomial naive Bayes",
+        params=(
+            ("n_features", "uint256", "Number of features of the model."),
+            (
+                "class_sizes",
+                "DynArray[uint256, naive_bayes.MAX_CLASSES]",
+                "Number of samples of each class (one per class).",
+            ),
+            (
+                "count_words",
+                "DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL]",
+                "First count words, class-major, 15 16-bit lanes per word.",
+            ),
+        ),
+        init=(
+            "naive_bayes.__init__(n_features, class_sizes)",
+            "naive_bayes._set_count_words(0, count_words)",
+        ),
+        exports=(
+            "naive_bayes.predict",
+            "naive_bayes.n_features",
+            "naive_bayes.n_classes",
+            "naive_bayes.sealed",
+            "naive_bayes.class_stats",
+            "naive_bayes.count_words",
+            "naive_bayes.initialize_counts",
+            "naive_bayes.add_class",
+            "naive_bayes.seal",
+        ),
+        data_doc="The sample's feature indices, packed (see sparse_input).",
+        label_doc="The sample's class, below n_classes().",
+    ),
 )
 
 
