@@ -154,7 +154,7 @@ def test_refund_report__malformed_or_unknown_transaction_hash__fails(
     ],
 )
 def test_add_data__bad_deposit__fails_before_any_transaction(decai, contributor, texts, remembered, deposit, expected):
-    address, path, saved = remembered
+    _, path, saved = remembered
     nonce = contributor.nonce
 
     message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", "--deposit", deposit, account=contributor)
