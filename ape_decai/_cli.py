@@ -272,7 +272,7 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
     from ape.utils import ManagerAccessMixin
 
     from ape_decai.client import PointsParameters, deploy_trainer, parse_amount, parse_duration
-    from ape_decai.state import remember_trainer
+    from ape_decai.state import check_state_file, remember_trainer
     from ape_decai.training import load_model_file
 
     model = load_model_file(model_file)
@@ -289,6 +289,7 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
         )
     else:
         params = PointsParameters(validation_wait=parse_duration(refund_wait))
+    check_state_file()  # where the deployment will be remembered: fail before sending
     _warn_if_throwaway(provider, as_json)
     with _progress(as_json, "deploying") as on_progress:
         trainer = deploy_trainer(model, mechanism, params, sender=account, gas_cap=gas_cap, on_progress=on_progress, restart=restart)

@@ -140,9 +140,7 @@ def parse_amount(text: str | int) -> int:
 
     raw = str(text).strip()
     try:
-        if raw.isdigit():
-            return int(raw)
-        value = ManagerAccessMixin.conversion_manager.convert(raw, int)
+        value = int(raw) if raw.isdigit() else ManagerAccessMixin.conversion_manager.convert(raw, int)
     except Exception:  # noqa: BLE001  Ape's converters raise many types; any of them means "not an amount"
         raise DecaiError(f"not an amount: {text!r} (use e.g. 1000000000000000, '0.001 ether', '5 gwei')") from None
     if not 0 <= value <= MAX_UINT256:

@@ -39,13 +39,26 @@ def network_key() -> str:
 
 
 def _read(path: Path) -> dict:
+    # A file that cannot be read is reported, not treated as empty: `deploy` would otherwise
+    # overwrite it and lose every trainer it remembered.
+    from ape_decai.client import DecaiError
+
     if not path.exists():
         return {}
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    except OSError as err:
+        raise DecaiError(f"cannot read the state file {path}: {err.strerror or err}") from None
+    except ValueError:  # not JSON, or not UTF-8
+        data = None
+    if not isinstance(data, dict):
+        raise DecaiError(f"the state file {path} is corrupted (not a JSON object): fix it, or delete it to forget the remembered trainers")
+    return data
+
+
+def check_state_file() -> None:
+    """Raise DecaiError if the state file exists but cannot be read (before a deployment)."""
+    _read(state_file())
 
 
 def _entries(value: Any) -> list[dict]:

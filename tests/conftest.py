@@ -9,6 +9,7 @@ Everything a test needs to talk about the trainers by role:
   that deploy a small 100-feature model (weights from a fixed seed, see ``INITIAL_WEIGHTS``)
   with the defaults below, and ``deposit_trainer`` / ``points_trainer`` built with no overrides;
 - ``reference_model(**overrides)``: the bit-exact Python model with the same weights;
+- ``stateful_settings``: the example and step counts of the state machines under the profile;
 - ``record_key(packed_words, label, added_at, contributor)`` and ``unpack_record(packed)``
   to find and read a contribution's record, ``read_weights(trainer)`` for the whole weight vector.
 
@@ -39,8 +40,9 @@ from ape_decai.packing import LANES, pack_weights, unpack_weights  # noqa: E402
 
 # --- Hypothesis -----------------------------------------------------------------------------------
 # "ci" (default) is fast and reproducible; "deep" runs ten times as many examples with fresh
-# randomness. Select with DECAI_HYPOTHESIS_PROFILE=deep. Tests do not set max_examples
-# themselves, so the profile decides (the state machine only sets its step count).
+# randomness. Select with DECAI_HYPOTHESIS_PROFILE=deep. Property tests do not set max_examples
+# themselves (or scale the profile's), so the profile decides; the state machines take theirs
+# from `stateful_settings` below.
 settings.register_profile(
     "ci",
     max_examples=30,
@@ -49,7 +51,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.register_profile("deep", settings.get_profile("ci"), max_examples=300, derandomize=False)
-settings.load_profile(os.environ.get("DECAI_HYPOTHESIS_PROFILE", "ci"))
+PROFILE = os.environ.get("DECAI_HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+# The stateful machines (tests/stateful/) are the invariants at depth: they get their own example
+# count, 100 runs of 30 steps in "ci" and ten times that in "deep". DECAI_STATEFUL_EXAMPLES
+# overrides the count (e.g. a deep run cut to fit a time budget; say so when quoting it).
+STATEFUL_EXAMPLES = {"ci": 100, "deep": 1000}
+STATEFUL_STEPS = 30
 
 # --- Time -----------------------------------------------------------------------------------------
 HOUR = 60 * 60
@@ -191,6 +200,15 @@ def reporter(accounts):
 def stranger(accounts):
     """Never contributes: may only take what is left after ta."""
     return accounts[4]
+
+
+# --- Hypothesis: the stateful machines ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def stateful_settings():
+    """Settings of a state machine under the current profile: STATEFUL_EXAMPLES[profile] examples
+    (or $DECAI_STATEFUL_EXAMPLES) of STATEFUL_STEPS steps each."""
+    examples = int(os.environ.get("DECAI_STATEFUL_EXAMPLES") or STATEFUL_EXAMPLES.get(PROFILE, 100))
+    return settings(max_examples=examples, stateful_step_count=STATEFUL_STEPS)
 
 
 # --- Time -----------------------------------------------------------------------------------------

@@ -11,7 +11,14 @@ reference), and the invariants check the mechanism's properties after every step
 - nobody is paid twice for one contribution (one share per taker, one refund);
 - a refund happens only when the model agreed and t had passed;
 - a share is taken only when the model disagreed (after t, by someone else);
-- good-data counts only grow.
+- good-data counts only grow;
+- conservation, after every step: the ETH sent in (the msg.value of every successful
+  add_data) equals the ETH paid out (the DepositRefunded and DepositTaken amounts, which must
+  equal what the payees' balances gained) plus the contract's balance.
+
+Four accounts contribute (the creator among them), any of them reports, the creator claims
+after tc and a stranger after ta. Each run is 30 steps; the "ci" profile runs 100 of them,
+"deep" 1,000 (see `stateful_settings` in tests/conftest.py).
 
 Every transaction's timestamp is pinned (the machine's clock ticks one second per call), so
 ages are exact. The chain is snapshot in `@initialize` and restored in `teardown`: Ape
@@ -25,7 +32,7 @@ from types import SimpleNamespace
 
 import ape
 import pytest
-from hypothesis import event, settings
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -40,8 +47,7 @@ from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
 from strategies import durations
 
-STEPS = 20
-MAX_CONTRIBUTIONS = 10  # with the up to 6 of @initialize: most steps act on them or let time pass
+MAX_CONTRIBUTIONS = 12  # with the up to 6 of @initialize: most steps act on them or let time pass
 
 # A small model that changes its mind: 16 features (one packed word), weights of +-1, 3 or 4.
 # The initial model is right about every sample of the pool; a bad contribution (flipped
@@ -59,7 +65,7 @@ COST_WEIGHT = 10**18
 MIN_DEPOSIT = 10**15
 MIN_SHARE = 10**13
 
-CONTRIBUTORS = ["contributor", "other_contributor", "reporter"]
+CONTRIBUTORS = ["contributor", "other_contributor", "reporter", "creator"]
 CONTRIBUTION_ARGS = dict(
     who=st.sampled_from(CONTRIBUTORS),
     sample=st.integers(0, len(POOL) - 1),
@@ -114,7 +120,7 @@ class DepositMachine(RuleBasedStateMachine):
         )
         self.t, self.tc, self.ta = env.t, env.tc, env.ta
         self.creator = env.creator.address
-        self.accounts = {a.address: a for a in (env.contributor, env.other_contributor, env.reporter)}
+        self.accounts = {getattr(env, name).address: getattr(env, name) for name in CONTRIBUTORS}
         self.model = SparsePerceptron(
             n_features=N_FEATURES, learning_rate=1, intercept=0, weights=list(WEIGHTS)
         )
@@ -130,6 +136,11 @@ class DepositMachine(RuleBasedStateMachine):
         self.refund_checks = []  # (model agreed, age) at each refund
         self.share_checks = []  # (model agreed, age, taker is the author) at each share
         self.seen_good = {}  # address -> last good_data_count read on chain
+        # Conservation: wei sent in by add_data, and paid out as the events say and as the
+        # payees' balances show.
+        self.eth_in = 0
+        self.eth_out_by_events = 0
+        self.eth_out_by_balances = 0
         # Successful transactions so far, and the number each on-chain invariant last saw:
         # reverted calls and passing time change no state, so those reads are skipped then.
         self.state_changes = 0
@@ -199,6 +210,7 @@ class DepositMachine(RuleBasedStateMachine):
         receipt = method(*args, sender=sender)
         assert receipt.timestamp == self.clock
         self._observe(receipt)
+        self.eth_out_by_balances += sender.balance - before + receipt.total_fees_paid
         return receipt, before
 
     def _observe(self, receipt):
@@ -207,8 +219,10 @@ class DepositMachine(RuleBasedStateMachine):
             if log.event_name == "DepositRefunded":
                 self.paid_out[bytes(log.key)] += log.amount
                 self.refunds[bytes(log.key)] += 1
+                self.eth_out_by_events += log.amount
             elif log.event_name == "DepositTaken":
                 self.paid_out[bytes(log.key)] += log.amount
+                self.eth_out_by_events += log.amount
 
     def _unchanged_since_last_check(self, invariant_name: str) -> bool:
         if self.trainer is None or self.checked_at.get(invariant_name) == self.state_changes:
@@ -234,8 +248,11 @@ class DepositMachine(RuleBasedStateMachine):
         words = pack_indices(indices)
         key = self.env.record_key(words, label, self.clock, sender)
         assert key not in self.records  # one tick per call: never a duplicate
+        before = sender.balance
         receipt = self.trainer.add_data(words, label, sender=sender, value=deposit)
         assert receipt.timestamp == self.clock
+        assert sender.balance == before - deposit - receipt.total_fees_paid
+        self.eth_in += deposit
         assert receipt.events == [
             self.trainer.DataAdded(
                 contributor=sender.address, label=label, deposit=deposit, added_at=self.clock, data=words
@@ -344,7 +361,8 @@ class DepositMachine(RuleBasedStateMachine):
             likely,
             lambda c: (
                 c.contributor != sender.address
-                and self._age(c) < self.ta - HOUR  # a share, not yet what is left
+                # a share, not yet what is left (the creator's from tc on, anyone's from ta on)
+                and self._age(c) < (self.tc if sender.address == self.creator else self.ta) - HOUR
                 and c.claimable > 0
                 and (c.key, sender.address) not in self.taken
                 and self.model.predict(c.indices) != c.label
@@ -382,6 +400,14 @@ class DepositMachine(RuleBasedStateMachine):
         for record, c in zip(on_chain, self.records.values()):
             assert record == (True, c.refunded, c.deposit, c.claimable)
         assert self.trainer.balance == sum(r.claimable for r in on_chain)
+
+    @invariant()
+    def eth_in_equals_eth_out_plus_eth_held(self):
+        # After every step, time passing and reverted calls included: one balance read.
+        if self.trainer is None:
+            return
+        assert self.eth_out_by_events == self.eth_out_by_balances
+        assert self.eth_in == self.eth_out_by_events + self.trainer.balance
 
     @invariant()
     def no_contribution_pays_out_more_than_its_deposit(self):
@@ -431,6 +457,7 @@ def test_deposit_mechanism(
     t,
     tc,
     ta,
+    stateful_settings,
 ):
     DepositMachine.env = SimpleNamespace(**locals(), reasons_checked_by_ape=set())
-    run_state_machine_as_test(DepositMachine, settings=settings(stateful_step_count=STEPS))
+    run_state_machine_as_test(DepositMachine, settings=stateful_settings)
