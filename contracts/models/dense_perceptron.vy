@@ -28,6 +28,12 @@
        update, and a word whose remaining lanes are 0 ends its loop early.
      Only the deployable that `initializes:` this module can call `_update`;
      `predict` is an external view (free through eth_call).
+     Reverts: "dense_perceptron: wrong dimension" (not ceil(n / 16) words,
+     or a value in an unused lane), "label out of range" (not 0 or 1), "not
+     sealed" (update before `seal`), "sealed" (initialisation or `seal`
+     after `seal`), "too many weights" (a weight word past ceil(n / 16)),
+     and at deployment "bad number of features", "bad input scale", "bad
+     learning rate", "intercept out of range".
 """
 
 from snekmate.auth import ownable

@@ -24,8 +24,18 @@
        words, lane j of word k (bits [16j, 16j + 16)) holding value 16k+j
        in two's complement; the unused lanes of the last word must be 0
        (also in stored centroids, so that they add nothing to a distance).
+     - Counts are one slot per class (`sample_counts`); the number of
+       classes is an immutable (those of the constructor) plus the classes
+       added since, kept with the open flag in one slot (see `header`).
      Only the deployable that `initializes:` this module can call `_update`;
      `predict` is an external view (free through eth_call).
+     Reverts: "ncc: wrong dimension" (not ceil(n / 16) words, or a value in
+     an unused lane; also for centroids), "unknown class" (a label not below
+     `num_classes()`), "no populated class" (predict with every count 0),
+     "not sealed" (update before `seal`), "sealed" (`seal` twice), "not the
+     next class" (`add_class` with a label above `num_classes()`, or an
+     existing one after sealing), and at deployment "bad number of
+     features". A count of 2**256 - 1 cannot grow: the update reverts.
 """
 
 from snekmate.auth import ownable
