@@ -173,7 +173,7 @@ def _model_choices() -> list[str]:
 @click.option("--model", "model_id", type=click.Choice(_model_choices()), default="sparse-perceptron", show_default=True, help="The model: sparse ones take texts, dense ones numeric vectors.")
 @click.option("--encoder", type=click.Choice(["vocabulary", "hashing"]), default="vocabulary", show_default=True, help="Texts: a vocabulary published on chain, or feature hashing (MurmurHash3 of lower-cased tokens).")
 @click.option("--vocab-size", default=1000, show_default=True, type=click.IntRange(1, 65535), help="Words in the vocabulary (features, with --encoder hashing).")
-@click.option("--scale", default=1000, show_default=True, type=click.IntRange(1, 8191), help="Numeric data: standardised values are multiplied by this before rounding to integers.")
+@click.option("--scale", default=None, type=click.IntRange(1, 8191), help="Numeric data: standardised values (z-scores) are multiplied by this and rounded to int16 [default: 16 for dense-perceptron, 1000 for ncc].")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--learning-rate", default=1, show_default=True, type=click.IntRange(1, 2**15 - 1))
 @click.option("--test-fraction", default=0.2, show_default=True, type=click.FloatRange(0.0, 0.9))
@@ -344,7 +344,7 @@ def add_data(text, label, deposit, trainer_address, network, account, as_json, p
         "added_at": int(event.added_at),
         "prediction_before": trainer.classes[before],
         "prediction_after": trainer.classes[after],
-        "model_updated": before != label_index,
+        "model_updated": before != label_index or trainer.reference_class.learns_from_every_sample,
     }
     if as_json:
         _echo_json(result)

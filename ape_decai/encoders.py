@@ -308,7 +308,7 @@ class NumericEncoder:
 
     @classmethod
     def fit(cls, vectors: list[list[float]], scale: int = 1000, names: list[str] | None = None) -> NumericEncoder:
-        """Standardise: center = mean, spread = 4 standard deviations (|z| <= 4 stays in range at scale <= 8191)."""
+        """Standardise: center = mean, spread = one standard deviation (z-scores times `scale`)."""
         if not vectors:
             raise ValueError("encoder: no vectors to fit")
         n = len(vectors[0])
@@ -316,7 +316,7 @@ class NumericEncoder:
         spread = []
         for i in range(n):
             var = sum((v[i] - center[i]) ** 2 for v in vectors) / len(vectors)
-            spread.append(4 * math.sqrt(var) if var > 0 else 1.0)
+            spread.append(math.sqrt(var) if var > 0 else 1.0)
         return cls(n, scale, [round(c, 9) for c in center], [round(s, 9) for s in spread], names)
 
     def __eq__(self, other: object) -> bool:

@@ -81,6 +81,11 @@ _MODEL_KEYS = (
 # Keys every model file has; the rest is the model's state (`ReferenceModel.to_dict()`).
 _COMMON_KEYS = ("format", "model", "name", "description", "classes", "encoder")
 
+# The numeric encoder's default scale per dense model: the perceptron's weights are int16 and
+# move by lr * x per mistake (small inputs), the centroids are means (large inputs lose less
+# to truncation).
+DEFAULT_SCALE = {"dense-perceptron": 16, "ncc": 1000}
+
 # scikit-learn's counterpart of each model, for the comparison `train` prints.
 SKLEARN_EQUIVALENTS = {
     "sparse-perceptron": "Perceptron",
@@ -216,7 +221,7 @@ def train_model(
     stop_words: Iterable[str] | None = ENGLISH_STOP_WORDS,
     model: str = MODEL_TYPE,
     encoder: str = "vocabulary",
-    scale: int = 1000,
+    scale: int | None = None,
     feature_names: Sequence[str] | None = None,
 ) -> dict:
     """Train the initial model off chain and return its model file (a dict, see the module doc).
@@ -255,6 +260,8 @@ def train_model(
     if not train:
         raise ValueError("the training split is empty; lower test_fraction or add samples")
     enc: Encoder
+    if scale is None:
+        scale = DEFAULT_SCALE.get(model, 1000)
     if numeric:
         enc = NumericEncoder.fit([x for x, _ in train], scale=scale, names=list(feature_names) if feature_names else None)
     elif encoder == "hashing":
@@ -272,7 +279,10 @@ def train_model(
     if not train_x:
         raise ValueError("no training sample contains a feature of the encoder")
 
-    reference = _fit(model, train_x, enc.n_features, len(classes), learning_rate=learning_rate, epochs=epochs)
+    # A dense perceptron's intercept is the weight of a constant feature worth 1.0, i.e. `scale`.
+    reference = _fit(
+        model, train_x, enc.n_features, len(classes), learning_rate=learning_rate, epochs=epochs, x_scale=scale
+    )
 
     counts = Counter(y for _, y in train_x)
     majority = min(counts, key=lambda y: (-counts[y], y))

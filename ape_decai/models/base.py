@@ -29,6 +29,9 @@ class ReferenceModel(ABC):
     contract_prefix: ClassVar[str]
     # "sparse" (feature indices) or "dense" (integer vector); see the module docstring.
     input_kind: ClassVar[str]
+    # True for models that learn from every sample (centroids, counts); False for perceptrons,
+    # which change only on a mistake.
+    learns_from_every_sample: ClassVar[bool] = True
 
     n_features: int
 

@@ -51,6 +51,7 @@ class DensePerceptron(ReferenceModel):
     module: ClassVar[str] = "dense_perceptron"
     contract_prefix: ClassVar[str] = "DensePerceptron"
     input_kind: ClassVar[str] = "dense"
+    learns_from_every_sample: ClassVar[bool] = False
 
     n_features: int
     x_scale: int = 16

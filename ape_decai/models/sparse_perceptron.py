@@ -46,6 +46,7 @@ class SparsePerceptron(ReferenceModel):
     module: ClassVar[str] = "sparse_perceptron"
     contract_prefix: ClassVar[str] = "SparsePerceptron"
     input_kind: ClassVar[str] = "sparse"
+    learns_from_every_sample: ClassVar[bool] = False
 
     n_features: int
     learning_rate: int = 1
