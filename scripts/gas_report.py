@@ -300,6 +300,10 @@ def measure_sparse_models() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--models", action="store_true",
+        help="also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py)",
+    )  # fmt: skip
     args = parser.parse_args()
     from ape.logging import logger
 
@@ -307,6 +311,15 @@ def main() -> None:
     gas = measure()
     gas.update(measure_dense())
     gas.update(measure_sparse_models())
+    rows = None
+    if args.models:
+        from ape import accounts, networks
+
+        from model_report import model_rows  # scripts/ is on sys.path when run as a script
+
+        with networks.parse_network_choice("ethereum:local:foundry"):
+            rows = model_rows(accounts.test_accounts[5])
+        gas["models"] = rows
     if args.json:
         print(json.dumps(gas, sort_keys=True))
         return
@@ -330,13 +343,25 @@ def main() -> None:
         )
     console.print(table)
     print_dense_table(gas)
-    sparse = Table(title="Gas, sparse multi-class models (100 words, 2 classes, 15-word sample), deposit mechanism")
+    sparse = Table(title="Gas, sparse count models (100 words, 2 classes, 15-word sample), deposit")
     for col in ("operation", "ape-decai", "target", "met"):
         sparse.add_column(col, justify="right" if col != "operation" else "left")
     for key, label in SPARSE_LABELS.items():
         target = SPARSE_TARGETS[key]
         sparse.add_row(label, f"{gas[key]:,}", f"{target:,}", "yes" if gas[key] <= target else "NO")
     console.print(sparse)
+    if rows:
+        models = Table(title="Every model on real data: held-out accuracy; deployment (deposit mechanism)")
+        for col in ("model", "dataset", "features", "off chain", "on chain", "mismatches", "scikit-learn", "deploy gas (txs)"):
+            models.add_column(col, justify="left" if col in ("model", "dataset", "scikit-learn") else "right")
+        for r in rows:
+            models.add_row(
+                r["model"], r["dataset"], str(r["features"]), f"{r['off_chain_accuracy']:.3f}",
+                f"{r['on_chain_accuracy']:.3f}", str(r["mismatches"]),
+                f"{r['sklearn_estimator']} {r['sklearn_accuracy']:.3f}",
+                f"{r['deploy_gas']:,} ({r['deploy_transactions']})",
+            )  # fmt: skip
+        Console(width=140).print(models)
 
 
 if __name__ == "__main__":
