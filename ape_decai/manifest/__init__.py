@@ -11,6 +11,7 @@ MANIFEST_DIR = Path(__file__).parent
 DEPLOYABLES = {
     "SparsePerceptronDepositTrainer": "deposit",
     "SparsePerceptronPointsTrainer": "points",
+    "SparsePerceptronMarketTrainer": "market",
 }
 TRAINER_FOR_MECHANISM = {mechanism: name for name, mechanism in DEPLOYABLES.items()}
 

@@ -1,0 +1,759 @@
+# pragma version ~=0.4.3
+"""
+@title Prediction market with a bounty (paper section III-B, Fig. 2)
+@notice A provider posts a bounty B and commits to a hidden test set; staked
+        contributions train the model; the test set is revealed and every
+        participant is paid by how much their update lowered the error rate,
+        by Fig. 2's B-round loop.
+@dev Phases, each enforced here (ids in `markets(id).phase`):
+     1 COMMITTED   `_open`: the provider sends B (a multiple of the stake, the
+                   number of rounds R = B / stake), the stake, N parts, K to
+                   reveal, the participation time limit, the largest number of
+                   contributions, the reveal window, and the commitment.
+     2 DRAWN       `draw_parts` (anyone, from the block after the commit): K of
+                   the N parts are drawn by a partial Fisher-Yates shuffle
+                   seeded with keccak(block.prevrandao, commitment, market).
+                   prevrandao of a later block is not known when committing;
+                   it is known about one block ahead, so the draw is open to
+                   anyone (a provider waiting for a good draw races every
+                   participant). Anvil returns a prevrandao (random per block).
+     3 PARTICIPATION `_reveal` of exactly the drawn parts (a mismatch reverts);
+                   the weights h0 are hashed (the snapshot) and participation
+                   opens for `duration` seconds. Each contribution stakes
+                   exactly one unit and updates the model live; its (label,
+                   data) is folded into `replay_hash`, its address is the
+                   participant's slot (one per interaction, paper footnote 2).
+     4 ENDED       `end_market` (anyone) once the time is up or the largest
+                   number of contributions is reached.
+     5 REVEALED    `_reveal` of the other parts (any number per transaction)
+                   before the reveal deadline. A part that does not match its
+                   hash, or is malformed, aborts the market.
+     6 EVALUATED   `evaluate_market` (anyone): E_t = errors of h_t on the test
+                   set for t = 0..T, in one bounded transaction (below).
+     7 SETTLED     `settle_market(n)` (anyone, repeatable): Fig. 2's loop in
+                   exact integers, then the payouts of n more participants are
+                   written; the last call settles.
+     8 ABORTED     `abort_market` (anyone) after a missed deadline (drawn parts
+                   or the rest not revealed in time), or a mismatch as above:
+                   the bounty stays locked, every participant takes back the
+                   stake.
+     Claims are pulled by each participant (`_claim`); unpaid bounty stays
+     locked (value burning). A new market may open once the last one is
+     settled or aborted.
+
+     Commitment: part i's hash is a fold h = salt_i; h = keccak(h ++ w) over
+     its words; the commitment folds the N part hashes the same way. One slot
+     at commit (storing 100 hashes would cost 2.2M gas); each reveal
+     re-supplies the N hashes (3.2 kB of calldata), cheaper than a Merkle
+     proof per part when parts are revealed many at a time. Nothing of the
+     test set is stored: it travels as calldata, is logged in
+     `TestSetRevealed`, and is supplied again (checked against the
+     commitment) to `evaluate_market`.
+
+     Test set format: a part is a run of samples, each a header word
+     (2 * packed words + label) followed by 1..8 packed index words (the
+     model's input format). The same layout, folded into `replay_hash`,
+     records the contributions.
+
+     Evaluation: the loss is the error rate E_t / M on the M test samples
+     (in [0, 1] by construction). h0 (supplied, checked against the snapshot)
+     is replayed in memory with the contributions (supplied, checked against
+     `replay_hash`). Each sample keeps v = margin - 1 (label 1) or -margin
+     (label 0): it is misclassified iff v < 0. The v's live in 32-bit lanes of
+     256-bit words, biased by 2**31, so a lane's top bit is 1 iff the sample
+     is right, and errors are counted 8 lanes at a time off the top bits. An
+     intercept change moves every lane in two word additions per word; a
+     weight change moves the lanes of the samples holding that feature (an
+     inverted index built in memory). v starts clamped to [-2**30, 2**30]:
+     the whole market moves a margin by at most T * 129 * 32767 < 2**30, so
+     the clamp never changes a sign and lanes never overflow.
+
+     Rounds: balances b_t are kept in units of stake / M (exact): b_t = M
+     at first, b_t += E_t' - E_t each round, t' the previous participant
+     still in S; those under M drop out after the round. While nobody drops
+     the per-round changes are constant, so the loop jumps straight to the
+     next round in which someone drops (at most T + 1 jumps). Payout of t:
+     floor(b_t * stake / M) wei: the only rounding, under 1 wei each.
+"""
+
+from contracts.lib import errors
+from contracts.models import sparse_perceptron
+
+uses: sparse_perceptron
+
+# @dev Phases of a market (see the module @dev).
+NO_MARKET: constant(uint256) = 0
+COMMITTED: constant(uint256) = 1
+DRAWN: constant(uint256) = 2
+PARTICIPATION: constant(uint256) = 3
+ENDED: constant(uint256) = 4
+REVEALED: constant(uint256) = 5
+EVALUATED: constant(uint256) = 6
+SETTLED: constant(uint256) = 7
+ABORTED: constant(uint256) = 8
+
+# @dev Largest number of parts (the drawn and revealed sets are bitmaps).
+MAX_PARTS: public(constant(uint256)) = 256
+# @dev Largest number of contributions in one market.
+MAX_PARTICIPANTS: public(constant(uint256)) = 128
+# @dev Largest number of test samples (32-bit lanes, 8 per word).
+MAX_TEST_SAMPLES: public(constant(uint256)) = 1024
+# @dev Largest test set in words (headers and packed indices).
+MAX_TEST_WORDS: public(constant(uint256)) = 4096
+# @dev Largest model a market can replay in memory (weights, 16 per word).
+MAX_MODEL_WORDS: public(constant(uint256)) = 256
+# @dev Contributions re-supplied at evaluation: a header and 1..8 words each.
+MAX_CONTRIBUTION_WORDS: constant(uint256) = MAX_PARTICIPANTS * 9
+# @dev Largest bounty and stake (payouts are stored in 95 bits).
+MAX_AMOUNT: constant(uint256) = 2**90
+
+LANE_WORDS: constant(uint256) = MAX_TEST_SAMPLES // 8
+MAX_FEATURES: constant(uint256) = MAX_MODEL_WORDS * 16
+BIAS: constant(uint256) = 2**31
+CLAMP: constant(int256) = 2**30
+# lane k of 8 (32 bits each): bit 0 set in every lane
+LOW_BITS: constant(uint256) = 2**224 + 2**192 + 2**160 + 2**128 + 2**96 + 2**64 + 2**32 + 1
+ADDRESS_MASK: constant(uint256) = 2**160 - 1
+PAYOUT_MASK: constant(uint256) = 2**95 - 1
+CLAIMED_BIT: constant(uint256) = 1 << 255
+INT16_MIN: constant(int256) = -(2**15)
+INT16_MAX: constant(int256) = 2**15 - 1
+
+
+struct Market:
+    provider: address
+    phase: uint256
+    bounty: uint256
+    stake: uint256
+    commitment: bytes32
+    n_parts: uint256
+    n_reveal: uint256
+    duration: uint256
+    max_contributions: uint256
+    reveal_window: uint256
+    committed_block: uint256
+    deadline: uint256
+    ends_at: uint256
+    drawn: uint256
+    revealed: uint256
+    n_samples: uint256
+    n_test_words: uint256
+    h0_hash: bytes32
+    replay_hash: bytes32
+    contributions: uint256
+    settled_count: uint256
+    paid: uint256
+
+
+# @dev The markets by id (1, 2, ...); see the module @dev for the fields' use.
+markets: public(HashMap[uint256, Market])
+
+# @dev Id of the latest market (0: none yet).
+market_count: public(uint256)
+
+# @dev market id -> participant t (0-based) -> address (bits 0..159), payout
+#      in wei (bits 160..254, written at settlement), claimed (bit 255).
+participants: public(HashMap[uint256, HashMap[uint256, uint256]])
+
+# @dev market id -> word k -> E_t for t = 16k .. 16k + 15 (16-bit lanes).
+error_counts: public(HashMap[uint256, HashMap[uint256, uint256]])
+
+
+# --- phase 1: commit --------------------------------------------------------
+
+
+@internal
+def _open(
+    provider: address,
+    bounty: uint256,
+    stake: uint256,
+    commitment: bytes32,
+    n_parts: uint256,
+    n_reveal: uint256,
+    duration: uint256,
+    max_contributions: uint256,
+    reveal_window: uint256,
+) -> uint256:
+    # Returns the new market's id.
+    phase: uint256 = self.markets[self.market_count].phase
+    if not (phase == NO_MARKET or phase == SETTLED or phase == ABORTED):
+        errors._fail("prediction_market: a market is running")
+    if sparse_perceptron.header & sparse_perceptron.SEALED_BIT == 0:
+        errors._fail("prediction_market: model not sealed")
+    if sparse_perceptron.n_features > MAX_FEATURES:
+        errors._fail("prediction_market: model too large")
+    if stake == 0 or stake > MAX_AMOUNT:
+        errors._fail("prediction_market: bad stake")
+    if bounty == 0 or bounty > MAX_AMOUNT or bounty % stake != 0:
+        errors._fail("prediction_market: bounty not a multiple of the stake")
+    if not (n_parts > 0 and n_parts <= MAX_PARTS and n_reveal <= n_parts):
+        errors._fail("prediction_market: bad number of parts")
+    if duration == 0:
+        errors._fail("prediction_market: no time limit")
+    if not (max_contributions > 0 and max_contributions <= MAX_PARTICIPANTS):
+        errors._fail("prediction_market: bad number of contributions")
+    if reveal_window == 0:
+        errors._fail("prediction_market: no reveal window")
+    market_id: uint256 = self.market_count + 1
+    self.market_count = market_id
+    self.markets[market_id] = Market(
+        provider=provider,
+        phase=COMMITTED,
+        bounty=bounty,
+        stake=stake,
+        commitment=commitment,
+        n_parts=n_parts,
+        n_reveal=n_reveal,
+        duration=duration,
+        max_contributions=max_contributions,
+        reveal_window=reveal_window,
+        committed_block=block.number,
+        deadline=block.timestamp + reveal_window,
+        ends_at=0,
+        drawn=0,
+        revealed=0,
+        n_samples=0,
+        n_test_words=0,
+        h0_hash=empty(bytes32),
+        replay_hash=empty(bytes32),
+        contributions=0,
+        settled_count=0,
+        paid=0,
+    )
+    return market_id
+
+
+# --- phase 2: draw ----------------------------------------------------------
+
+
+@internal
+def _draw() -> (uint256, uint256):
+    # Returns (market id, drawn bitmap).
+    market_id: uint256 = self.market_count
+    if self.markets[market_id].phase != COMMITTED:
+        errors._fail("prediction_market: not committed")
+    if block.number <= self.markets[market_id].committed_block:
+        errors._fail("prediction_market: draw in a later block")
+    n: uint256 = self.markets[market_id].n_parts
+    seed: bytes32 = keccak256(
+        abi_encode(block.prevrandao, self.markets[market_id].commitment, market_id)
+    )
+    order: uint256[MAX_PARTS] = empty(uint256[MAX_PARTS])
+    for i: uint256 in range(n, bound=MAX_PARTS):
+        order[i] = i
+    drawn: uint256 = 0
+    for j: uint256 in range(self.markets[market_id].n_reveal, bound=MAX_PARTS):
+        # partial Fisher-Yates: pick among the parts not drawn yet
+        r: uint256 = j + convert(keccak256(abi_encode(seed, j)), uint256) % (n - j)
+        picked: uint256 = order[r]
+        order[r] = order[j]
+        order[j] = picked
+        drawn |= 1 << picked
+    self.markets[market_id].drawn = drawn
+    self.markets[market_id].phase = DRAWN
+    return market_id, drawn
+
+
+# --- phases 3 and 5: reveal -------------------------------------------------
+
+
+@internal
+@pure
+def _fold(h: bytes32, w: uint256) -> bytes32:
+    return keccak256(concat(h, convert(w, bytes32)))
+
+
+@internal
+def _reveal(
+    sender: address,
+    part_hashes: DynArray[bytes32, MAX_PARTS],
+    indices: DynArray[uint256, MAX_PARTS],
+    salts: DynArray[bytes32, MAX_PARTS],
+    sizes: DynArray[uint256, MAX_PARTS],
+    words: DynArray[uint256, MAX_TEST_WORDS],
+) -> (uint256, uint256):
+    """
+    @dev Reveal parts: the drawn ones (all at once; any fault reverts, and
+         participation opens) or, after the end, any of the others (a fault
+         aborts). Returns (market id, new phase). The caller logs the parts.
+    """
+    market_id: uint256 = self.market_count
+    m: Market = self.markets[market_id]
+    if sender != m.provider:
+        errors._fail("prediction_market: not the provider")
+    if not (m.phase == DRAWN or m.phase == ENDED):
+        errors._fail("prediction_market: nothing to reveal")
+    if block.timestamp > m.deadline:
+        errors._fail("prediction_market: reveal deadline passed")
+    if (
+        len(salts) != len(indices)
+        or len(sizes) != len(indices)
+        or len(part_hashes) != m.n_parts
+    ):
+        errors._fail("prediction_market: bad reveal lengths")
+    drawn_phase: bool = m.phase == DRAWN
+    # the commitment: the fold of the N part hashes
+    c: bytes32 = empty(bytes32)
+    for h: bytes32 in part_hashes:
+        c = keccak256(concat(c, h))
+    ok: bool = c == m.commitment
+    revealed: uint256 = m.revealed
+    samples: uint256 = m.n_samples
+    start: uint256 = 0
+    n_features: uint256 = sparse_perceptron.n_features
+    for k: uint256 in range(len(indices), bound=MAX_PARTS):
+        part: uint256 = indices[k]
+        if part >= m.n_parts:
+            errors._fail("prediction_market: no such part")
+        if revealed & (1 << part) != 0:
+            errors._fail("prediction_market: part already revealed")
+        revealed |= 1 << part
+        size: uint256 = sizes[k]
+        if start + size > len(words):
+            errors._fail("prediction_market: bad reveal lengths")
+        # the part's hash, and its shape: headers 2 * n + label with n in
+        # 1..8, then n canonical packed words (strictly increasing indices,
+        # only the last word partly filled), indices below n_features
+        h: bytes32 = salts[k]
+        n: uint256 = 0  # samples
+        left: uint256 = 0  # packed words left in the current sample
+        last: uint256 = 0  # last index + 1 in the current sample
+        partial: bool = False
+        for j: uint256 in range(start, start + size, bound=MAX_TEST_WORDS):
+            w: uint256 = words[j]
+            h = keccak256(concat(h, convert(w, bytes32)))
+            if left == 0:
+                if w < 2 or w > 17:
+                    ok = False
+                left = w >> 1
+                last = 0
+                partial = False
+                n += 1
+                continue
+            if w == 0 or partial:
+                ok = False
+            rest: uint256 = w
+            for _: uint256 in range(16):
+                x: uint256 = rest & 65535
+                if x == 0:
+                    partial = True
+                    if rest != 0:
+                        ok = False
+                    break
+                if x <= last:
+                    ok = False
+                last = x
+                rest = rest >> 16
+            if last > n_features:
+                ok = False
+            left -= 1
+        ok = ok and left == 0 and n > 0 and h == part_hashes[part]
+        samples += n
+        start += size
+    if start != len(words):
+        errors._fail("prediction_market: bad reveal lengths")
+    test_words: uint256 = m.n_test_words + len(words)
+    ok = ok and samples <= MAX_TEST_SAMPLES and test_words <= MAX_TEST_WORDS
+    if drawn_phase:
+        if not ok:
+            errors._fail("prediction_market: parts do not match the commitment")
+        if revealed != m.drawn:
+            errors._fail("prediction_market: reveal exactly the drawn parts")
+        self.markets[market_id].phase = PARTICIPATION
+        self.markets[market_id].ends_at = block.timestamp + m.duration
+        self.markets[market_id].h0_hash = self._snapshot()
+    elif not ok:
+        self.markets[market_id].phase = ABORTED
+        return market_id, ABORTED
+    elif revealed == (1 << m.n_parts) - 1:
+        self.markets[market_id].phase = REVEALED
+    self.markets[market_id].revealed = revealed
+    self.markets[market_id].n_samples = samples
+    self.markets[market_id].n_test_words = test_words
+    return market_id, self.markets[market_id].phase
+
+
+@internal
+@view
+def _snapshot() -> bytes32:
+    # keccak(abi_encode(intercept, weight words)) of the current model: h0.
+    n_words: uint256 = (sparse_perceptron.n_features + 15) // 16
+    ws: DynArray[uint256, MAX_MODEL_WORDS] = []
+    for k: uint256 in range(n_words, bound=MAX_MODEL_WORDS):
+        ws.append(sparse_perceptron.weight_words[k])
+    intercept: int256 = sparse_perceptron._lane(sparse_perceptron.header, 0)
+    return keccak256(abi_encode(intercept, ws))
+
+
+# --- phase 3: participation -------------------------------------------------
+
+
+@internal
+def _handle_add(
+    contributor: address, paid: uint256, data: DynArray[uint256, 8], label: uint8
+) -> uint256:
+    # Records one staked contribution; returns the market id.
+    market_id: uint256 = self.market_count
+    if self.markets[market_id].phase != PARTICIPATION:
+        errors._fail("prediction_market: not in participation")
+    if paid != self.markets[market_id].stake:
+        errors._fail("prediction_market: stake one unit")
+    t: uint256 = self.markets[market_id].contributions
+    if (
+        t >= self.markets[market_id].max_contributions
+        or block.timestamp >= self.markets[market_id].ends_at
+    ):
+        errors._fail("prediction_market: participation is over")
+    self.markets[market_id].contributions = t + 1
+    h: bytes32 = self._fold(
+        self.markets[market_id].replay_hash, len(data) * 2 + convert(label, uint256)
+    )
+    for w: uint256 in data:
+        h = self._fold(h, w)
+    self.markets[market_id].replay_hash = h
+    self.participants[market_id][t] = convert(contributor, uint256)
+    return market_id
+
+
+# --- phase 4: end, and aborts ----------------------------------------------
+
+
+@internal
+def _end() -> (uint256, uint256):
+    # Returns (market id, new phase).
+    market_id: uint256 = self.market_count
+    m: Market = self.markets[market_id]
+    if m.phase != PARTICIPATION:
+        errors._fail("prediction_market: not in participation")
+    if m.contributions < m.max_contributions and block.timestamp < m.ends_at:
+        errors._fail("prediction_market: end condition not met")
+    phase: uint256 = ENDED
+    if m.revealed == (1 << m.n_parts) - 1:
+        phase = REVEALED  # every part was drawn
+    self.markets[market_id].phase = phase
+    self.markets[market_id].deadline = block.timestamp + m.reveal_window
+    return market_id, phase
+
+
+@internal
+def _abort() -> uint256:
+    market_id: uint256 = self.market_count
+    phase: uint256 = self.markets[market_id].phase
+    if not (phase == COMMITTED or phase == DRAWN or phase == ENDED):
+        errors._fail("prediction_market: cannot abort now")
+    if block.timestamp <= self.markets[market_id].deadline:
+        errors._fail("prediction_market: deadline not passed")
+    self.markets[market_id].phase = ABORTED
+    return market_id
+
+
+# --- phase 6: evaluate ------------------------------------------------------
+
+
+@internal
+@pure
+def _count_errors(lanes: uint256[LANE_WORDS], n_words: uint256) -> uint256:
+    # Lanes whose top bit is clear (v < 0); padding lanes are set.
+    right: uint256 = 0
+    for k: uint256 in range(n_words, bound=LANE_WORDS):
+        x: uint256 = (lanes[k] >> 31) & LOW_BITS
+        # the sum of 8 bits lands in the top lane: no carries (sum <= 8)
+        right = unsafe_add(right, unsafe_mul(x, LOW_BITS) >> 224)
+    return n_words * 8 - right
+
+
+@internal
+def _evaluate(
+    intercept0: int256,
+    h0_words: DynArray[uint256, MAX_MODEL_WORDS],
+    contributions: DynArray[uint256, MAX_CONTRIBUTION_WORDS],
+    salts: DynArray[bytes32, MAX_PARTS],
+    sizes: DynArray[uint256, MAX_PARTS],
+    test_words: DynArray[uint256, MAX_TEST_WORDS],
+) -> (uint256, uint256, uint256):
+    """
+    @dev Computes and stores E_0..E_T. Returns (market id, E_0, E_T).
+    """
+    market_id: uint256 = self.market_count
+    m: Market = self.markets[market_id]
+    if m.phase != REVEALED:
+        errors._fail("prediction_market: not revealed")
+    if keccak256(abi_encode(intercept0, h0_words)) != m.h0_hash:
+        errors._fail("prediction_market: wrong initial model")
+    # --- the test set against the commitment
+    if len(salts) != m.n_parts or len(sizes) != m.n_parts:
+        errors._fail("prediction_market: wrong test set")
+    c: bytes32 = empty(bytes32)
+    start: uint256 = 0
+    for k: uint256 in range(len(salts), bound=MAX_PARTS):
+        h: bytes32 = salts[k]
+        for j: uint256 in range(start, start + sizes[k], bound=MAX_TEST_WORDS):
+            h = keccak256(concat(h, convert(test_words[j], bytes32)))
+        c = keccak256(concat(c, h))
+        start += sizes[k]
+    if c != m.commitment or start != len(test_words):
+        errors._fail("prediction_market: wrong test set")
+
+    # --- pass A: margins at h0, lanes, feature counts
+    weights: uint256[MAX_MODEL_WORDS] = empty(uint256[MAX_MODEL_WORDS])
+    for k: uint256 in range(len(h0_words), bound=MAX_MODEL_WORDS):
+        weights[k] = h0_words[k]
+    lanes: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])
+    pos: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])  # 1 in label-1 lanes
+    neg: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])  # 1 in label-0 lanes
+    counts: uint256[MAX_FEATURES] = empty(uint256[MAX_FEATURES])
+    s: uint256 = 0  # samples so far
+    left: uint256 = 0
+    label: uint256 = 0
+    margin: int256 = 0
+    for w: uint256 in test_words:
+        if left == 0:
+            left = w >> 1
+            label = w & 1
+            margin = intercept0
+            continue
+        rest: uint256 = w
+        for _: uint256 in range(16):
+            if rest == 0:
+                break
+            f: uint256 = unsafe_sub(rest & 65535, 1)  # lanes > 0: validated at reveal
+            raw: int256 = convert((weights[f >> 4] >> ((f & 15) << 4)) & 65535, int256)
+            if raw > INT16_MAX:
+                raw = unsafe_sub(raw, 65536)
+            margin = unsafe_add(margin, raw)  # at most 129 int16 terms
+            counts[f] = unsafe_add(counts[f], 1)
+            rest = rest >> 16
+        left -= 1
+        if left == 0:
+            v: int256 = margin - 1 if label == 1 else -margin
+            v = min(max(v, -CLAMP), CLAMP)
+            at: uint256 = (s & 7) << 5
+            lanes[s >> 3] |= convert(v + convert(BIAS, int256), uint256) << at
+            if label == 1:
+                pos[s >> 3] |= 1 << at
+            else:
+                neg[s >> 3] |= 1 << at
+            s += 1
+    n_lane_words: uint256 = (s + 7) >> 3
+    for p: uint256 in range(s, n_lane_words * 8, bound=8):
+        lanes[p >> 3] |= BIAS << ((p & 7) << 5)  # padding: v = 0, right
+
+    # --- the inverted index: feature -> samples holding it (16-bit ids,
+    #     sample * 2 + label), counts[f] turned into f's end offset
+    total: uint256 = 0
+    for f: uint256 in range(sparse_perceptron.n_features, bound=MAX_FEATURES):
+        n: uint256 = counts[f]
+        counts[f] = total
+        total = unsafe_add(total, n)
+    ids: uint256[MAX_TEST_WORDS] = empty(uint256[MAX_TEST_WORDS])
+    s = 0
+    left = 0
+    for w: uint256 in test_words:
+        if left == 0:
+            left = w >> 1
+            label = w & 1
+            continue
+        rest: uint256 = w
+        for _: uint256 in range(16):
+            if rest == 0:
+                break
+            f: uint256 = unsafe_sub(rest & 65535, 1)
+            p: uint256 = counts[f]
+            counts[f] = unsafe_add(p, 1)
+            ids[p >> 4] |= (s * 2 + label) << ((p & 15) << 4)
+            rest = rest >> 16
+        left -= 1
+        if left == 0:
+            s += 1
+
+    # --- replay the contributions from h0
+    errs: DynArray[uint256, MAX_PARTICIPANTS + 1] = [self._count_errors(lanes, n_lane_words)]
+    b: int256 = intercept0
+    lr: int256 = sparse_perceptron.learning_rate
+    h: bytes32 = empty(bytes32)
+    i: uint256 = 0
+    n_words: uint256 = len(contributions)
+    for t: uint256 in range(m.contributions, bound=MAX_PARTICIPANTS):
+        if i >= n_words:
+            errors._fail("prediction_market: wrong contributions")
+        header: uint256 = contributions[i]
+        h = keccak256(concat(h, convert(header, bytes32)))
+        nw: uint256 = header >> 1
+        y: uint256 = header & 1
+        if i + nw >= n_words or nw > 8:
+            errors._fail("prediction_market: wrong contributions")
+        mg: int256 = b
+        for j: uint256 in range(i + 1, i + 1 + nw, bound=MAX_CONTRIBUTION_WORDS):
+            cw: uint256 = contributions[j]
+            h = keccak256(concat(h, convert(cw, bytes32)))
+            rest: uint256 = cw
+            for _: uint256 in range(16):
+                if rest == 0:
+                    break
+                f: uint256 = unsafe_sub(rest & 65535, 1)
+                raw: int256 = convert((weights[f >> 4] >> ((f & 15) << 4)) & 65535, int256)
+                if raw > INT16_MAX:
+                    raw = unsafe_sub(raw, 65536)
+                mg = unsafe_add(mg, raw)
+                rest = rest >> 16
+        prediction: uint256 = 1 if mg > 0 else 0
+        if prediction != y:
+            step: int256 = lr if y == 1 else -lr
+            nb: int256 = min(max(b + step, INT16_MIN), INT16_MAX)
+            db: int256 = nb - b
+            b = nb
+            if db != 0:
+                up: uint256 = convert(abs(db), uint256)
+                for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
+                    # the margin rises: label-1 lanes up, label-0 lanes down
+                    # (or the reverse); add first, lanes stay in [0, 2**32)
+                    if db > 0:
+                        lanes[k] = lanes[k] + up * pos[k] - up * neg[k]
+                    else:
+                        lanes[k] = lanes[k] + up * neg[k] - up * pos[k]
+            for j: uint256 in range(i + 1, i + 1 + nw, bound=MAX_CONTRIBUTION_WORDS):
+                rest: uint256 = contributions[j]
+                for _: uint256 in range(16):
+                    if rest == 0:
+                        break
+                    f: uint256 = unsafe_sub(rest & 65535, 1)
+                    rest = rest >> 16
+                    offset: uint256 = (f & 15) << 4
+                    word: uint256 = weights[f >> 4]
+                    wf: int256 = convert((word >> offset) & 65535, int256)
+                    if wf > INT16_MAX:
+                        wf = unsafe_sub(wf, 65536)
+                    nwf: int256 = min(max(wf + step, INT16_MIN), INT16_MAX)
+                    dw: int256 = nwf - wf
+                    if dw == 0:
+                        continue
+                    if nwf < 0:
+                        nwf = unsafe_add(nwf, 65536)
+                    weights[f >> 4] = (word & ~(65535 << offset)) | (
+                        convert(nwf, uint256) << offset
+                    )
+                    amount: uint256 = convert(abs(dw), uint256)
+                    first: uint256 = 0 if f == 0 else counts[f - 1]
+                    for p: uint256 in range(first, counts[f], bound=MAX_TEST_WORDS * 16):
+                        sid: uint256 = (ids[p >> 4] >> ((p & 15) << 4)) & 65535
+                        at: uint256 = ((sid >> 1) & 7) << 5
+                        # label 1: v = margin - 1 moves with dw; label 0: against
+                        if (dw > 0) == (sid & 1 == 1):
+                            lanes[sid >> 4] += amount << at
+                        else:
+                            lanes[sid >> 4] -= amount << at
+            errs.append(self._count_errors(lanes, n_lane_words))
+        else:
+            errs.append(errs[t])
+        i += 1 + nw
+    if i != n_words or h != m.replay_hash:
+        errors._fail("prediction_market: wrong contributions")
+
+    # --- store E_t, 16 per word
+    packed: uint256 = 0
+    for t: uint256 in range(len(errs), bound=MAX_PARTICIPANTS + 1):
+        packed |= errs[t] << ((t & 15) << 4)
+        if t & 15 == 15 or t + 1 == len(errs):
+            self.error_counts[market_id][t >> 4] = packed
+            packed = 0
+    self.markets[market_id].phase = EVALUATED
+    return market_id, errs[0], errs[len(errs) - 1]
+
+
+# --- phase 7: settle ---------------------------------------------------------
+
+
+@internal
+@view
+def _balances(market_id: uint256) -> DynArray[int256, MAX_PARTICIPANTS]:
+    """
+    @dev Fig. 2's loop: balances b_t (units of stake / M) after R rounds.
+    """
+    m: Market = self.markets[market_id]
+    big_m: int256 = convert(m.n_samples, int256)
+    n: uint256 = m.contributions
+    e: DynArray[int256, MAX_PARTICIPANTS + 1] = []
+    for t: uint256 in range(n + 1, bound=MAX_PARTICIPANTS + 1):
+        e.append(convert((self.error_counts[market_id][t >> 4] >> ((t & 15) << 4)) & 65535, int256))
+    bal: DynArray[int256, MAX_PARTICIPANTS] = []
+    alive: DynArray[uint256, MAX_PARTICIPANTS] = []
+    for t: uint256 in range(n, bound=MAX_PARTICIPANTS):
+        bal.append(big_m)
+        alive.append(t)
+    rounds: int256 = convert(m.bounty // m.stake, int256)
+    delta: DynArray[int256, MAX_PARTICIPANTS] = []
+    # every jump ends the rounds or drops someone: at most n + 1 of them
+    for _: uint256 in range(MAX_PARTICIPANTS + 1):
+        if rounds == 0 or len(alive) == 0:
+            break
+        # per-round change of each participant in S (participant t is E index t + 1)
+        delta = []
+        prev: int256 = e[0]
+        k: int256 = rounds
+        for t: uint256 in alive:
+            d: int256 = prev - e[t + 1]
+            prev = e[t + 1]
+            delta.append(d)
+            if d < 0:
+                # rounds before t falls under one unit: b + r * d < M
+                k = min(k, (bal[t] - big_m) // (-d) + 1)
+        still: DynArray[uint256, MAX_PARTICIPANTS] = []
+        for j: uint256 in range(len(alive), bound=MAX_PARTICIPANTS):
+            t: uint256 = alive[j]
+            bal[t] += k * delta[j]
+            if bal[t] >= big_m:
+                still.append(t)
+        alive = still
+        rounds -= k
+    return bal
+
+
+@internal
+def _settle(max_payouts: uint256) -> (uint256, bool, uint256):
+    # Writes payouts; returns (market id, done, total paid to participants).
+    market_id: uint256 = self.market_count
+    m: Market = self.markets[market_id]
+    if m.phase != EVALUATED:
+        errors._fail("prediction_market: not evaluated")
+    if max_payouts == 0:
+        errors._fail("prediction_market: settle at least one")
+    bal: DynArray[int256, MAX_PARTICIPANTS] = self._balances(market_id)
+    first: uint256 = m.settled_count
+    last: uint256 = min(first + max_payouts, m.contributions)
+    for t: uint256 in range(first, last, bound=MAX_PARTICIPANTS):
+        # b_t >= 0 (it loses at most M a round while >= M), <= (R + 1) * M
+        payout: uint256 = convert(bal[t], uint256) * m.stake // m.n_samples
+        entry: uint256 = self.participants[market_id][t]
+        self.participants[market_id][t] = (entry & ADDRESS_MASK) | (payout << 160)
+    self.markets[market_id].settled_count = last
+    done: bool = last == m.contributions
+    total: uint256 = 0
+    if done:
+        self.markets[market_id].phase = SETTLED
+        for t: uint256 in range(m.contributions, bound=MAX_PARTICIPANTS):
+            total += convert(bal[t], uint256) * m.stake // m.n_samples
+    return market_id, done, total
+
+
+# --- claims -----------------------------------------------------------------
+
+
+@internal
+def _claim(market_id: uint256, t: uint256, claimant: address) -> (uint256, bool):
+    # Returns (amount, True if a payout, False if a returned stake); marks it.
+    phase: uint256 = self.markets[market_id].phase
+    entry: uint256 = self.participants[market_id][t]
+    if entry & ADDRESS_MASK != convert(claimant, uint256):
+        errors._fail("prediction_market: not your contribution")
+    if entry & CLAIMED_BIT != 0:
+        errors._fail("prediction_market: already claimed")
+    amount: uint256 = 0
+    if phase == SETTLED:
+        amount = (entry >> 160) & PAYOUT_MASK
+    elif phase == ABORTED:
+        amount = self.markets[market_id].stake
+    else:
+        errors._fail("prediction_market: not settled")
+    self.participants[market_id][t] = entry | CLAIMED_BIT
+    self.markets[market_id].paid += amount
+    return amount, phase == SETTLED
