@@ -34,6 +34,13 @@ exports: (
     sparse_perceptron.weight_words,
     sparse_perceptron.n_features,
     sparse_perceptron.learning_rate,
+    # the market's phases (open_market, add_data and claim move value: below)
+    prediction_market.draw_parts,
+    prediction_market.reveal,
+    prediction_market.end_market,
+    prediction_market.abort_market,
+    prediction_market.evaluate_market,
+    prediction_market.settle_market,
     # the market's state
     prediction_market.markets,
     prediction_market.market_count,
@@ -44,6 +51,7 @@ exports: (
     prediction_market.MAX_TEST_SAMPLES,
     prediction_market.MAX_TEST_WORDS,
     prediction_market.MAX_MODEL_WORDS,
+    prediction_market.MAX_CONTRIBUTION_WORDS,
 )
 
 MAX_ENCODER_LENGTH: constant(uint256) = 32768
@@ -160,56 +168,6 @@ def open_market(
 
 
 @external
-def draw_parts():
-    """
-    @notice Draw the parts the provider reveals before participation
-            (anyone, from the block after the commit).
-    """
-    market_id: uint256 = 0
-    drawn: uint256 = 0
-    market_id, drawn = prediction_market._draw()
-    log ITrainer.PartsDrawn(caller=msg.sender, market_id=market_id, drawn=drawn)
-
-
-@external
-def reveal(
-    part_hashes: DynArray[bytes32, prediction_market.MAX_PARTS],
-    parts: DynArray[uint256, prediction_market.MAX_PARTS],
-    salts: DynArray[bytes32, prediction_market.MAX_PARTS],
-    sizes: DynArray[uint256, prediction_market.MAX_PARTS],
-    data: DynArray[uint256, prediction_market.MAX_TEST_WORDS],
-):
-    """
-    @notice Provider: reveal the drawn parts (all at once: participation then
-            opens) or, after the end, any of the others. After the end, a part
-            that does not match its hash aborts the market.
-    @param part_hashes The N part hashes (their fold is the commitment).
-    @param parts The indices of the parts revealed.
-    @param salts Their salts.
-    @param sizes Their lengths in words.
-    @param data Their words, one part after the other.
-    """
-    market_id: uint256 = 0
-    phase: uint256 = 0
-    market_id, phase = prediction_market._reveal(
-        msg.sender, part_hashes, parts, salts, sizes, data
-    )
-    if phase == prediction_market.ABORTED:
-        log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
-        return
-    log ITrainer.TestSetRevealed(
-        provider=msg.sender, market_id=market_id, parts=parts, salts=salts, sizes=sizes, data=data
-    )
-    if phase == prediction_market.PARTICIPATION:
-        log ITrainer.ParticipationOpened(
-            provider=msg.sender,
-            market_id=market_id,
-            ends_at=prediction_market.markets[market_id].ends_at,
-            initial_model_hash=prediction_market.markets[market_id].h0_hash,
-        )
-
-
-@external
 @payable
 @nonreentrant
 def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8):
@@ -224,85 +182,6 @@ def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label:
     log ITrainer.DataAdded(
         contributor=msg.sender, label=label, deposit=msg.value, added_at=block.timestamp, data=data
     )
-
-
-@external
-def end_market():
-    """
-    @notice End participation once the time is up or the largest number of
-            contributions is reached (anyone).
-    """
-    market_id: uint256 = 0
-    phase: uint256 = 0
-    market_id, phase = prediction_market._end()
-    log ITrainer.MarketEnded(
-        caller=msg.sender,
-        market_id=market_id,
-        contributions=prediction_market.markets[market_id].contributions,
-        reveal_deadline=prediction_market.markets[market_id].deadline,
-    )
-
-
-@external
-def abort_market():
-    """
-    @notice Abort a market whose provider missed a reveal deadline (anyone):
-            the bounty stays locked, every stake can be claimed back.
-    """
-    market_id: uint256 = prediction_market._abort()
-    log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
-
-
-@external
-def evaluate_market(
-    initial_intercept: int256,
-    initial_weights: DynArray[uint256, prediction_market.MAX_MODEL_WORDS],
-    contributions: DynArray[uint256, prediction_market.MAX_CONTRIBUTION_WORDS],
-    salts: DynArray[bytes32, prediction_market.MAX_PARTS],
-    sizes: DynArray[uint256, prediction_market.MAX_PARTS],
-    data: DynArray[uint256, prediction_market.MAX_TEST_WORDS],
-):
-    """
-    @notice Compute the error counts of h_0..h_T on the revealed test set
-            (anyone; everything supplied is public and checked).
-    @param initial_intercept h0's intercept.
-    @param initial_weights h0's packed weight words.
-    @param contributions The market's contributions in order: a header
-           (2 * words + label) and the packed words of each.
-    @param salts The N salts.
-    @param sizes The N parts' lengths in words.
-    @param data The N parts' words, in part order.
-    """
-    market_id: uint256 = 0
-    first: uint256 = 0
-    final: uint256 = 0
-    market_id, first, final = prediction_market._evaluate(
-        initial_intercept, initial_weights, contributions, salts, sizes, data
-    )
-    log ITrainer.LossesEvaluated(
-        caller=msg.sender,
-        market_id=market_id,
-        n_samples=prediction_market.markets[market_id].n_samples,
-        initial_errors=first,
-        final_errors=final,
-    )
-
-
-@external
-def settle_market(max_payouts: uint256) -> bool:
-    """
-    @notice Run Fig. 2's rounds and write the payouts of up to `max_payouts`
-            more participants (anyone; call again until it returns True).
-    @param max_payouts How many payouts to write in this transaction.
-    @return True once every payout is written (the market is settled).
-    """
-    market_id: uint256 = 0
-    done: bool = False
-    total: uint256 = 0
-    market_id, done, total = prediction_market._settle(max_payouts)
-    if done:
-        log ITrainer.MarketSettled(caller=msg.sender, market_id=market_id, total_payout=total)
-    return done
 
 
 @external

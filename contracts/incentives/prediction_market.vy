@@ -46,9 +46,9 @@
      at commit (storing 100 hashes would cost 2.2M gas); each reveal
      re-supplies the N hashes (3.2 kB of calldata), cheaper than a Merkle
      proof per part when parts are revealed many at a time. Nothing of the
-     test set is stored: it travels as calldata, is logged in
-     `TestSetRevealed`, and is supplied again (checked against the
-     commitment) to `evaluate_market`.
+     test set is stored: it travels as calldata (the reveal transactions'
+     input is public; `TestSetRevealed` says which parts), and is supplied
+     again (checked against the commitment) to `evaluate_market`.
 
      Test set format: a part is a run of samples, each a header word
      (2 * packed words + label) followed by 1..8 packed index words (the
@@ -76,6 +76,7 @@
      floor(b_t * stake / M) wei: the only rounding, under 1 wei each.
 """
 
+from contracts.interfaces import ITrainer
 from contracts.lib import errors
 from contracts.models import sparse_perceptron
 
@@ -99,11 +100,11 @@ MAX_PARTICIPANTS: public(constant(uint256)) = 128
 # @dev Largest number of test samples (32-bit lanes, 8 per word).
 MAX_TEST_SAMPLES: public(constant(uint256)) = 1024
 # @dev Largest test set in words (headers and packed indices).
-MAX_TEST_WORDS: public(constant(uint256)) = 4096
+MAX_TEST_WORDS: public(constant(uint256)) = 2048
 # @dev Largest model a market can replay in memory (weights, 16 per word).
-MAX_MODEL_WORDS: public(constant(uint256)) = 256
+MAX_MODEL_WORDS: public(constant(uint256)) = 128
 # @dev Contributions re-supplied at evaluation: a header and 1..8 words each.
-MAX_CONTRIBUTION_WORDS: constant(uint256) = MAX_PARTICIPANTS * 9
+MAX_CONTRIBUTION_WORDS: public(constant(uint256)) = MAX_PARTICIPANTS * 9
 # @dev Largest bounty and stake (payouts are stored in 95 bits).
 MAX_AMOUNT: constant(uint256) = 2**90
 
@@ -111,6 +112,9 @@ LANE_WORDS: constant(uint256) = MAX_TEST_SAMPLES // 8
 MAX_FEATURES: constant(uint256) = MAX_MODEL_WORDS * 16
 BIAS: constant(uint256) = 2**31
 CLAMP: constant(int256) = 2**30
+# the sign bit of each of 16 int16 lanes
+SIGN16: constant(uint256) = 32768 * (2**240 + 2**224 + 2**208 + 2**192 + 2**176 + 2**160 + 2**144 + 2**128 + 2**112 + 2**96 + 2**80 + 2**64 + 2**48 + 2**32 + 2**16 + 1)
+MAX_OCCURRENCES: constant(uint256) = MAX_TEST_WORDS * 16
 # lane k of 8 (32 bits each): bit 0 set in every lane
 LOW_BITS: constant(uint256) = 2**224 + 2**192 + 2**160 + 2**128 + 2**96 + 2**64 + 2**32 + 1
 ADDRESS_MASK: constant(uint256) = 2**160 - 1
@@ -226,9 +230,12 @@ def _open(
 # --- phase 2: draw ----------------------------------------------------------
 
 
-@internal
-def _draw() -> (uint256, uint256):
-    # Returns (market id, drawn bitmap).
+@external
+def draw_parts():
+    """
+    @notice Draw the parts the provider reveals before participation
+            (anyone, from the block after the commit).
+    """
     market_id: uint256 = self.market_count
     if self.markets[market_id].phase != COMMITTED:
         errors._fail("prediction_market: not committed")
@@ -251,7 +258,7 @@ def _draw() -> (uint256, uint256):
         drawn |= 1 << picked
     self.markets[market_id].drawn = drawn
     self.markets[market_id].phase = DRAWN
-    return market_id, drawn
+    log ITrainer.PartsDrawn(caller=msg.sender, market_id=market_id, drawn=drawn)
 
 
 # --- phases 3 and 5: reveal -------------------------------------------------
@@ -263,64 +270,69 @@ def _fold(h: bytes32, w: uint256) -> bytes32:
     return keccak256(concat(h, convert(w, bytes32)))
 
 
-@internal
-def _reveal(
-    sender: address,
+@external
+def reveal(
     part_hashes: DynArray[bytes32, MAX_PARTS],
-    indices: DynArray[uint256, MAX_PARTS],
+    parts: DynArray[uint256, MAX_PARTS],
     salts: DynArray[bytes32, MAX_PARTS],
     sizes: DynArray[uint256, MAX_PARTS],
-    words: DynArray[uint256, MAX_TEST_WORDS],
-) -> (uint256, uint256):
+    data: DynArray[uint256, MAX_TEST_WORDS],
+):
     """
-    @dev Reveal parts: the drawn ones (all at once; any fault reverts, and
-         participation opens) or, after the end, any of the others (a fault
-         aborts). Returns (market id, new phase). The caller logs the parts.
+    @notice Provider: reveal the drawn parts (all at once: participation then
+            opens) or, after the end, any of the others. After the end, a part
+            that does not match its hash, or is malformed, aborts the market.
+    @param part_hashes The N part hashes (their fold is the commitment).
+    @param parts The indices of the parts revealed.
+    @param salts Their salts.
+    @param sizes Their lengths in data.
+    @param data Their data, one part after the other.
     """
     market_id: uint256 = self.market_count
-    m: Market = self.markets[market_id]
-    if sender != m.provider:
+    n_parts: uint256 = self.markets[market_id].n_parts
+    if msg.sender != self.markets[market_id].provider:
         errors._fail("prediction_market: not the provider")
-    if not (m.phase == DRAWN or m.phase == ENDED):
+    if not (self.markets[market_id].phase == DRAWN or self.markets[market_id].phase == ENDED):
         errors._fail("prediction_market: nothing to reveal")
-    if block.timestamp > m.deadline:
+    if block.timestamp > self.markets[market_id].deadline:
         errors._fail("prediction_market: reveal deadline passed")
     if (
-        len(salts) != len(indices)
-        or len(sizes) != len(indices)
-        or len(part_hashes) != m.n_parts
+        len(salts) != len(parts)
+        or len(sizes) != len(parts)
+        or len(part_hashes) != n_parts
     ):
         errors._fail("prediction_market: bad reveal lengths")
-    drawn_phase: bool = m.phase == DRAWN
+    drawn_phase: bool = self.markets[market_id].phase == DRAWN
     # the commitment: the fold of the N part hashes
     c: bytes32 = empty(bytes32)
     for h: bytes32 in part_hashes:
         c = keccak256(concat(c, h))
-    ok: bool = c == m.commitment
-    revealed: uint256 = m.revealed
-    samples: uint256 = m.n_samples
+    ok: bool = c == self.markets[market_id].commitment
+    before: uint256 = self.markets[market_id].revealed
+    revealed: uint256 = before
+    samples: uint256 = self.markets[market_id].n_samples
     start: uint256 = 0
     n_features: uint256 = sparse_perceptron.n_features
-    for k: uint256 in range(len(indices), bound=MAX_PARTS):
-        part: uint256 = indices[k]
-        if part >= m.n_parts:
+    for k: uint256 in range(len(parts), bound=MAX_PARTS):
+        part: uint256 = parts[k]
+        if part >= n_parts:
             errors._fail("prediction_market: no such part")
         if revealed & (1 << part) != 0:
             errors._fail("prediction_market: part already revealed")
         revealed |= 1 << part
         size: uint256 = sizes[k]
-        if start + size > len(words):
+        if start + size > len(data):
             errors._fail("prediction_market: bad reveal lengths")
         # the part's hash, and its shape: headers 2 * n + label with n in
-        # 1..8, then n canonical packed words (strictly increasing indices,
+        # 1..8, then n canonical packed data (strictly increasing indices,
         # only the last word partly filled), indices below n_features
         h: bytes32 = salts[k]
         n: uint256 = 0  # samples
-        left: uint256 = 0  # packed words left in the current sample
+        left: uint256 = 0  # packed data left in the current sample
         last: uint256 = 0  # last index + 1 in the current sample
         partial: bool = False
         for j: uint256 in range(start, start + size, bound=MAX_TEST_WORDS):
-            w: uint256 = words[j]
+            w: uint256 = data[j]
             h = keccak256(concat(h, convert(w, bytes32)))
             if left == 0:
                 if w < 2 or w > 17:
@@ -350,27 +362,37 @@ def _reveal(
         ok = ok and left == 0 and n > 0 and h == part_hashes[part]
         samples += n
         start += size
-    if start != len(words):
+    if start != len(data):
         errors._fail("prediction_market: bad reveal lengths")
-    test_words: uint256 = m.n_test_words + len(words)
+    test_words: uint256 = self.markets[market_id].n_test_words + len(data)
     ok = ok and samples <= MAX_TEST_SAMPLES and test_words <= MAX_TEST_WORDS
     if drawn_phase:
         if not ok:
             errors._fail("prediction_market: parts do not match the commitment")
-        if revealed != m.drawn:
+        if revealed != self.markets[market_id].drawn:
             errors._fail("prediction_market: reveal exactly the drawn parts")
         self.markets[market_id].phase = PARTICIPATION
-        self.markets[market_id].ends_at = block.timestamp + m.duration
+        self.markets[market_id].ends_at = block.timestamp + self.markets[market_id].duration
         self.markets[market_id].h0_hash = self._snapshot()
     elif not ok:
         self.markets[market_id].phase = ABORTED
-        return market_id, ABORTED
-    elif revealed == (1 << m.n_parts) - 1:
+        log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
+        return
+    elif revealed == (1 << n_parts) - 1:
         self.markets[market_id].phase = REVEALED
     self.markets[market_id].revealed = revealed
     self.markets[market_id].n_samples = samples
     self.markets[market_id].n_test_words = test_words
-    return market_id, self.markets[market_id].phase
+    log ITrainer.TestSetRevealed(
+        provider=msg.sender, market_id=market_id, parts=revealed ^ before
+    )
+    if drawn_phase:
+        log ITrainer.ParticipationOpened(
+            provider=msg.sender,
+            market_id=market_id,
+            ends_at=self.markets[market_id].ends_at,
+            initial_model_hash=self.markets[market_id].h0_hash,
+        )
 
 
 @internal
@@ -418,25 +440,36 @@ def _handle_add(
 # --- phase 4: end, and aborts ----------------------------------------------
 
 
-@internal
-def _end() -> (uint256, uint256):
-    # Returns (market id, new phase).
+@external
+def end_market():
+    """
+    @notice End participation once the time is up or the largest number of
+            contributions is reached (anyone).
+    """
     market_id: uint256 = self.market_count
-    m: Market = self.markets[market_id]
-    if m.phase != PARTICIPATION:
+    if self.markets[market_id].phase != PARTICIPATION:
         errors._fail("prediction_market: not in participation")
-    if m.contributions < m.max_contributions and block.timestamp < m.ends_at:
+    if self.markets[market_id].contributions < self.markets[market_id].max_contributions and block.timestamp < self.markets[market_id].ends_at:
         errors._fail("prediction_market: end condition not met")
     phase: uint256 = ENDED
-    if m.revealed == (1 << m.n_parts) - 1:
+    if self.markets[market_id].revealed == (1 << self.markets[market_id].n_parts) - 1:
         phase = REVEALED  # every part was drawn
     self.markets[market_id].phase = phase
-    self.markets[market_id].deadline = block.timestamp + m.reveal_window
-    return market_id, phase
+    self.markets[market_id].deadline = block.timestamp + self.markets[market_id].reveal_window
+    log ITrainer.MarketEnded(
+        caller=msg.sender,
+        market_id=market_id,
+        contributions=self.markets[market_id].contributions,
+        reveal_deadline=block.timestamp + self.markets[market_id].reveal_window,
+    )
 
 
-@internal
-def _abort() -> uint256:
+@external
+def abort_market():
+    """
+    @notice Abort a market whose provider missed a reveal deadline (anyone):
+            the bounty stays locked, every stake can be claimed back.
+    """
     market_id: uint256 = self.market_count
     phase: uint256 = self.markets[market_id].phase
     if not (phase == COMMITTED or phase == DRAWN or phase == ENDED):
@@ -444,44 +477,40 @@ def _abort() -> uint256:
     if block.timestamp <= self.markets[market_id].deadline:
         errors._fail("prediction_market: deadline not passed")
     self.markets[market_id].phase = ABORTED
-    return market_id
+    log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
 
 
 # --- phase 6: evaluate ------------------------------------------------------
 
 
-@internal
-@pure
-def _count_errors(lanes: uint256[LANE_WORDS], n_words: uint256) -> uint256:
-    # Lanes whose top bit is clear (v < 0); padding lanes are set.
-    right: uint256 = 0
-    for k: uint256 in range(n_words, bound=LANE_WORDS):
-        x: uint256 = (lanes[k] >> 31) & LOW_BITS
-        # the sum of 8 bits lands in the top lane: no carries (sum <= 8)
-        right = unsafe_add(right, unsafe_mul(x, LOW_BITS) >> 224)
-    return n_words * 8 - right
-
-
-@internal
-def _evaluate(
+@external
+def evaluate_market(
     intercept0: int256,
     h0_words: DynArray[uint256, MAX_MODEL_WORDS],
     contributions: DynArray[uint256, MAX_CONTRIBUTION_WORDS],
     salts: DynArray[bytes32, MAX_PARTS],
     sizes: DynArray[uint256, MAX_PARTS],
     test_words: DynArray[uint256, MAX_TEST_WORDS],
-) -> (uint256, uint256, uint256):
+):
     """
-    @dev Computes and stores E_0..E_T. Returns (market id, E_0, E_T).
+    @notice Compute the error counts E_0..E_T of h_0..h_T on the revealed
+            test set (anyone; everything supplied is public and checked).
+    @param intercept0 h0's intercept.
+    @param h0_words h0's packed weight words.
+    @param contributions The market's contributions in order: a header
+           (2 * words + label) and the packed words of each.
+    @param salts The N salts.
+    @param sizes The N parts' lengths in words.
+    @param test_words The N parts' words, in part order.
     """
     market_id: uint256 = self.market_count
-    m: Market = self.markets[market_id]
-    if m.phase != REVEALED:
+    if self.markets[market_id].phase != REVEALED:
         errors._fail("prediction_market: not revealed")
-    if keccak256(abi_encode(intercept0, h0_words)) != m.h0_hash:
+    if keccak256(abi_encode(intercept0, h0_words)) != self.markets[market_id].h0_hash:
         errors._fail("prediction_market: wrong initial model")
     # --- the test set against the commitment
-    if len(salts) != m.n_parts or len(sizes) != m.n_parts:
+    n_parts: uint256 = self.markets[market_id].n_parts
+    if len(salts) != n_parts or len(sizes) != n_parts:
         errors._fail("prediction_market: wrong test set")
     c: bytes32 = empty(bytes32)
     start: uint256 = 0
@@ -491,89 +520,90 @@ def _evaluate(
             h = keccak256(concat(h, convert(test_words[j], bytes32)))
         c = keccak256(concat(c, h))
         start += sizes[k]
-    if c != m.commitment or start != len(test_words):
+    if c != self.markets[market_id].commitment or start != len(test_words):
         errors._fail("prediction_market: wrong test set")
 
-    # --- pass A: margins at h0, lanes, feature counts
+    # --- one pass over the test set: margins at h0 into the lanes, and the
+    #     inverted index as linked lists: head[f] = 1 + the last occurrence of
+    #     feature f, entry o (32 bits) = (1 + previous occurrence) << 16 | sample.
+    #     Weights are kept biased (w + 2**15, flipping each lane's sign bit)
+    #     so that summing them needs no sign extension.
     weights: uint256[MAX_MODEL_WORDS] = empty(uint256[MAX_MODEL_WORDS])
     for k: uint256 in range(len(h0_words), bound=MAX_MODEL_WORDS):
-        weights[k] = h0_words[k]
+        weights[k] = h0_words[k] ^ SIGN16
     lanes: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])
-    pos: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])  # 1 in label-1 lanes
-    neg: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])  # 1 in label-0 lanes
-    counts: uint256[MAX_FEATURES] = empty(uint256[MAX_FEATURES])
+    labels: uint256[LANE_WORDS] = empty(uint256[LANE_WORDS])  # bit 0 of lane: label 1
+    head: uint256[MAX_FEATURES] = empty(uint256[MAX_FEATURES])
+    entries: uint256[MAX_OCCURRENCES // 8] = empty(uint256[MAX_OCCURRENCES // 8])
     s: uint256 = 0  # samples so far
+    o: uint256 = 0  # occurrences so far
+    acc: uint256 = 0  # the entries word being filled
     left: uint256 = 0
     label: uint256 = 0
-    margin: int256 = 0
+    biased: uint256 = 0  # sum of the sample's biased weights
+    count: uint256 = 0  # and their number
     for w: uint256 in test_words:
         if left == 0:
             left = w >> 1
             label = w & 1
-            margin = intercept0
+            biased = 0
+            count = 0
             continue
         rest: uint256 = w
         for _: uint256 in range(16):
             if rest == 0:
                 break
-            f: uint256 = unsafe_sub(rest & 65535, 1)  # lanes > 0: validated at reveal
-            raw: int256 = convert((weights[f >> 4] >> ((f & 15) << 4)) & 65535, int256)
-            if raw > INT16_MAX:
-                raw = unsafe_sub(raw, 65536)
-            margin = unsafe_add(margin, raw)  # at most 129 int16 terms
-            counts[f] = unsafe_add(counts[f], 1)
+            # lanes > 0, indices < n_features: validated at reveal
+            f: uint256 = unsafe_sub(rest & 65535, 1)
+            # cannot overflow: at most 128 terms below 2**16
+            biased = unsafe_add(biased, (weights[f >> 4] >> ((f & 15) << 4)) & 65535)
+            # 8 entries per word: built in `acc`, written when full
+            acc |= ((head[f] << 16) | s) << ((o & 7) << 5)
+            if o & 7 == 7:
+                entries[o >> 3] = acc
+                acc = 0
+            o = unsafe_add(o, 1)  # cannot overflow: at most 16 per word
+            head[f] = o
+            count = unsafe_add(count, 1)
             rest = rest >> 16
         left -= 1
         if left == 0:
-            v: int256 = margin - 1 if label == 1 else -margin
+            # v = margin - 1, clamped: lane = v + 2**31, top bit set iff margin > 0
+            v: int256 = intercept0 + convert(biased, int256) - convert(count << 15, int256) - 1
             v = min(max(v, -CLAMP), CLAMP)
             at: uint256 = (s & 7) << 5
             lanes[s >> 3] |= convert(v + convert(BIAS, int256), uint256) << at
             if label == 1:
-                pos[s >> 3] |= 1 << at
-            else:
-                neg[s >> 3] |= 1 << at
+                labels[s >> 3] |= 1 << at
             s += 1
+    if o & 7 != 0:
+        entries[o >> 3] = acc
     n_lane_words: uint256 = (s + 7) >> 3
     for p: uint256 in range(s, n_lane_words * 8, bound=8):
-        lanes[p >> 3] |= BIAS << ((p & 7) << 5)  # padding: v = 0, right
+        # padding lanes: firmly predicted 1, labelled 1 (never an error)
+        lanes[p >> 3] |= (BIAS + convert(CLAMP, uint256)) << ((p & 7) << 5)
+        labels[p >> 3] |= 1 << ((p & 7) << 5)
 
-    # --- the inverted index: feature -> samples holding it (16-bit ids,
-    #     sample * 2 + label), counts[f] turned into f's end offset
-    total: uint256 = 0
-    for f: uint256 in range(sparse_perceptron.n_features, bound=MAX_FEATURES):
-        n: uint256 = counts[f]
-        counts[f] = total
-        total = unsafe_add(total, n)
-    ids: uint256[MAX_TEST_WORDS] = empty(uint256[MAX_TEST_WORDS])
-    s = 0
-    left = 0
-    for w: uint256 in test_words:
-        if left == 0:
-            left = w >> 1
-            label = w & 1
-            continue
-        rest: uint256 = w
-        for _: uint256 in range(16):
-            if rest == 0:
-                break
-            f: uint256 = unsafe_sub(rest & 65535, 1)
-            p: uint256 = counts[f]
-            counts[f] = unsafe_add(p, 1)
-            ids[p >> 4] |= (s * 2 + label) << ((p & 15) << 4)
-            rest = rest >> 16
-        left -= 1
-        if left == 0:
-            s += 1
+    # errors: lanes whose top bit (prediction) differs from the label bit. The
+    # 8 mismatch bits of a word, at bit 0 of their lanes, are summed into the
+    # top lane by one multiplication (the sum is at most 8: no carries).
+    wrong: uint256 = 0
+    for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
+        x: uint256 = ((lanes[k] >> 31) ^ labels[k]) & LOW_BITS
+        wrong = unsafe_add(wrong, unsafe_mul(x, LOW_BITS) >> 224)
+    errs: DynArray[uint256, MAX_PARTICIPANTS + 1] = [wrong]
 
-    # --- replay the contributions from h0
-    errs: DynArray[uint256, MAX_PARTICIPANTS + 1] = [self._count_errors(lanes, n_lane_words)]
+    # --- replay the contributions from h0. Lane arithmetic is unsafe on
+    #     purpose: every lane stays in [0, 2**32) (the clamp, module @dev), so
+    #     adding a lane delta, or its two's complement to subtract it, never
+    #     carries or borrows across lanes.
     b: int256 = intercept0
-    lr: int256 = sparse_perceptron.learning_rate
+    lri: int256 = sparse_perceptron.learning_rate
+    lr: uint256 = convert(lri, uint256)
     h: bytes32 = empty(bytes32)
     i: uint256 = 0
     n_words: uint256 = len(contributions)
-    for t: uint256 in range(m.contributions, bound=MAX_PARTICIPANTS):
+    for t: uint256 in range(self.markets[market_id].contributions, bound=MAX_PARTICIPANTS):
         if i >= n_words:
             errors._fail("prediction_market: wrong contributions")
         header: uint256 = contributions[i]
@@ -582,7 +612,8 @@ def _evaluate(
         y: uint256 = header & 1
         if i + nw >= n_words or nw > 8:
             errors._fail("prediction_market: wrong contributions")
-        mg: int256 = b
+        biased = 0
+        count = 0
         for j: uint256 in range(i + 1, i + 1 + nw, bound=MAX_CONTRIBUTION_WORDS):
             cw: uint256 = contributions[j]
             h = keccak256(concat(h, convert(cw, bytes32)))
@@ -591,26 +622,20 @@ def _evaluate(
                 if rest == 0:
                     break
                 f: uint256 = unsafe_sub(rest & 65535, 1)
-                raw: int256 = convert((weights[f >> 4] >> ((f & 15) << 4)) & 65535, int256)
-                if raw > INT16_MAX:
-                    raw = unsafe_sub(raw, 65536)
-                mg = unsafe_add(mg, raw)
+                biased = unsafe_add(biased, (weights[f >> 4] >> ((f & 15) << 4)) & 65535)
+                count = unsafe_add(count, 1)
                 rest = rest >> 16
-        prediction: uint256 = 1 if mg > 0 else 0
-        if prediction != y:
-            step: int256 = lr if y == 1 else -lr
-            nb: int256 = min(max(b + step, INT16_MIN), INT16_MAX)
-            db: int256 = nb - b
+        mg: int256 = b + convert(biased, int256) - convert(count << 15, int256)
+        if (1 if mg > 0 else 0) != y:
+            # 1 or -1 mod 2**256: multiplying a lane delta by it adds or subtracts
+            sign: uint256 = 1 if y == 1 else max_value(uint256)
+            nb: int256 = min(max(b + (lri if y == 1 else -lri), INT16_MIN), INT16_MAX)
+            up: uint256 = convert(abs(nb - b), uint256)
             b = nb
-            if db != 0:
-                up: uint256 = convert(abs(db), uint256)
+            if up != 0:
+                all_lanes: uint256 = unsafe_mul(sign, up * LOW_BITS)
                 for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
-                    # the margin rises: label-1 lanes up, label-0 lanes down
-                    # (or the reverse); add first, lanes stay in [0, 2**32)
-                    if db > 0:
-                        lanes[k] = lanes[k] + up * pos[k] - up * neg[k]
-                    else:
-                        lanes[k] = lanes[k] + up * neg[k] - up * pos[k]
+                    lanes[k] = unsafe_add(lanes[k], all_lanes)
             for j: uint256 in range(i + 1, i + 1 + nw, bound=MAX_CONTRIBUTION_WORDS):
                 rest: uint256 = contributions[j]
                 for _: uint256 in range(16):
@@ -620,33 +645,36 @@ def _evaluate(
                     rest = rest >> 16
                     offset: uint256 = (f & 15) << 4
                     word: uint256 = weights[f >> 4]
-                    wf: int256 = convert((word >> offset) & 65535, int256)
-                    if wf > INT16_MAX:
-                        wf = unsafe_sub(wf, 65536)
-                    nwf: int256 = min(max(wf + step, INT16_MIN), INT16_MAX)
-                    dw: int256 = nwf - wf
-                    if dw == 0:
+                    wb: uint256 = (word >> offset) & 65535
+                    # saturate in the biased range [0, 2**16 - 1]
+                    nwb: uint256 = 0
+                    if y == 1:
+                        nwb = min(wb + lr, 65535)
+                    else:
+                        nwb = wb - min(wb, lr)
+                    if nwb == wb:
                         continue
-                    if nwf < 0:
-                        nwf = unsafe_add(nwf, 65536)
-                    weights[f >> 4] = (word & ~(65535 << offset)) | (
-                        convert(nwf, uint256) << offset
-                    )
-                    amount: uint256 = convert(abs(dw), uint256)
-                    first: uint256 = 0 if f == 0 else counts[f - 1]
-                    for p: uint256 in range(first, counts[f], bound=MAX_TEST_WORDS * 16):
-                        sid: uint256 = (ids[p >> 4] >> ((p & 15) << 4)) & 65535
-                        at: uint256 = ((sid >> 1) & 7) << 5
-                        # label 1: v = margin - 1 moves with dw; label 0: against
-                        if (dw > 0) == (sid & 1 == 1):
-                            lanes[sid >> 4] += amount << at
-                        else:
-                            lanes[sid >> 4] -= amount << at
-            errs.append(self._count_errors(lanes, n_lane_words))
+                    weights[f >> 4] = (word & ~(65535 << offset)) | (nwb << offset)
+                    amount: uint256 = nwb - wb if y == 1 else wb - nwb
+                    o = head[f]
+                    for _k: uint256 in range(MAX_OCCURRENCES):
+                        if o == 0:
+                            break
+                        o = unsafe_sub(o, 1)
+                        e: uint256 = entries[o >> 3] >> ((o & 7) << 5)
+                        sid: uint256 = e & 65535
+                        o = (e >> 16) & 65535
+                        at: uint256 = (sid & 7) << 5
+                        lanes[sid >> 3] = unsafe_add(lanes[sid >> 3], unsafe_mul(sign, amount << at))
+            wrong = 0
+            for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
+                x: uint256 = ((lanes[k] >> 31) ^ labels[k]) & LOW_BITS
+                wrong = unsafe_add(wrong, unsafe_mul(x, LOW_BITS) >> 224)
+            errs.append(wrong)
         else:
             errs.append(errs[t])
         i += 1 + nw
-    if i != n_words or h != m.replay_hash:
+    if i != n_words or h != self.markets[market_id].replay_hash:
         errors._fail("prediction_market: wrong contributions")
 
     # --- store E_t, 16 per word
@@ -657,7 +685,13 @@ def _evaluate(
             self.error_counts[market_id][t >> 4] = packed
             packed = 0
     self.markets[market_id].phase = EVALUATED
-    return market_id, errs[0], errs[len(errs) - 1]
+    log ITrainer.LossesEvaluated(
+        caller=msg.sender,
+        market_id=market_id,
+        n_samples=s,
+        initial_errors=errs[0],
+        final_errors=errs[len(errs) - 1],
+    )
 
 
 # --- phase 7: settle ---------------------------------------------------------
@@ -665,74 +699,125 @@ def _evaluate(
 
 @internal
 @view
-def _balances(market_id: uint256) -> DynArray[int256, MAX_PARTICIPANTS]:
+def _balances(market_id: uint256) -> int256[MAX_PARTICIPANTS]:
     """
     @dev Fig. 2's loop: balances b_t (units of stake / M) after R rounds.
+         S is a doubly linked list (node t + 1 is participant t, node 0 the
+         sentinel). A node's balance is kept lazily as base + (r - since) * d
+         after r rounds, d = E_t' - E_t its per-round change: d only changes
+         when its predecessor in S drops out. Each jump goes to the first
+         round in which a node with d < 0 falls under one unit (M); only
+         those nodes are scanned (a list, cleaned lazily), so a jump costs
+         the number of losing nodes, not |S|.
     """
-    m: Market = self.markets[market_id]
-    big_m: int256 = convert(m.n_samples, int256)
-    n: uint256 = m.contributions
-    e: DynArray[int256, MAX_PARTICIPANTS + 1] = []
+    big_m: int256 = convert(self.markets[market_id].n_samples, int256)
+    n: uint256 = self.markets[market_id].contributions
+    e: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
+    word: uint256 = 0
     for t: uint256 in range(n + 1, bound=MAX_PARTICIPANTS + 1):
-        e.append(convert((self.error_counts[market_id][t >> 4] >> ((t & 15) << 4)) & 65535, int256))
-    bal: DynArray[int256, MAX_PARTICIPANTS] = []
-    alive: DynArray[uint256, MAX_PARTICIPANTS] = []
-    for t: uint256 in range(n, bound=MAX_PARTICIPANTS):
-        bal.append(big_m)
-        alive.append(t)
-    rounds: int256 = convert(m.bounty // m.stake, int256)
-    delta: DynArray[int256, MAX_PARTICIPANTS] = []
+        if t & 15 == 0:
+            word = self.error_counts[market_id][t >> 4]
+        e[t] = convert((word >> ((t & 15) << 4)) & 65535, int256)
+    rounds: int256 = convert(self.markets[market_id].bounty // self.markets[market_id].stake, int256)
+    base: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
+    since: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
+    d: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
+    nxt: uint256[MAX_PARTICIPANTS + 1] = empty(uint256[MAX_PARTICIPANTS + 1])
+    prv: uint256[MAX_PARTICIPANTS + 1] = empty(uint256[MAX_PARTICIPANTS + 1])
+    losers: DynArray[uint256, MAX_PARTICIPANTS] = []
+    for node: uint256 in range(1, n + 1, bound=MAX_PARTICIPANTS):
+        base[node] = big_m
+        d[node] = e[node - 1] - e[node]
+        nxt[node - 1] = node
+        prv[node] = node - 1
+        if d[node] < 0:
+            losers.append(node)
+    done: int256 = 0  # rounds played
+    dropped: DynArray[uint256, MAX_PARTICIPANTS] = []
     # every jump ends the rounds or drops someone: at most n + 1 of them
     for _: uint256 in range(MAX_PARTICIPANTS + 1):
-        if rounds == 0 or len(alive) == 0:
+        if done == rounds or nxt[0] == 0:
             break
-        # per-round change of each participant in S (participant t is E index t + 1)
-        delta = []
-        prev: int256 = e[0]
-        k: int256 = rounds
-        for t: uint256 in alive:
-            d: int256 = prev - e[t + 1]
-            prev = e[t + 1]
-            delta.append(d)
-            if d < 0:
-                # rounds before t falls under one unit: b + r * d < M
-                k = min(k, (bal[t] - big_m) // (-d) + 1)
-        still: DynArray[uint256, MAX_PARTICIPANTS] = []
-        for j: uint256 in range(len(alive), bound=MAX_PARTICIPANTS):
-            t: uint256 = alive[j]
-            bal[t] += k * delta[j]
-            if bal[t] >= big_m:
-                still.append(t)
-        alive = still
-        rounds -= k
-    return bal
+        # the first round after which a loser is under one unit:
+        # base + (r - since) * d < M
+        target: int256 = rounds
+        kept: DynArray[uint256, MAX_PARTICIPANTS] = []
+        for node: uint256 in losers:
+            if d[node] < 0 and base[node] >= big_m:
+                kept.append(node)
+                target = min(target, since[node] + (base[node] - big_m) // (0 - d[node]) + 1)
+        losers = kept
+        done = target
+        if done == rounds:
+            break
+        # drop them (their balance is final), then their successors' d change
+        dropped = []
+        for node: uint256 in losers:
+            bal: int256 = base[node] + (done - since[node]) * d[node]
+            if bal < big_m:
+                base[node] = bal
+                since[node] = done
+                d[node] = 0
+                dropped.append(node)
+        # unlink them (removals in any order keep S right; their own
+        # pointers go stale), then give each alive successor its new d
+        for node: uint256 in dropped:
+            nxt[prv[node]] = nxt[node]
+            prv[nxt[node]] = prv[node]
+        for node: uint256 in dropped:
+            after: uint256 = nxt[node]
+            for _j: uint256 in range(MAX_PARTICIPANTS):
+                # a dropped node's balance is under M, an alive one's base is not
+                if after == 0 or base[after] >= big_m:
+                    break
+                after = nxt[after]
+            if after == 0:
+                continue
+            old: int256 = d[after]
+            base[after] = base[after] + (done - since[after]) * old
+            since[after] = done
+            d[after] = e[prv[after]] - e[after]
+            if d[after] < 0 and old >= 0:
+                losers.append(after)
+    bal_out: int256[MAX_PARTICIPANTS] = empty(int256[MAX_PARTICIPANTS])
+    for node: uint256 in range(1, n + 1, bound=MAX_PARTICIPANTS):
+        bal_out[node - 1] = base[node] + (done - since[node]) * d[node]
+    return bal_out
 
 
-@internal
-def _settle(max_payouts: uint256) -> (uint256, bool, uint256):
-    # Writes payouts; returns (market id, done, total paid to participants).
+@external
+def settle_market(max_payouts: uint256) -> bool:
+    """
+    @notice Run Fig. 2's rounds and write the payouts of up to `max_payouts`
+            more participants (anyone; call again until it returns True).
+    @param max_payouts How many payouts to write in this transaction.
+    @return True once every payout is written (the market is settled).
+    """
     market_id: uint256 = self.market_count
-    m: Market = self.markets[market_id]
-    if m.phase != EVALUATED:
+    if self.markets[market_id].phase != EVALUATED:
         errors._fail("prediction_market: not evaluated")
     if max_payouts == 0:
         errors._fail("prediction_market: settle at least one")
-    bal: DynArray[int256, MAX_PARTICIPANTS] = self._balances(market_id)
-    first: uint256 = m.settled_count
-    last: uint256 = min(first + max_payouts, m.contributions)
+    bal: int256[MAX_PARTICIPANTS] = self._balances(market_id)
+    n: uint256 = self.markets[market_id].contributions
+    stake: uint256 = self.markets[market_id].stake
+    big_m: uint256 = self.markets[market_id].n_samples
+    first: uint256 = self.markets[market_id].settled_count
+    last: uint256 = min(first + max_payouts, n)
     for t: uint256 in range(first, last, bound=MAX_PARTICIPANTS):
         # b_t >= 0 (it loses at most M a round while >= M), <= (R + 1) * M
-        payout: uint256 = convert(bal[t], uint256) * m.stake // m.n_samples
+        payout: uint256 = convert(bal[t], uint256) * stake // big_m
         entry: uint256 = self.participants[market_id][t]
         self.participants[market_id][t] = (entry & ADDRESS_MASK) | (payout << 160)
     self.markets[market_id].settled_count = last
-    done: bool = last == m.contributions
-    total: uint256 = 0
+    done: bool = last == n
     if done:
         self.markets[market_id].phase = SETTLED
-        for t: uint256 in range(m.contributions, bound=MAX_PARTICIPANTS):
-            total += convert(bal[t], uint256) * m.stake // m.n_samples
-    return market_id, done, total
+        total: uint256 = 0
+        for t: uint256 in range(n, bound=MAX_PARTICIPANTS):
+            total += convert(bal[t], uint256) * stake // big_m
+        log ITrainer.MarketSettled(caller=msg.sender, market_id=market_id, total_payout=total)
+    return done
 
 
 # --- claims -----------------------------------------------------------------
