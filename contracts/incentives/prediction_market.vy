@@ -632,10 +632,8 @@ def evaluate_market(
             nb: int256 = min(max(b + (lri if y == 1 else -lri), INT16_MIN), INT16_MAX)
             up: uint256 = convert(abs(nb - b), uint256)
             b = nb
-            if up != 0:
-                all_lanes: uint256 = unsafe_mul(sign, up * LOW_BITS)
-                for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
-                    lanes[k] = unsafe_add(lanes[k], all_lanes)
+            # the intercept moves every lane: done with the count below
+            all_lanes: uint256 = unsafe_mul(sign, up * LOW_BITS)
             for j: uint256 in range(i + 1, i + 1 + nw, bound=MAX_CONTRIBUTION_WORDS):
                 rest: uint256 = contributions[j]
                 for _: uint256 in range(16):
@@ -668,7 +666,9 @@ def evaluate_market(
                         lanes[sid >> 3] = unsafe_add(lanes[sid >> 3], unsafe_mul(sign, amount << at))
             wrong = 0
             for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
-                x: uint256 = ((lanes[k] >> 31) ^ labels[k]) & LOW_BITS
+                lane: uint256 = unsafe_add(lanes[k], all_lanes)
+                lanes[k] = lane
+                x: uint256 = ((lane >> 31) ^ labels[k]) & LOW_BITS
                 wrong = unsafe_add(wrong, unsafe_mul(x, LOW_BITS) >> 224)
             errs.append(wrong)
         else:
