@@ -211,6 +211,8 @@ def deploy_trainer(model: dict, mechanism: str, params, sender, **tx_kwargs) -> 
             params.min_deposit,
             params.min_share,
         ]
+    elif mechanism == "market":
+        args = common  # markets are opened later (ape_decai.market)
     else:
         args = [*common, params.validation_wait]
     contract = container(TRAINER_FOR_MECHANISM[mechanism]).deploy(*args, sender=sender, **tx_kwargs)
@@ -237,7 +239,7 @@ class Trainer:
         # Probe a view only one kind of trainer has.
         for name, mechanism in DEPLOYABLES.items():
             contract = self.chain.contracts.instance_at(self.address, contract_type=load_contract_type(name))
-            probe = "refund_wait" if mechanism == "deposit" else "validation_wait"
+            probe = {"deposit": "refund_wait", "points": "validation_wait", "market": "market_count"}[mechanism]
             try:
                 waits = getattr(contract, probe)()
                 block = contract.deployed_at_block()
@@ -330,6 +332,8 @@ class Trainer:
     # --- contributions -----------------------------------------------------------------------
 
     def next_deposit(self) -> int:
+        if self.mechanism == "market":  # the open market's stake (one unit per contribution)
+            return int(self.contract.markets(self.contract.market_count())[3])
         return int(self.contract.next_deposit()) if self.mechanism == "deposit" else 0
 
     def add_data(self, text: str, label: str | int, sender, deposit: int | None = None, **tx_kwargs):
@@ -344,6 +348,9 @@ class Trainer:
             # The next block is at least one second later: the asked deposit can only fall.
             value = max(self.next_deposit(), deposit or 0)
             return self._send(self.contract.add_data, words, label, sender=sender, value=value, **tx_kwargs)
+        if self.mechanism == "market":
+            # exactly one stake: the contract refuses anything else
+            return self._send(self.contract.add_data, words, label, sender=sender, value=self.next_deposit(), **tx_kwargs)
         if deposit:
             raise DecaiError("this trainer uses points: it takes no deposit")
         return self._send(self.contract.add_data, words, label, sender=sender, **tx_kwargs)

@@ -239,3 +239,213 @@ class MarketSecrets:
     @classmethod
     def load(cls, path: str | Path) -> MarketSecrets:
         return cls.from_json(Path(path).read_text())
+
+
+# --- on chain -------------------------------------------------------------------------------------
+
+DONE = 7  # phase id of a settled market
+
+
+def default_secrets_path(trainer_address: str, commitment: bytes) -> Path:
+    """Where `open_market` keeps the provider's secrets unless told otherwise:
+    <ape data folder>/decai/markets/<trainer>-<first 8 bytes of the commitment>.json."""
+    from ape.utils import ManagerAccessMixin
+
+    configured = ManagerAccessMixin.config_manager.get_config("decai").state_dir
+    base = Path(configured).expanduser() if configured else ManagerAccessMixin.config_manager.DATA_FOLDER / "decai"
+    return base / "markets" / f"{trainer_address}-{commitment[:8].hex()}.json"
+
+
+class MarketClient:
+    """The market of a market trainer (`ape_decai.client.Trainer` with mechanism "market")."""
+
+    def __init__(self, trainer):
+        from ape_decai.client import DecaiError
+
+        if trainer.mechanism != "market":
+            raise DecaiError(f"{trainer.address} is a {trainer.mechanism} trainer, not a market trainer")
+        self.trainer = trainer
+        self.contract = trainer.contract
+
+    # --- reads ------------------------------------------------------------------------------
+
+    @property
+    def market_id(self) -> int:
+        return int(self.contract.market_count())
+
+    def state(self, market_id: int | None = None) -> dict:
+        market_id = self.market_id if market_id is None else market_id
+        raw = dict(zip(MARKET_FIELDS, self.contract.markets(market_id)))
+        return {k: (v if not isinstance(v, bytes | bytearray) else "0x" + bytes(v).hex()) for k, v in raw.items()}
+
+    def status(self, account: str | None = None) -> dict:
+        """Phase, counts, deadlines, drawn parts, and the participants' balances."""
+        market_id = self.market_id
+        if market_id == 0:
+            return {"market_id": 0, "phase": "none"}
+        s = self.state(market_id)
+        n_parts = s["n_parts"]
+        out = {
+            "market_id": market_id,
+            "phase": PHASES[s["phase"]],
+            "provider": s["provider"],
+            "bounty": s["bounty"],
+            "stake": s["stake"],
+            "rounds": s["bounty"] // s["stake"],
+            "parts": n_parts,
+            "drawn_parts": [k for k in range(n_parts) if s["drawn"] >> k & 1],
+            "revealed_parts": sum(1 for k in range(n_parts) if s["revealed"] >> k & 1),
+            "test_samples": s["n_samples"],
+            "contributions": s["contributions"],
+            "max_contributions": s["max_contributions"],
+            "participation_ends_at": s["ends_at"],
+            "reveal_deadline": s["deadline"],
+            "payouts_written": s["settled_count"],
+            "paid": s["paid"],
+            "balance": int(self.trainer.provider.get_balance(self.trainer.address)),
+        }
+        out["participants"] = self.participants(market_id, account)
+        return out
+
+    def participants(self, market_id: int, account: str | None = None) -> list[dict]:
+        s = self.state(market_id)
+        phase = PHASES[s["phase"]]
+        rows = []
+        for t in range(s["contributions"]):
+            entry = int(self.contract.participants(market_id, t))
+            address = "0x" + (entry & (2**160 - 1)).to_bytes(20, "big").hex()
+            if account and address.lower() != str(account).lower():
+                continue
+            claimable = (entry >> 160) & (2**95 - 1) if phase == "settled" else s["stake"] if phase == "aborted" else None
+            rows.append({"index": t, "participant": address, "claimed": bool(entry >> 255), "amount": claimable})
+        return rows
+
+    # --- provider ---------------------------------------------------------------------------
+
+    def open(self, secrets: MarketSecrets, n_reveal: int, bounty: int, stake: int, duration: int,
+             max_contributions: int, reveal_window: int, secrets_path: str | Path | None, sender):
+        """Save the secrets (never overwriting), then commit. Returns (receipt, path)."""
+        path = Path(secrets_path) if secrets_path else default_secrets_path(self.trainer.address, secrets.commitment)
+        path = secrets.save(path)
+        receipt = self.trainer._send(
+            self.contract.open_market, stake, secrets.commitment, len(secrets.parts), n_reveal, duration,
+            max_contributions, reveal_window, sender=sender, value=bounty,
+        )
+        return receipt, path
+
+    def draw(self, sender):
+        """Draw the parts (anyone). The contract wants a block after the commit; the dry run
+        runs on the latest block, so on a local dev chain (which mines only on demand) one
+        empty block is mined first; elsewhere, wait for the next block."""
+        from ape_decai.client import DecaiError
+
+        if self.trainer.chain.blocks.head.number <= self.state()["committed_block"]:
+            if self.trainer.provider.chain_id != 31337:
+                raise DecaiError("the draw needs a block after the commit: try again in a few seconds")
+            self.trainer.chain.mine(1)
+        return self.trainer._send(self.contract.draw_parts, sender=sender)
+
+    def pending_reveal(self) -> list[int]:
+        """The parts the phase asks for: the drawn ones, or every part not revealed yet."""
+        s = self.state()
+        if PHASES[s["phase"]] == "drawn":
+            return [k for k in range(s["n_parts"]) if s["drawn"] >> k & 1]
+        if PHASES[s["phase"]] == "ended":
+            return [k for k in range(s["n_parts"]) if not s["revealed"] >> k & 1]
+        return []
+
+    def reveal(self, secrets: MarketSecrets, sender, per_tx: int = 30, progress=None) -> list:
+        """Reveal what the phase requires; `progress(done, total)` after each transaction."""
+        from ape_decai.client import DecaiError
+
+        s = self.state()
+        if "0x" + secrets.commitment.hex() != s["commitment"]:
+            raise DecaiError("these secrets do not match the market's commitment")
+        todo = self.pending_reveal()
+        if not todo:
+            raise DecaiError(f"nothing to reveal in phase {PHASES[s['phase']]!r}")
+        if PHASES[s["phase"]] == "drawn":
+            per_tx = len(todo)  # all at once
+        receipts = []
+        for i in range(0, len(todo), per_tx):
+            receipts.append(self.trainer._send(self.contract.reveal, *secrets.reveal_args(todo[i : i + per_tx]), sender=sender))
+            if progress:
+                progress(min(i + per_tx, len(todo)), len(todo))
+        return receipts
+
+    # --- anyone -----------------------------------------------------------------------------
+
+    def end(self, sender):
+        return self.trainer._send(self.contract.end_market, sender=sender)
+
+    def _logs(self, event, market_id: int):
+        start = int(self.contract.deployed_at_block())
+        return [log for log in event.range(start, self.trainer.chain.blocks.head.number + 1) if log.market_id == market_id]
+
+    def revealed_test_set(self, market_id: int) -> tuple[list[bytes], list[int], list[int]]:
+        """(salts, sizes, words) of every part, read back from the reveal transactions' calldata."""
+        parts: dict[int, tuple[bytes, list[int]]] = {}
+        for log in self._logs(self.contract.TestSetRevealed, market_id):
+            tx = self.trainer.provider.web3.eth.get_transaction(log.transaction_hash)
+            args = self.contract.decode_input(bytes(tx["input"]))[1]
+            i = 0
+            for k, salt, size in zip(args["parts"], args["salts"], args["sizes"]):
+                parts[int(k)] = (bytes(salt), [int(w) for w in args["data"][i : i + size]])
+                i += size
+        ordered = [parts[k] for k in sorted(parts)]
+        return [s for s, _ in ordered], [len(w) for _, w in ordered], [w for _, ws in ordered for w in ws]
+
+    def contributions(self, market_id: int) -> list[tuple[list[int], int]]:
+        """The market's contributions in order (from `DataAdded`, between opening and end)."""
+        opened = self._logs(self.contract.ParticipationOpened, market_id)[0].block_number
+        ended = self._logs(self.contract.MarketEnded, market_id)
+        last = ended[0].block_number if ended else self.trainer.chain.blocks.head.number
+        return [(unpack_indices(log.data), int(log.label)) for log in self.contract.DataAdded.range(opened, last + 1)]
+
+    def initial_model(self, market_id: int) -> tuple[int, list[int]]:
+        """h0: the weights when participation opened (historical state at that block)."""
+        block = self._logs(self.contract.ParticipationOpened, market_id)[0].block_number
+        n_words = (int(self.contract.n_features()) + 15) // 16
+        return (
+            int(self.contract.intercept(block_id=block)),
+            [int(self.contract.weight_words(k, block_id=block)) for k in range(n_words)],
+        )
+
+    def settle(self, sender, per_tx: int = 128, progress=None) -> list:
+        """Evaluate (if not yet) and write every payout; resumable. `progress(done, total)`."""
+        from ape_decai.client import DecaiError
+
+        market_id = self.market_id
+        s = self.state(market_id)
+        phase = PHASES[s["phase"]]
+        receipts = []
+        total = s["contributions"]
+        if phase == "revealed":
+            intercept, words = self.initial_model(market_id)
+            contributions = [(pack_indices(x), y) for x, y in self.contributions(market_id)]
+            flat = []
+            for w, y in contributions:
+                flat += [2 * len(w) + y, *w]
+            receipts.append(self.trainer._send(self.contract.evaluate_market, intercept, words, flat,
+                                               *self.revealed_test_set(market_id), sender=sender))
+            if progress:
+                progress(0, total)
+        elif phase not in ("evaluated",):
+            raise DecaiError(f"cannot settle in phase {phase!r}")
+        while PHASES[self.state(market_id)["phase"]] != "settled":
+            receipts.append(self.trainer._send(self.contract.settle_market, per_tx, sender=sender))
+            if progress:
+                progress(self.state(market_id)["settled_count"], total)
+        return receipts
+
+    def claim(self, sender, market_id: int | None = None) -> list:
+        """Claim every unclaimed payout (or returned stake) of `sender` in a market."""
+        from ape_decai.client import DecaiError
+
+        market_id = self.market_id if market_id is None else market_id
+        rows = [r for r in self.participants(market_id, sender.address) if not r["claimed"]]
+        if not rows:
+            raise DecaiError(f"nothing to claim for {sender.address} in market {market_id}")
+        if rows[0]["amount"] is None:
+            raise DecaiError(f"market {market_id} is not settled yet")
+        return [self.trainer._send(self.contract.claim, market_id, r["index"], sender=sender) for r in rows]
