@@ -10,11 +10,18 @@ and the market aborts (the bounty stays locked).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 
-from ape_decai._cli import _echo_json, _eth, _load_trainer, _txn_hash, friendly_errors, json_option, trainer_option
+from ape_decai import _cli
+from ape_decai._cli import _echo_json, _eth, _load_trainer, _txn_hash, friendly_errors
+
+# _cli imports this module at its end (to register the commands): mypy cannot type the
+# decorators it defines through that cycle, so they are re-bound here with a declared type.
+json_option: Any = _cli.json_option  # type: ignore[has-type]
+trainer_option: Any = _cli.trainer_option  # type: ignore[has-type]
 
 
 def _market(trainer_address):

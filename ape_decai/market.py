@@ -47,11 +47,12 @@ MAX_PARTS = 256
 MAX_PARTICIPANTS = 128
 MAX_TEST_SAMPLES = 1024
 MAX_TEST_WORDS = 4096
-MARKET_FIELDS = (
-    "provider phase bounty stake commitment n_parts n_reveal duration max_contributions reveal_window "
-    "committed_block deadline ends_at drawn revealed n_samples n_test_words h0_hash replay_hash "
-    "contributions settled_count paid"
-).split()
+# The fields of `markets(id)`, in order.
+MARKET_FIELDS = [
+    "provider", "phase", "bounty", "stake", "commitment", "n_parts", "n_reveal", "duration",
+    "max_contributions", "reveal_window", "committed_block", "deadline", "ends_at", "drawn", "revealed",
+    "n_samples", "n_test_words", "h0_hash", "replay_hash", "contributions", "settled_count", "paid",
+]
 
 
 def fold(h: bytes, w: int) -> bytes:
@@ -275,7 +276,7 @@ class MarketClient:
 
     def state(self, market_id: int | None = None) -> dict:
         market_id = self.market_id if market_id is None else market_id
-        raw = dict(zip(MARKET_FIELDS, self.contract.markets(market_id)))
+        raw = dict(zip(MARKET_FIELDS, self.contract.markets(market_id), strict=True))
         return {k: (v if not isinstance(v, bytes | bytearray) else "0x" + bytes(v).hex()) for k, v in raw.items()}
 
     def status(self, account: str | None = None) -> dict:
@@ -389,7 +390,7 @@ class MarketClient:
             tx = self.trainer.provider.web3.eth.get_transaction(log.transaction_hash)
             args = self.contract.decode_input(bytes(tx["input"]))[1]
             i = 0
-            for k, salt, size in zip(args["parts"], args["salts"], args["sizes"]):
+            for k, salt, size in zip(args["parts"], args["salts"], args["sizes"], strict=True):
                 parts[int(k)] = (bytes(salt), [int(w) for w in args["data"][i : i + size]])
                 i += size
         ordered = [parts[k] for k in sorted(parts)]

@@ -113,10 +113,29 @@ MAX_FEATURES: constant(uint256) = MAX_MODEL_WORDS * 16
 BIAS: constant(uint256) = 2**31
 CLAMP: constant(int256) = 2**30
 # the sign bit of each of 16 int16 lanes
-SIGN16: constant(uint256) = 32768 * (2**240 + 2**224 + 2**208 + 2**192 + 2**176 + 2**160 + 2**144 + 2**128 + 2**112 + 2**96 + 2**80 + 2**64 + 2**48 + 2**32 + 2**16 + 1)
+SIGN16: constant(uint256) = 32768 * (
+    2**240
+    + 2**224
+    + 2**208
+    + 2**192
+    + 2**176
+    + 2**160
+    + 2**144
+    + 2**128
+    + 2**112
+    + 2**96
+    + 2**80
+    + 2**64
+    + 2**48
+    + 2**32
+    + 2**16
+    + 1
+)
 MAX_OCCURRENCES: constant(uint256) = MAX_TEST_WORDS * 16
 # lane k of 8 (32 bits each): bit 0 set in every lane
-LOW_BITS: constant(uint256) = 2**224 + 2**192 + 2**160 + 2**128 + 2**96 + 2**64 + 2**32 + 1
+LOW_BITS: constant(uint256) = (
+    2**224 + 2**192 + 2**160 + 2**128 + 2**96 + 2**64 + 2**32 + 1
+)
 ADDRESS_MASK: constant(uint256) = 2**160 - 1
 PAYOUT_MASK: constant(uint256) = 2**95 - 1
 CLAIMED_BIT: constant(uint256) = 1 << 255
@@ -296,11 +315,7 @@ def reveal(
         errors._fail("prediction_market: nothing to reveal")
     if block.timestamp > self.markets[market_id].deadline:
         errors._fail("prediction_market: reveal deadline passed")
-    if (
-        len(salts) != len(parts)
-        or len(sizes) != len(parts)
-        or len(part_hashes) != n_parts
-    ):
+    if len(salts) != len(parts) or len(sizes) != len(parts) or len(part_hashes) != n_parts:
         errors._fail("prediction_market: bad reveal lengths")
     drawn_phase: bool = self.markets[market_id].phase == DRAWN
     # the commitment: the fold of the N part hashes
@@ -383,9 +398,7 @@ def reveal(
     self.markets[market_id].revealed = revealed
     self.markets[market_id].n_samples = samples
     self.markets[market_id].n_test_words = test_words
-    log ITrainer.TestSetRevealed(
-        provider=msg.sender, market_id=market_id, parts=revealed ^ before
-    )
+    log ITrainer.TestSetRevealed(provider=msg.sender, market_id=market_id, parts=revealed ^ before)
     if drawn_phase:
         log ITrainer.ParticipationOpened(
             provider=msg.sender,
@@ -449,7 +462,10 @@ def end_market():
     market_id: uint256 = self.market_count
     if self.markets[market_id].phase != PARTICIPATION:
         errors._fail("prediction_market: not in participation")
-    if self.markets[market_id].contributions < self.markets[market_id].max_contributions and block.timestamp < self.markets[market_id].ends_at:
+    if (
+        self.markets[market_id].contributions < self.markets[market_id].max_contributions
+        and block.timestamp < self.markets[market_id].ends_at
+    ):
         errors._fail("prediction_market: end condition not met")
     phase: uint256 = ENDED
     if self.markets[market_id].revealed == (1 << self.markets[market_id].n_parts) - 1:
@@ -522,7 +538,6 @@ def evaluate_market(
         start += sizes[k]
     if c != self.markets[market_id].commitment or start != len(test_words):
         errors._fail("prediction_market: wrong test set")
-
     # --- one pass over the test set: margins at h0 into the lanes, and the
     #     inverted index as linked lists: head[f] = 1 + the last occurrence of
     #     feature f, entry o (32 bits) = (1 + previous occurrence) << 16 | sample.
@@ -583,7 +598,6 @@ def evaluate_market(
         # padding lanes: firmly predicted 1, labelled 1 (never an error)
         lanes[p >> 3] |= (BIAS + convert(CLAMP, uint256)) << ((p & 7) << 5)
         labels[p >> 3] |= 1 << ((p & 7) << 5)
-
     # errors: lanes whose top bit (prediction) differs from the label bit. The
     # 8 mismatch bits of a word, at bit 0 of their lanes, are summed into the
     # top lane by one multiplication (the sum is at most 8: no carries).
@@ -635,12 +649,12 @@ def evaluate_market(
             # the intercept moves every lane: done with the count below
             all_lanes: uint256 = unsafe_mul(sign, up * LOW_BITS)
             for j: uint256 in range(i + 1, i + 1 + nw, bound=MAX_CONTRIBUTION_WORDS):
-                rest: uint256 = contributions[j]
-                for _: uint256 in range(16):
-                    if rest == 0:
+                cw: uint256 = contributions[j]
+                for lane: uint256 in range(16):
+                    x: uint256 = (cw >> (lane << 4)) & 65535
+                    if x == 0:
                         break
-                    f: uint256 = unsafe_sub(rest & 65535, 1)
-                    rest = rest >> 16
+                    f: uint256 = unsafe_sub(x, 1)
                     offset: uint256 = (f & 15) << 4
                     word: uint256 = weights[f >> 4]
                     wb: uint256 = (word >> offset) & 65535
@@ -655,7 +669,7 @@ def evaluate_market(
                     weights[f >> 4] = (word & ~(65535 << offset)) | (nwb << offset)
                     amount: uint256 = nwb - wb if y == 1 else wb - nwb
                     o = head[f]
-                    for _k: uint256 in range(MAX_OCCURRENCES):
+                    for _: uint256 in range(MAX_OCCURRENCES):
                         if o == 0:
                             break
                         o = unsafe_sub(o, 1)
@@ -663,7 +677,9 @@ def evaluate_market(
                         sid: uint256 = e & 65535
                         o = (e >> 16) & 65535
                         at: uint256 = (sid & 7) << 5
-                        lanes[sid >> 3] = unsafe_add(lanes[sid >> 3], unsafe_mul(sign, amount << at))
+                        lanes[sid >> 3] = unsafe_add(
+                            lanes[sid >> 3], unsafe_mul(sign, amount << at)
+                        )
             wrong = 0
             for k: uint256 in range(n_lane_words, bound=LANE_WORDS):
                 lane: uint256 = unsafe_add(lanes[k], all_lanes)
@@ -676,7 +692,6 @@ def evaluate_market(
         i += 1 + nw
     if i != n_words or h != self.markets[market_id].replay_hash:
         errors._fail("prediction_market: wrong contributions")
-
     # --- store E_t, 16 per word
     packed: uint256 = 0
     for t: uint256 in range(len(errs), bound=MAX_PARTICIPANTS + 1):
@@ -718,7 +733,9 @@ def _balances(market_id: uint256) -> int256[MAX_PARTICIPANTS]:
         if t & 15 == 0:
             word = self.error_counts[market_id][t >> 4]
         e[t] = convert((word >> ((t & 15) << 4)) & 65535, int256)
-    rounds: int256 = convert(self.markets[market_id].bounty // self.markets[market_id].stake, int256)
+    rounds: int256 = convert(
+        self.markets[market_id].bounty // self.markets[market_id].stake, int256
+    )
     base: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
     since: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
     d: int256[MAX_PARTICIPANTS + 1] = empty(int256[MAX_PARTICIPANTS + 1])
@@ -735,8 +752,8 @@ def _balances(market_id: uint256) -> int256[MAX_PARTICIPANTS]:
     done: int256 = 0  # rounds played
     dropped: DynArray[uint256, MAX_PARTICIPANTS] = []
     # every jump ends the rounds or drops someone: at most n + 1 of them
-    for _: uint256 in range(MAX_PARTICIPANTS + 1):
-        if done == rounds or nxt[0] == 0:
+    for jump: uint256 in range(MAX_PARTICIPANTS + 1):
+        if jump > n or done == rounds or nxt[0] == 0:
             break
         # the first round after which a loser is under one unit:
         # base + (r - since) * d < M
@@ -759,14 +776,15 @@ def _balances(market_id: uint256) -> int256[MAX_PARTICIPANTS]:
                 since[node] = done
                 d[node] = 0
                 dropped.append(node)
-        # unlink them (removals in any order keep S right; their own
-        # pointers go stale), then give each alive successor its new d
+            # unlink them (removals in any order keep S right; their own
+            # pointers go stale), then give each alive successor its new d
+
         for node: uint256 in dropped:
             nxt[prv[node]] = nxt[node]
             prv[nxt[node]] = prv[node]
         for node: uint256 in dropped:
             after: uint256 = nxt[node]
-            for _j: uint256 in range(MAX_PARTICIPANTS):
+            for _: uint256 in range(MAX_PARTICIPANTS):
                 # a dropped node's balance is under M, an alive one's base is not
                 if after == 0 or base[after] >= big_m:
                     break
