@@ -236,19 +236,24 @@ class Trainer:
         )
 
     def _detect_mechanism(self) -> str:
-        # Probe a view only one kind of trainer has.
-        for name, mechanism in DEPLOYABLES.items():
-            contract = self.chain.contracts.instance_at(self.address, contract_type=load_contract_type(name))
+        # Probe a view only one kind of trainer has, with raw eth_calls: a probe that reverts is
+        # expected (Ape would print a call trace for each through a contract instance).
+        for mechanism in DEPLOYABLES.values():
             probe = {"deposit": "refund_wait", "points": "validation_wait", "market": "market_count"}[mechanism]
             try:
-                waits = getattr(contract, probe)()
-                block = contract.deployed_at_block()
+                waits = self._raw_view(probe)
+                block = self._raw_view("deployed_at_block")
             except Exception:  # noqa: BLE001  a probe: any failure (revert, bad return data) means "not this kind"
                 continue
             # A contract whose fallback accepts any call returns nothing: not a trainer.
-            if isinstance(waits, int) and isinstance(block, int) and block > 0:
+            if waits is not None and block:
                 return mechanism
         raise DecaiError(f"{self.address} is not an ape-decai trainer")
+
+    def _raw_view(self, name: str) -> int | None:
+        """The uint256 a no-argument view returns, or None if it returns something else."""
+        out = bytes(self.provider.web3.eth.call({"to": self.address, "data": "0x" + keccak(text=f"{name}()")[:4].hex()}))
+        return int.from_bytes(out, "big") if len(out) == 32 else None
 
     # --- what the chain says about the model -------------------------------------------------
 
