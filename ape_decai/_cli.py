@@ -250,7 +250,7 @@ def train(data_file, dataset, output, model_id, encoder, vocab_size, scale, epoc
 
 @cli.command(cls=ConnectedProviderCommand)
 @click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mechanism", type=click.Choice(["deposit", "points"]), default=None, help="Incentive mechanism [default: deposit, or decai.mechanism].")
+@click.option("--mechanism", type=click.Choice(["deposit", "points", "market"]), default=None, help="Incentive mechanism [default: deposit, or decai.mechanism].")
 @click.option("--refund-wait", default=format_duration(DEFAULT_DEPOSIT.refund_wait), show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
 @click.option("--creator-wait", default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left.")
 @click.option("--anyone-wait", default=format_duration(DEFAULT_DEPOSIT.anyone_wait), show_default=True, help="ta: wait before anyone takes what is left.")
@@ -573,3 +573,8 @@ def time_travel(duration, network, as_json, provider):
         _echo_json({"advanced_seconds": seconds, "timestamp": timestamp})
         return
     click.echo(f"advanced {format_duration(seconds)}; chain time is now {timestamp}")
+
+
+from ape_decai._market_cli import register as _register_market_commands  # noqa: E402  (needs the helpers above)
+
+_register_market_commands(cli)

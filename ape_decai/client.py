@@ -16,7 +16,7 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from ape_decai.manifest import DEPLOYABLES, MECHANISMS, load_contract_type
+from ape_decai.manifest import DEPLOYABLES, load_contract_type
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.models.sparse_perceptron import check_indices
 from ape_decai.packing import pack_indices, unpack_indices
@@ -196,9 +196,14 @@ def deploy_trainer(
     """
     from ape_decai import deployment
 
-    if mechanism not in MECHANISMS:
-        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(MECHANISMS)}")
-    params.validate()
+    known = {m for _, m in DEPLOYABLES.values()}
+    if mechanism not in known:
+        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(sorted(known))}")
+    available = {m for model_id, m in DEPLOYABLES.values() if model_id == model.get("model")}
+    if mechanism not in available:
+        raise DecaiError(f"a {model.get('model')} model cannot be deployed with the {mechanism} mechanism (only with {', '.join(sorted(available))})")
+    if params is not None:
+        params.validate()
     try:
         address, block, resumed, gas_used = deployment.deploy(
             model,
@@ -347,6 +352,8 @@ class Trainer:
     # --- contributions -----------------------------------------------------------------------
 
     def next_deposit(self) -> int:
+        if self.mechanism == "market":  # the open market's stake (one unit per contribution)
+            return int(self.contract.markets(self.contract.market_count())[3])
         return int(self.contract.next_deposit()) if self.mechanism == "deposit" else 0
 
     def add_data(self, text: str, label: str | int, sender, deposit: int | None = None, **tx_kwargs):
@@ -361,6 +368,9 @@ class Trainer:
             # The next block is at least one second later: the asked deposit can only fall.
             value = max(self.next_deposit(), deposit or 0)
             return self._send(self.contract.add_data, words, label, sender=sender, value=value, **tx_kwargs)
+        if self.mechanism == "market":
+            # exactly one stake: the contract refuses anything else
+            return self._send(self.contract.add_data, words, label, sender=sender, value=self.next_deposit(), **tx_kwargs)
         if deposit:
             raise DecaiError("this trainer uses points: it takes no deposit")
         return self._send(self.contract.add_data, words, label, sender=sender, **tx_kwargs)

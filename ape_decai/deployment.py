@@ -60,6 +60,8 @@ def model_sha256(model: dict) -> str:
 
 def mechanism_args(mechanism: str, params: Any) -> list[int]:
     """The mechanism's part of the constructor (after `seal`)."""
+    if mechanism == "market":
+        return []  # markets are opened later, each with its own parameters (ape_decai.market)
     params.validate()
     if mechanism == "deposit":
         return [

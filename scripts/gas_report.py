@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 os.chdir(ROOT)  # ape reads ape-config.yaml (host: auto) from the working directory
 sys.path.insert(0, str(ROOT))
 os.environ.pop("APE_FOUNDRY_HOST", None)
+# Anvil without --steps-tracing (see scripts/bin/anvil): the market's evaluation would take minutes.
+os.environ["PATH"] = os.pathsep.join([str(ROOT / "scripts" / "bin"), os.environ.get("PATH", "")])
 
 N_FEATURES = 100
 SAMPLE_SIZE = 15
@@ -294,6 +296,101 @@ def measure_sparse_models() -> dict:
             gas[f"{key}_add_data_agree"] = add(contributor, agree).gas_used
             assert trainer.predict(words) == agree, "scenario broken: the model must still agree"
             gas[f"{key}_add_data_update"] = add(contributor, 1 - agree).gas_used
+# The prediction market scenario (issue 5) and its targets.
+MARKET_FEATURES = 1000
+MARKET_CONTRIBUTIONS = 100
+MARKET_TEST_SAMPLES = 500
+MARKET_PARTS = 100
+MARKET_REVEAL = 10
+MARKET_REVEAL_PER_TX = 30  # the other 90 parts in three transactions
+MARKET_TARGETS = {
+    "market_commit": 500_000,
+    "market_reveal_total": 3_000_000,
+    "market_settle_total": 10_000_000,
+    "market_settle_max_tx": 10_000_000,
+    "market_claim": 100_000,
+}
+MARKET_LABELS = {
+    "market_commit": "market: commit (open with the bounty)",
+    "market_reveal_total": "market: reveal, all transactions",
+    "market_settle_total": "market: evaluate + settle, all transactions",
+    "market_settle_max_tx": "market: largest settlement transaction",
+    "market_claim": "market: claim a payout",
+}
+
+
+def market_scenario(seed: int = 2019):
+    """A 1,000-word model, 100 contributions of 15 words (about half update the model) and a
+    test set of 500 samples of 15 words labelled by a hidden "true" model."""
+    from ape_decai.models.sparse_perceptron import SparsePerceptron
+
+    rng = random.Random(seed)
+    weights = [rng.randint(-30, 30) for _ in range(MARKET_FEATURES)]
+    truth = [rng.randint(-30, 30) for _ in range(MARKET_FEATURES)]
+
+    def sample():
+        x = sorted(rng.sample(range(MARKET_FEATURES), SAMPLE_SIZE))
+        return x, int(sum(truth[i] for i in x) > 0)
+
+    test = [sample() for _ in range(MARKET_TEST_SAMPLES)]
+    contributions = []
+    for _ in range(MARKET_CONTRIBUTIONS):
+        x, y = sample()
+        contributions.append((x, y if rng.random() < 0.8 else 1 - y))
+    return SparsePerceptron(MARKET_FEATURES, 1, 0, weights), contributions, test
+
+
+def measure_market() -> dict:
+    """Gas of one market at the issue's size, through the public entry points."""
+    from ape import accounts, chain, networks, project
+
+    from ape_decai.market import MarketSecrets, encode_samples
+    from ape_decai.packing import pack_indices, pack_weights
+
+    model, contributions, test = market_scenario()
+    secrets = MarketSecrets.create(test, MARKET_PARTS)
+    stake = 10**15
+    gas: dict = {}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, provider, *others = accounts.test_accounts[:10]
+        words = pack_weights(model.weights)
+        trainer = project.SparsePerceptronMarketTrainer.deploy(
+            "market", "gas report", "{}", MARKET_FEATURES, 0, 1, words, True, sender=creator
+        )
+        gas["market_deploy"] = trainer.creation_metadata.receipt.gas_used
+        receipt = trainer.open_market(
+            stake, secrets.commitment, MARKET_PARTS, MARKET_REVEAL, 7 * DAY, MARKET_CONTRIBUTIONS, 7 * DAY,
+            sender=provider, value=100 * stake,
+        )
+        gas["market_commit"] = receipt.gas_used
+        chain.mine(1)
+        gas["market_draw"] = trainer.draw_parts(sender=others[0]).gas_used
+        drawn_bits = trainer.markets(1)[13]
+        drawn = [k for k in range(MARKET_PARTS) if drawn_bits >> k & 1]
+        reveal = [trainer.reveal(*secrets.reveal_args(drawn), sender=provider).gas_used]
+        h0 = (trainer.intercept(), [trainer.weight_words(k) for k in range(len(words))])
+        add_gas = []
+        updates = 0
+        for t, (x, y) in enumerate(contributions):
+            updates += model.update(x, y)
+            add_gas.append(trainer.add_data(pack_indices(x), y, sender=others[t % len(others)], value=stake).gas_used)
+        gas["market_add_max"] = max(add_gas)
+        gas["market_updates"] = updates
+        trainer.end_market(sender=others[0])
+        rest = [k for k in range(MARKET_PARTS) if k not in drawn]
+        for i in range(0, len(rest), MARKET_REVEAL_PER_TX):
+            reveal.append(trainer.reveal(*secrets.reveal_args(rest[i : i + MARKET_REVEAL_PER_TX]), sender=provider).gas_used)
+        gas["market_reveal_total"] = sum(reveal)
+        settle = [
+            trainer.evaluate_market(*h0, encode_samples(contributions), *secrets.evaluate_args(), sender=others[0]).gas_used
+        ]
+        while trainer.markets(1)[1] != 7:
+            settle.append(trainer.settle_market(MARKET_CONTRIBUTIONS, sender=others[0]).gas_used)
+        gas["market_evaluate"] = settle[0]
+        gas["market_settle_total"] = sum(settle)
+        gas["market_settle_max_tx"] = max(settle)
+        winner = max(range(MARKET_CONTRIBUTIONS), key=lambda t: trainer.participants(1, t) >> 160 & (2**95 - 1))
+        gas["market_claim"] = trainer.claim(1, winner, sender=others[winner % len(others)]).gas_used
     return gas
 
 
@@ -304,13 +401,18 @@ def main() -> None:
         "--models", action="store_true",
         help="also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py)",
     )  # fmt: skip
+    parser.add_argument("--only", choices=["deposit", "market"], help="measure one scenario only (deposit: every model's; market: the prediction market's)")
     args = parser.parse_args()
     from ape.logging import logger
 
     logger.set_level("ERROR")
-    gas = measure()
-    gas.update(measure_dense())
-    gas.update(measure_sparse_models())
+    gas = {}
+    if args.only != "market":
+        gas.update(measure())
+        gas.update(measure_dense())
+        gas.update(measure_sparse_models())
+    if args.only != "deposit":
+        gas.update(measure_market())
     rows = None
     if args.models:
         from ape import accounts, networks
@@ -331,6 +433,8 @@ def main() -> None:
     for col in ("operation", "ape-decai", "reference (solc 0.6)", "ratio", "target", "met"):
         table.add_column(col, justify="right" if col != "operation" else "left")
     for key, label in LABELS.items():
+        if key not in gas:
+            continue
         ref = REFERENCE.get(key) or REFERENCE.get(key.replace("_first", ""))
         target = TARGETS.get(key)
         table.add_row(
@@ -341,15 +445,24 @@ def main() -> None:
             f"{target:,}" if target else "-",
             ("yes" if gas[key] <= target else "NO") if target else "-",
         )
-    console.print(table)
-    print_dense_table(gas)
-    sparse = Table(title="Gas, sparse count models (100 words, 2 classes, 15-word sample), deposit")
-    for col in ("operation", "ape-decai", "target", "met"):
-        sparse.add_column(col, justify="right" if col != "operation" else "left")
-    for key, label in SPARSE_LABELS.items():
-        target = SPARSE_TARGETS[key]
-        sparse.add_row(label, f"{gas[key]:,}", f"{target:,}", "yes" if gas[key] <= target else "NO")
-    console.print(sparse)
+    if "deploy" in gas:
+        console.print(table)
+        print_dense_table(gas)
+        sparse = Table(title="Gas, sparse count models (100 words, 2 classes, 15-word sample), deposit")
+        for col in ("operation", "ape-decai", "target", "met"):
+            sparse.add_column(col, justify="right" if col != "operation" else "left")
+        for key, label in SPARSE_LABELS.items():
+            target = SPARSE_TARGETS[key]
+            sparse.add_row(label, f"{gas[key]:,}", f"{target:,}", "yes" if gas[key] <= target else "NO")
+        console.print(sparse)
+    if "market_commit" in gas:
+        table = Table(title="Gas, prediction market: 1,000-word model, 100 contributions, 500 test samples in 100 parts")
+        for col in ("operation", "ape-decai", "target", "met"):
+            table.add_column(col, justify="right" if col != "operation" else "left")
+        for key, label in MARKET_LABELS.items():
+            target = MARKET_TARGETS[key]
+            table.add_row(label, f"{gas[key]:,}", f"{target:,}", "yes" if gas[key] <= target else "NO")
+        console.print(table)
     if rows:
         models = Table(title="Every model on real data: held-out accuracy; deployment (deposit mechanism)")
         for col in ("model", "dataset", "features", "off chain", "on chain", "mismatches", "scikit-learn", "deploy gas (txs)"):

@@ -26,6 +26,9 @@ import os
 # Tests never attach to a node someone else started (see TOOLCHAIN.md): with
 # `foundry: host: auto` every run starts its own throwaway Anvil.
 os.environ.pop("APE_FOUNDRY_HOST", None)
+# Anvil without --steps-tracing (scripts/bin/anvil says why): the market's settlement
+# would take minutes to mine with it.
+os.environ["PATH"] = os.pathsep.join([os.path.join(os.path.dirname(__file__), "..", "scripts", "bin"), os.environ["PATH"]])
 
 import random  # noqa: E402
 from typing import NamedTuple  # noqa: E402
@@ -367,3 +370,51 @@ def read_weights():
         return unpack_weights([trainer.weight_words(k) for k in range((n + LANES - 1) // LANES)], n)
 
     return read
+
+
+# --- The prediction market (see tests/market_support.py) -----------------------------------------
+MARKET_DEFAULTS = dict(
+    name="Sentiment",
+    description="A 100-feature sparse perceptron for the tests",
+    encoder='{"type": "test", "n_features": 100}',
+    n_features=N_FEATURES,
+    intercept=0,
+    learning_rate=1,
+    weights=INITIAL_WEIGHTS,
+    seal=True,
+)
+
+
+@pytest.fixture(scope="session")
+def provider(accounts):
+    """Opens a market: posts the bounty, commits to a test set, reveals it."""
+    return accounts[5]
+
+
+@pytest.fixture
+def deploy_market_trainer(project, chain, creator):
+    """Factory: deploy a SparsePerceptronMarketTrainer, like ``deploy_deposit_trainer``."""
+
+    def deploy(**overrides):
+        p = _build(MARKET_DEFAULTS, overrides)
+        sender = p.get("sender", creator)
+        _forget_stale_contract(chain, sender)
+        return project.SparsePerceptronMarketTrainer.deploy(
+            p["name"],
+            p["description"],
+            p["encoder"],
+            p["n_features"],
+            p["intercept"],
+            p["learning_rate"],
+            p["weight_words"],
+            p["seal"],
+            sender=sender,
+        )
+
+    return deploy
+
+
+@pytest.fixture
+def market_trainer(deploy_market_trainer):
+    """The default market trainer (sealed, no market open)."""
+    return deploy_market_trainer()

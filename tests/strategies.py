@@ -78,3 +78,30 @@ durations = st.one_of(
     st.integers(1, 40).map(lambda d: d * DAY),
 )
 """Time passing in a state machine: hours to 40 days."""
+
+
+# --- the prediction market ------------------------------------------------------------------------
+
+
+@st.composite
+def error_curves(draw, max_participants: int = 12, max_samples: int = 20):
+    """(E_0..E_T, M): error counts of T + 1 models on M test samples (any values in [0, M])."""
+    m = draw(st.integers(1, max_samples))
+    t = draw(st.integers(0, max_participants))
+    return draw(st.lists(st.integers(0, m), min_size=t + 1, max_size=t + 1)), m
+
+
+@st.composite
+def small_markets(draw, n_features: int = 16):
+    """A small market: a test set, contributions (indices, label), the number of rounds R,
+    the parts and how many are drawn."""
+    test = draw(st.lists(labelled_samples(n_features, 4), min_size=2, max_size=10))
+    contributions = draw(st.lists(labelled_samples(n_features, 4), min_size=0, max_size=6))
+    n_parts = draw(st.integers(1, min(4, len(test))))
+    return dict(
+        test=test,
+        contributions=contributions,
+        rounds=draw(st.integers(1, 30)),
+        n_parts=n_parts,
+        n_reveal=draw(st.integers(0, n_parts)),
+    )

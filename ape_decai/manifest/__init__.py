@@ -26,8 +26,10 @@ def _deployables() -> dict[str, tuple[str, str]]:
     }
 
 
-# Every deployable trainer: contract name -> (model id, mechanism).
-DEPLOYABLES = _deployables()
+# Every deployable trainer: contract name -> (model id, mechanism). The prediction market
+# (issue 5) exists for the sparse perceptron only: its settlement replays that model.
+MARKET_TRAINER = "SparsePerceptronMarketTrainer"
+DEPLOYABLES = {**_deployables(), MARKET_TRAINER: ("sparse-perceptron", "market")}
 # The sparse perceptron's trainer per mechanism (the first release's only model).
 TRAINER_FOR_MECHANISM = {
     mechanism: name for name, (model_id, mechanism) in DEPLOYABLES.items() if model_id == "sparse-perceptron"

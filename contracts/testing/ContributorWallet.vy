@@ -15,6 +15,7 @@ interface Trainer:
     def report(
         data: DynArray[uint256, 8], label: uint8, added_at: uint256, contributor: address
     ): nonpayable
+    def claim(market_id: uint256, index: uint256): nonpayable
 
 
 event PaymentReceived:
@@ -79,6 +80,17 @@ def report(
     @param contributor Who added it.
     """
     extcall trainer.report(data, label, added_at, contributor)
+
+
+@external
+def claim(trainer: Trainer, market_id: uint256, index: uint256):
+    """
+    @notice Claim the wallet's payout or stake from a market trainer.
+    @param trainer The market trainer.
+    @param market_id The market.
+    @param index The wallet's contribution index in it.
+    """
+    extcall trainer.claim(market_id, index)
 
 
 @external

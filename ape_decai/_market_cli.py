@@ -1,0 +1,233 @@
+"""`ape decai market open|draw|end|settle|status`, `ape decai reveal`, `ape decai claim`.
+
+Thin commands over `ape_decai.market.MarketClient`, registered by `_cli.py` with one line
+(`register(cli)`). The provider's secrets (salts and parts) are written by `market open` to a
+file it never overwrites: <ape data folder>/decai/markets/<trainer>-<commitment>.json, or
+--secrets PATH. Keep it until the market is settled: without it the rest cannot be revealed,
+and the market aborts (the bounty stays locked).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option, network_option
+
+from ape_decai import _cli
+from ape_decai._cli import _echo_json, _eth, _load_trainer, _txn_hash, friendly_errors
+
+# _cli imports this module at its end (to register the commands): mypy cannot type the
+# decorators it defines through that cycle, so they are re-bound here with a declared type.
+json_option: Any = _cli.json_option  # type: ignore[has-type]
+trainer_option: Any = _cli.trainer_option  # type: ignore[has-type]
+
+
+def _market(trainer_address):
+    from ape_decai.market import MarketClient
+
+    return MarketClient(_load_trainer(trainer_address))
+
+
+def _progress(label: str, as_json: bool):
+    """A rich progress bar (nothing with --json); returns (context manager, callback)."""
+    import contextlib
+
+    if as_json:
+        return contextlib.nullcontext(), None
+    from rich.progress import Progress
+
+    bar = Progress(transient=False)
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=max(total, 1))
+
+    return bar, update
+
+
+@click.group(short_help="Prediction market with a bounty (market trainers)")
+def market():
+    """Open, draw, end, settle and inspect a trainer's prediction market (paper III-B)."""
+
+
+@market.command("open", cls=ConnectedProviderCommand)
+@click.option("--test-set", "test_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Labelled texts (CSV with text,label or JSON lines), encoded with the trainer's encoder.")
+@click.option("--parts", default=100, show_default=True, type=click.IntRange(1, 256), help="N: parts of the test set.")
+@click.option("--reveal", "n_reveal", default=10, show_default=True, type=click.IntRange(0, 256), help="K: parts drawn for early reveal.")
+@click.option("--bounty", required=True, help="B (wei or '1 ether'): a multiple of the stake.")
+@click.option("--stake", required=True, help="The unit each contribution stakes (wei or '0.01 ether').")
+@click.option("--end", "duration", default="7d", show_default=True, help="Participation time limit after opening (e.g. 3d).")
+@click.option("--max-contributions", default=100, show_default=True, type=click.IntRange(1, 128), help="Participation ends after this many.")
+@click.option("--reveal-window", default="2d", show_default=True, help="Time to reveal the drawn parts, and the rest after the end.")
+@click.option("--secrets", "secrets_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to keep the salts and parts (never overwritten).")
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def open_market(test_set, parts, n_reveal, bounty, stake, duration, max_contributions, reveal_window, secrets_path, trainer_address, network, account, as_json, provider):
+    """Open a market as its provider: split and salt the test set, keep the secrets, commit."""
+    from ape_decai.client import DecaiError, parse_amount, parse_duration
+    from ape_decai.datasets import load_labelled_file
+    from ape_decai.market import MarketSecrets
+
+    m = _market(trainer_address)
+    samples, _ = load_labelled_file(test_set, classes=m.trainer.classes)
+    encoded = []
+    for text, label in samples:
+        indices = m.trainer.encoder.encode(text)[:128]  # sorted, unique
+        if indices:
+            encoded.append((indices, int(label)))
+    if n_reveal > parts:
+        raise DecaiError("--reveal cannot exceed --parts")
+    if len(encoded) < parts:
+        raise DecaiError(f"{len(encoded)} usable samples (with at least one known word): fewer than --parts {parts}")
+    secrets = MarketSecrets.create(encoded, parts)
+    receipt, path = m.open(secrets, n_reveal, parse_amount(bounty), parse_amount(stake), parse_duration(duration),
+                           max_contributions, parse_duration(reveal_window), secrets_path, account)
+    result = {"transaction": _txn_hash(receipt), "gas_used": receipt.gas_used, "market_id": m.market_id,
+              "commitment": "0x" + secrets.commitment.hex(), "samples": len(encoded), "secrets_file": str(path)}
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(f"market {result['market_id']} opened in {result['transaction']} (gas {receipt.gas_used:,})")
+    click.echo(f"{len(encoded)} test samples in {parts} parts; keep the secrets file: {path}")
+    click.echo("next: `ape decai market draw` (anyone, a later block), then `ape decai reveal`")
+
+
+@market.command("draw", cls=ConnectedProviderCommand)
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def draw(trainer_address, network, account, as_json, provider):
+    """Draw the parts the provider must reveal before participation (anyone)."""
+    m = _market(trainer_address)
+    receipt = m.draw(account)
+    drawn = m.status()["drawn_parts"]
+    if as_json:
+        _echo_json({"transaction": _txn_hash(receipt), "drawn_parts": drawn})
+        return
+    click.echo(f"drawn parts: {drawn}")
+
+
+@market.command("end", cls=ConnectedProviderCommand)
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def end(trainer_address, network, account, as_json, provider):
+    """End participation once its time or its number of contributions is reached (anyone)."""
+    m = _market(trainer_address)
+    receipt = m.end(account)
+    status = m.status()
+    if as_json:
+        _echo_json({"transaction": _txn_hash(receipt), "phase": status["phase"], "reveal_deadline": status["reveal_deadline"]})
+        return
+    click.echo(f"participation ended; phase {status['phase']}, reveal deadline {status['reveal_deadline']}")
+
+
+@market.command("settle", cls=ConnectedProviderCommand)
+@click.option("--per-tx", default=128, show_default=True, type=click.IntRange(1, 128), help="Payouts written per transaction.")
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def settle(per_tx, trainer_address, network, account, as_json, provider):
+    """Evaluate the losses and write every payout (anyone; resumable)."""
+    m = _market(trainer_address)
+    bar, update = _progress("settling", as_json)
+    with bar:
+        receipts = m.settle(account, per_tx=per_tx, progress=update)
+    result = {"transactions": [_txn_hash(r) for r in receipts], "gas_used": [r.gas_used for r in receipts],
+              "phase": m.status()["phase"]}
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(f"settled in {len(receipts)} transaction(s), gas {sum(result['gas_used']):,}")
+
+
+@market.command("status", cls=ConnectedProviderCommand)
+@click.option("--mine", is_flag=True, help="Only the account's own contributions.")
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def status(mine, trainer_address, network, account, as_json, provider):
+    """Phase, counts, deadlines, drawn parts and balances of the current market."""
+    m = _market(trainer_address)
+    s = m.status(account.address if mine else None)
+    if as_json:
+        _echo_json(s)
+        return
+    for key, value in s.items():
+        if key != "participants":
+            click.echo(f"{key}: {_eth(value) if key in ('bounty', 'stake', 'paid', 'balance') else value}")
+    for row in s.get("participants", []):
+        amount = "-" if row["amount"] is None else _eth(row["amount"])
+        click.echo(f"  #{row['index']} {row['participant']} {amount}{' (claimed)' if row['claimed'] else ''}")
+
+
+@click.command("reveal", cls=ConnectedProviderCommand)
+@click.option("--secrets", "secrets_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="The secrets file written by `market open` (default: its default path).")
+@click.option("--per-tx", default=30, show_default=True, type=click.IntRange(1, 256), help="Parts per transaction after the end.")
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def reveal(secrets_path, per_tx, trainer_address, network, account, as_json, provider):
+    """Provider: reveal what the phase requires (drawing first if nobody has)."""
+    from ape_decai.client import DecaiError
+    from ape_decai.market import PHASES, MarketSecrets, default_secrets_path
+
+    m = _market(trainer_address)
+    state = m.state()
+    if secrets_path is None:
+        secrets_path = default_secrets_path(m.trainer.address, bytes.fromhex(state["commitment"][2:]))
+        if not secrets_path.exists():
+            raise DecaiError(f"no secrets file at {secrets_path}: pass --secrets PATH")
+    secrets = MarketSecrets.load(secrets_path)
+    receipts = []
+    if PHASES[state["phase"]] == "committed":
+        receipts.append(m.draw(account))
+    bar, update = _progress("revealing", as_json)
+    with bar:
+        receipts += m.reveal(secrets, account, per_tx=per_tx, progress=update)
+    s = m.status()
+    result = {"transactions": [_txn_hash(r) for r in receipts], "gas_used": [r.gas_used for r in receipts], "phase": s["phase"]}
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(f"revealed in {len(receipts)} transaction(s); phase is now {s['phase']}")
+
+
+@click.command("claim", cls=ConnectedProviderCommand)
+@click.option("--market", "market_id", default=None, type=click.IntRange(1), help="Market id (default: the latest).")
+@trainer_option
+@network_option()
+@account_option()
+@json_option
+@friendly_errors
+def claim(market_id, trainer_address, network, account, as_json, provider):
+    """Withdraw your payouts (settled market) or stakes (aborted market)."""
+    m = _market(trainer_address)
+    receipts = m.claim(account, market_id)
+    amounts = [int(r.events[0].amount) for r in receipts]
+    if as_json:
+        _echo_json({"transactions": [_txn_hash(r) for r in receipts], "amounts": amounts, "total": sum(amounts)})
+        return
+    click.echo(f"claimed {_eth(sum(amounts))} in {len(receipts)} transaction(s)")
+
+
+def register(cli: click.Group) -> None:
+    """Add the market commands to `ape decai`."""
+    cli.add_command(market)
+    cli.add_command(reveal)
+    cli.add_command(claim)
