@@ -116,7 +116,9 @@ class _progress:
     """A rich progress bar fed by `on_progress(done, total, what)`; silent with --json."""
 
     def __init__(self, as_json: bool, title: str):
-        self.as_json, self.title, self.bar, self.task = as_json, title, None, None
+        self.as_json, self.title = as_json, title
+        self.bar: Any = None  # a rich Progress once the first multi-transaction update arrives
+        self.task: Any = None
 
     def __enter__(self):
         return self.update
@@ -125,9 +127,8 @@ class _progress:
         if self.as_json or total <= 1:
             return
         if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
             from ape.logging import logger
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             # Ape's per-transaction INFO lines would tear the bar apart: the bar says it all.
             self.level = logger.level

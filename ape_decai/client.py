@@ -325,7 +325,7 @@ class Trainer:
         except ValueError as err:
             raise DecaiError(f"this input cannot be used: {err}") from None
         if self.reference_class.input_kind == "dense":
-            from ape_decai.packing import pack_dense  # type: ignore[attr-defined]
+            from ape_decai.packing import pack_dense
 
             if len(features) != self.n_features:
                 raise DecaiError(f"this input has {len(features)} numbers; the model takes {self.n_features}")

@@ -105,7 +105,7 @@ def _numbers(values: Sequence[Any], where: str) -> list[float]:
 
 def _read_csv(path: Path) -> list[tuple[int, Any, Any]]:
     """(line, text, label) for each data row of a CSV file with a header."""
-    rows = []
+    rows: list[tuple[int, Any, Any]] = []
     with open(path, encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
         try:
@@ -292,7 +292,7 @@ def load_sklearn_dataset(name: str) -> tuple[list[Sample], list[str], list[str]]
     if name not in loaders:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(loaders)}")
     try:
-        from sklearn import datasets as sk_datasets
+        from sklearn import datasets as sk_datasets  # type: ignore[import-untyped]
     except ImportError:
         raise ValueError(
             f"the {name} dataset ships with scikit-learn, which is not installed (pip install scikit-learn)"

@@ -131,7 +131,7 @@ def remember_pending(entry: dict) -> None:
     """Record (or update) this network's unfinished deployment: address, block, progress."""
     path = state_file()
     data = _read(path)
-    pending = data.get("pending") if isinstance(data.get("pending"), dict) else {}
+    pending: dict = data["pending"] if isinstance(data.get("pending"), dict) else {}
     pending[network_key()] = entry
     data["pending"] = pending
     _write(path, data)

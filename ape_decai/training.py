@@ -46,7 +46,6 @@ from ape_decai.models.sparse_perceptron import (
     INT16_MIN,
     MAX_FEATURES,
     MAX_INPUT_LENGTH,
-    SparsePerceptron,
 )
 
 MODEL_FORMAT = "ape-decai-model/1"
@@ -172,9 +171,9 @@ def sklearn_accuracy(
     """
     try:
         import numpy as np
-        from sklearn.linear_model import Perceptron
-        from sklearn.naive_bayes import MultinomialNB
-        from sklearn.neighbors import NearestCentroid
+        from sklearn.linear_model import Perceptron  # type: ignore[import-untyped]
+        from sklearn.naive_bayes import MultinomialNB  # type: ignore[import-untyped]
+        from sklearn.neighbors import NearestCentroid  # type: ignore[import-untyped]
     except ImportError:
         return None
     if not train or not test or len({y for _, y in train}) < 2:

@@ -416,7 +416,6 @@ def main() -> None:
     rows = None
     if args.models:
         from ape import accounts, networks
-
         from model_report import model_rows  # scripts/ is on sys.path when run as a script
 
         with networks.parse_network_choice("ethereum:local:foundry"):
