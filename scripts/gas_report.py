@@ -296,6 +296,9 @@ def measure_sparse_models() -> dict:
             gas[f"{key}_add_data_agree"] = add(contributor, agree).gas_used
             assert trainer.predict(words) == agree, "scenario broken: the model must still agree"
             gas[f"{key}_add_data_update"] = add(contributor, 1 - agree).gas_used
+    return gas
+
+
 # The prediction market scenario (issue 5) and its targets.
 MARKET_FEATURES = 1000
 MARKET_CONTRIBUTIONS = 100
