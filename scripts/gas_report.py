@@ -243,7 +243,8 @@ def main() -> None:
             ("yes" if gas[key] <= target else "NO") if target else "-",
         )
     console = Console(width=120)
-    console.print(table)
+    if "deploy" in gas:
+        console.print(table)
     if "market_commit" in gas:
         table = Table(title="Gas, prediction market: 1,000-word model, 100 contributions, 500 test samples in 100 parts")
         for col in ("operation", "ape-decai", "target", "met"):
