@@ -517,6 +517,8 @@ class Trainer:
     # --- summary -----------------------------------------------------------------------------
 
     def info(self, account: str | None = None) -> dict[str, Any]:
+        if self.mechanism == "market":  # no deposit records or tallies: the market has its own view
+            raise DecaiError("this is a market trainer: see `ape decai market status`")
         c = self.contract
         d = self.deployment
         out: dict[str, Any] = {

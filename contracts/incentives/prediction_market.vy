@@ -532,16 +532,6 @@ def evaluate_market(
     n_parts: uint256 = self.markets[market_id].n_parts
     if len(salts) != n_parts or len(sizes) != n_parts:
         errors._fail("prediction_market: wrong test set")
-    c: bytes32 = empty(bytes32)
-    start: uint256 = 0
-    for k: uint256 in range(len(salts), bound=MAX_PARTS):
-        h: bytes32 = salts[k]
-        for j: uint256 in range(start, start + sizes[k], bound=MAX_TEST_WORDS):
-            h = keccak256(concat(h, convert(test_words[j], bytes32)))
-        c = keccak256(concat(c, h))
-        start += sizes[k]
-    if c != self.markets[market_id].commitment or start != len(test_words):
-        errors._fail("prediction_market: wrong test set")
     # --- one pass over the test set: margins at h0 into the lanes, and the
     #     inverted index as linked lists: head[f] = 1 + the last occurrence of
     #     feature f, entry o (32 bits) = (1 + previous occurrence) << 16 | sample.
@@ -561,7 +551,22 @@ def evaluate_market(
     label: uint256 = 0
     biased: uint256 = 0  # sum of the sample's biased weights
     count: uint256 = 0  # and their number
+    # the commitment: each part's words folded from its salt, the part hashes
+    # folded in turn (checked after the pass)
+    part: uint256 = 0
+    part_end: uint256 = sizes[0]
+    h: bytes32 = salts[0]
+    c: bytes32 = empty(bytes32)
+    seen: uint256 = 0  # words so far
     for w: uint256 in test_words:
+        h = keccak256(concat(h, convert(w, bytes32)))
+        seen = unsafe_add(seen, 1)  # cannot overflow: at most MAX_TEST_WORDS
+        if seen == part_end:
+            c = keccak256(concat(c, h))
+            part = unsafe_add(part, 1)
+            if part < n_parts:
+                h = salts[part]
+                part_end += sizes[part]
         if left == 0:
             left = w >> 1
             label = w & 1
@@ -595,6 +600,8 @@ def evaluate_market(
             if label == 1:
                 labels[s >> 3] |= 1 << at
             s += 1
+    if part != n_parts or part_end != len(test_words) or c != self.markets[market_id].commitment:
+        errors._fail("prediction_market: wrong test set")
     if o & 7 != 0:
         entries[o >> 3] = acc
     n_lane_words: uint256 = (s + 7) >> 3
@@ -618,7 +625,7 @@ def evaluate_market(
     b: int256 = intercept0
     lri: int256 = sparse_perceptron.learning_rate
     lr: uint256 = convert(lri, uint256)
-    h: bytes32 = empty(bytes32)
+    h = empty(bytes32)
     i: uint256 = 0
     n_words: uint256 = len(contributions)
     for t: uint256 in range(self.markets[market_id].contributions, bound=MAX_PARTICIPANTS):

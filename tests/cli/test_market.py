@@ -69,3 +69,8 @@ def test_market__whole_life_through_the_cli(decai, chain, market_trainer_cli, pr
 def test_market_commands__on_a_deposit_trainer__fail_with_one_line(decai, reviews_trainer, provider):
     message = decai.fails("market", "status", *NET, account=provider, trainer=reviews_trainer)
     assert "not a market trainer" in message
+
+
+def test_info__on_a_market_trainer__points_to_market_status(decai, market_trainer_cli, provider):
+    message = decai.fails("info", account=provider, trainer=market_trainer_cli)
+    assert message == "this is a market trainer: see `ape decai market status`"
