@@ -20,7 +20,7 @@ import random
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import event, settings
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
@@ -30,7 +30,6 @@ from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
 from market_support import DAY, Market, market_state
 
-STEPS = 25
 N_FEATURES = 16
 _rng = random.Random(4242)
 WEIGHTS = [_rng.choice([-3, -2, -1, 1, 2, 3]) for _ in range(N_FEATURES)]
@@ -227,9 +226,12 @@ class MarketMachine(RuleBasedStateMachine):
             self.markets[self.markets.index([d, payouts, checked])][2] = True
 
 
-def test_market_machine(chain, deploy_market_trainer, provider, contributor, other_contributor, reporter, stranger):
+def test_market_machine(
+    chain, deploy_market_trainer, provider, contributor, other_contributor, reporter, stranger, stateful_settings
+):
     MarketMachine.env = SimpleNamespace(
         chain=chain, deploy_market_trainer=deploy_market_trainer, provider=provider, contributor=contributor,
         other_contributor=other_contributor, reporter=reporter, stranger=stranger,
     )
-    run_state_machine_as_test(MarketMachine, settings=settings(stateful_step_count=STEPS))
+    # The profile's depth, like the other machines: 100 runs of 30 steps in CI, 1,000 in "deep".
+    run_state_machine_as_test(MarketMachine, settings=stateful_settings)
