@@ -239,7 +239,18 @@ class MarketSecrets:
 
     @classmethod
     def load(cls, path: str | Path) -> MarketSecrets:
-        return cls.from_json(Path(path).read_text())
+        """Read a secrets file; ValueError (one line) if it is missing, unreadable or malformed."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"secrets file {path} does not exist (`ape decai market open` writes it)")
+        try:
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            reason = err.msg if isinstance(err, json.JSONDecodeError) else f"{type(err).__name__}: {err}"
+            raise ValueError(
+                f"{path} is not a secrets file written by `ape decai market open` ({reason}); "
+                "restore the file you kept when you opened the market"
+            ) from None
 
 
 # --- on chain -------------------------------------------------------------------------------------

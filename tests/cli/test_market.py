@@ -74,3 +74,35 @@ def test_market_commands__on_a_deposit_trainer__fail_with_one_line(decai, review
 def test_info__on_a_market_trainer__points_to_market_status(decai, market_trainer_cli, provider):
     message = decai.fails("info", account=provider, trainer=market_trainer_cli)
     assert message == "this is a market trainer: see `ape decai market status`"
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["not json at all", '{"salts": []}', '{"salts": [1, 2], "parts": "x"}', ""],
+    ids=["not-json", "no-parts", "wrong-types", "empty"],
+)
+def test_reveal__corrupted_secrets_file__fails_with_one_line_and_sends_nothing(
+    decai, market_trainer_cli, provider, test_set_csv, tmp_path, content
+):
+    secrets = tmp_path / "secrets.json"
+    decai.json("market", "open", "--test-set", test_set_csv, "--parts", 6, "--reveal", 2, "--bounty", "0.05 ether",
+               "--stake", "0.01 ether", "--max-contributions", 2, "--secrets", secrets, *NET,
+               account=provider, trainer=market_trainer_cli)  # fmt: skip
+    secrets.write_text(content)
+    nonce = provider.nonce
+
+    message = decai.fails("reveal", "--secrets", secrets, *NET, account=provider, trainer=market_trainer_cli)
+
+    assert "is not a secrets file written by `ape decai market open`" in message
+    assert provider.nonce == nonce
+    assert secrets.read_text() == content  # left as it was
+
+
+def test_reveal__missing_secrets_file__is_a_usage_error(decai, market_trainer_cli, provider, tmp_path):
+    nonce = provider.nonce
+
+    result = decai.run("reveal", "--secrets", tmp_path / "nowhere.json", *NET, account=provider, trainer=market_trainer_cli)
+
+    assert result.exit_code == 2, decai.describe(result)  # click's usage error, before connecting
+    assert "nowhere.json' does not exist" in result.stderr
+    assert provider.nonce == nonce
