@@ -152,6 +152,7 @@ def measure_dense() -> dict:
     from ape.contracts import ContractContainer
 
     from ape_decai.client import DepositParameters
+    from ape_decai.deployment import mechanism_args
     from ape_decai.manifest import load_contract_type, trainer_name
     from ape_decai.models.dense_perceptron import DensePerceptron
     from ape_decai.models.ncc import NearestCentroid
@@ -175,12 +176,7 @@ def measure_dense() -> dict:
                 '{"type": "dense", "n_features": 100, "scale": 64}',
                 *model.constructor_args(128),
                 True,
-                params.refund_wait,
-                params.creator_wait,
-                params.anyone_wait,
-                params.cost_weight,
-                params.min_deposit,
-                params.min_share,
+                *mechanism_args("deposit", params),
                 sender=creator,
             )
             gas[f"{key}_deploy"] = trainer.creation_metadata.receipt.gas_used
