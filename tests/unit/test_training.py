@@ -295,7 +295,7 @@ def mutated(**changes):
     "change, message",
     [
         (dict(format="ape-decai-model/2"), "format is 'ape-decai-model/2'"),
-        (dict(model="naive-bayes"), "model 'naive-bayes' is not supported"),
+        (dict(model="svm"), "model 'svm' is not supported"),
         (dict(weights=...), "missing weights"),
         (dict(classes=["a", "b", "c"]), "3 class names for a model of 2 classes"),
         (dict(classes=["a", "a"]), "classes must be a list of 2 to 256 different names"),
