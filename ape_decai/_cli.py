@@ -305,6 +305,7 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
         "resumed": trainer.resumed,
         "gas_used": sum(trainer.deployment_gas),
         "max_gas_per_transaction": max(trainer.deployment_gas, default=0),
+        "implementation_gas": trainer.implementation_gas,
         "remembered_in": str(remembered),
     }
     if as_json:
@@ -313,6 +314,11 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
     verb = "finished deploying" if trainer.resumed else "deployed"
     click.echo(f"{verb} {model.get('name')!r} ({trainer.model_id}, {mechanism}) at {trainer.address}")
     click.echo(f"gas used: {result['gas_used']:,} in {result['transactions']} transaction(s)")
+    if trainer.implementation_gas is not None:
+        click.echo(
+            f"(of which {trainer.implementation_gas:,} for the shared implementation of "
+            f"{trainer.contract_name}: once per chain; its trainers are clones of it)"
+        )
     click.echo(f"remembered as this network's trainer ({remembered})")
 
 

@@ -205,7 +205,7 @@ def deploy_trainer(
     if params is not None:
         params.validate()
     try:
-        address, block, resumed, gas_used = deployment.deploy(
+        address, block, resumed, gas_used, implementation_gas = deployment.deploy(
             model,
             mechanism,
             params,
@@ -220,15 +220,26 @@ def deploy_trainer(
     trainer.deployed_block = block
     trainer.resumed = resumed
     trainer.deployment_gas = gas_used
+    trainer.implementation_gas = implementation_gas
     return trainer
 
 
-def identify(code: bytes | str) -> tuple[str, str, str] | None:
+def identify(code: bytes | str, get_code=None) -> tuple[str, str, str] | None:
     """(contract name, model id, mechanism) of a trainer's runtime code, or None if not ours.
 
     A deployed contract's code is its compiled runtime code followed by its immutables, so the
-    shipped runtime bytecode is a prefix of it: the code itself says what the contract is.
+    shipped runtime bytecode is a prefix of it: the code itself says what the contract is. A
+    trainer deployed as a clone (`ape_decai.clones`) is a minimal proxy: with `get_code`
+    (address -> code), its target's code says what it is; the target must not be a proxy too.
     """
+    from ape_decai.clones import is_cloned, proxy_target
+
+    target = proxy_target(code)
+    if target is not None:
+        if get_code is None:
+            return None
+        found = identify(get_code(target))
+        return found if found is not None and is_cloned(found[0]) else None
     code_hex = code.hex() if isinstance(code, bytes | bytearray) else str(code)
     code_hex = code_hex.lower().removeprefix("0x")
     for name, (model_id, mechanism) in DEPLOYABLES.items():
@@ -247,6 +258,7 @@ class Trainer:
     deployed_block: int | None = None
     resumed: bool = False
     deployment_gas: list[int] = []  # noqa: RUF012  replaced per instance, never mutated
+    implementation_gas: int | None = None  # the shared implementation's, if that deployment sent it
 
     def __init__(self, address: str, mechanism: str | None = None):
         from ape.utils import ManagerAccessMixin
@@ -257,10 +269,17 @@ class Trainer:
         code = self.provider.get_code(self.address)
         if not code:
             raise DecaiError(f"no contract at {self.address} on this network: deploy a trainer or pass --trainer")
-        found = identify(code)
+        found = identify(code, get_code=self.provider.get_code)
         if found is None:
             raise DecaiError(f"{self.address} is not an ape-decai trainer")
         self.contract_name, self.model_id, self.mechanism = found
+        from ape_decai.clones import is_cloned, proxy_target
+
+        if is_cloned(self.contract_name) and proxy_target(code) is None:
+            raise DecaiError(
+                f"{self.address} is the shared implementation of {self.contract_name}, not a trainer: "
+                "its trainers are clones of it (pass one of their addresses)"
+            )
         if mechanism is not None and mechanism != self.mechanism:
             raise DecaiError(f"{self.address} is a {self.mechanism} trainer, not a {mechanism} one")
         self.reference_class: type[ReferenceModel] = REFERENCE_MODELS[self.model_id]

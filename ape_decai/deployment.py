@@ -6,6 +6,10 @@ rest, each at most `words_per_call` words; `seal` ends initialisation and the mo
 accepting data. The number of words per transaction is the largest power of two (up to 128) for
 which the constructor and every call stay under the gas cap.
 
+A trainer whose contract is deployed as clones (`ape_decai.clones`) is created by its shared
+implementation's `create_trainer`, with the same arguments as a constructor; the implementation
+is deployed first if the chain does not have it yet (once per chain).
+
 An interrupted deployment resumes: after the constructor and after every call, the progress is
 written to the local state file (`ape_decai.state`), keyed by network and by the model file's
 hash; deploying the same model file again on the same chain continues where it stopped.
@@ -97,24 +101,45 @@ def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_ca
     """The plan with the most words per transaction whose transactions all stay under `gas_cap`."""
     from ape.utils import ManagerAccessMixin
 
-    from ape_decai.client import container
-
     provider = ManagerAccessMixin.provider
     words = MAX_WORDS_PER_CALL
     while words >= 1:
         candidate = plan(model, mechanism, params, words)
         calls_fit = not candidate.init_calls or GAS_PER_CALL + words * GAS_PER_WORD <= gas_cap
-        if calls_fit:
-            constructor = container(candidate.contract_name).constructor
-            txn = constructor.serialize_transaction(*candidate.constructor_args, sender=sender)
-            txn.sender = sender.address
-            if int(provider.estimate_gas_cost(txn)) <= gas_cap:
-                return candidate
+        if calls_fit and _first_transaction_gas(candidate, sender, provider) <= gas_cap:
+            return candidate
         words //= 2
     raise DeploymentError(
         f"the trainer cannot be deployed under a gas cap of {gas_cap:,}: even its smallest "
         "constructor needs more; raise --gas-cap"
     )
+
+
+def _first_transaction_gas(candidate: DeploymentPlan, sender: Any, provider: Any) -> int:
+    """The estimated gas of the constructor (or, for a clone, of `create_trainer`)."""
+    from ape_decai import clones
+    from ape_decai.client import container
+
+    if clones.is_cloned(candidate.contract_name):
+        factory = clones.implementation(candidate.contract_name).create_trainer
+        return int(factory.estimate_gas_cost(*candidate.constructor_args, sender=sender))
+    constructor = container(candidate.contract_name).constructor
+    txn = constructor.serialize_transaction(*candidate.constructor_args, sender=sender)
+    txn.sender = sender.address
+    return int(provider.estimate_gas_cost(txn))
+
+
+def _create(the_plan: DeploymentPlan, sender: Any) -> tuple[Any, Any, list[int]]:
+    """Send the first transaction: (contract, receipt or None, gas used by what was sent)."""
+    from ape_decai import clones
+    from ape_decai.client import container
+
+    if not clones.is_cloned(the_plan.contract_name):
+        contract = container(the_plan.contract_name).deploy(*the_plan.constructor_args, sender=sender)
+        receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
+        return contract, receipt, [int(receipt.gas_used)] if receipt else []
+    contract, receipt = clones.create_trainer(the_plan.contract_name, the_plan.constructor_args, sender)
+    return contract, receipt, [int(receipt.gas_used)]
 
 
 def deploy(
@@ -125,17 +150,17 @@ def deploy(
     gas_cap: int = DEFAULT_GAS_CAP,
     on_progress: Progress | None = None,
     restart: bool = False,
-) -> tuple[str, int, bool, list[int]]:
+) -> tuple[str, int, bool, list[int], int | None]:
     """Deploy (or resume deploying) `model`; returns (address, deployment block, resumed, gas used
-    by each transaction this call sent).
+    by each transaction this call sent, gas of the shared implementation if this call deployed
+    it: that is the first of the transactions).
 
     Every transaction is dry-run first by the caller's account (Ape estimates gas, which fails
     before sending if the call would revert).
     """
     from ape.utils import ManagerAccessMixin
 
-    from ape_decai import state
-    from ape_decai.client import container
+    from ape_decai import clones, state
     from ape_decai.manifest import load_contract_type
 
     chain = ManagerAccessMixin.chain_manager
@@ -143,6 +168,7 @@ def deploy(
     pending = None if restart else state.pending_deployment(digest)
     resumed = pending is not None
     gas_used: list[int] = []
+    implementation_gas: int | None = None
     report = on_progress or (lambda done, total, what: None)
 
     if pending is not None:
@@ -164,12 +190,18 @@ def deploy(
         done = int(pending["done"])
         block = int(pending["block"])
     else:
+        name = plan(model, mechanism, params).contract_name
+        if clones.is_cloned(name):
+            try:
+                implementation_gas = clones.ensure_implementation(name, sender)
+            except clones.CloneError as err:
+                raise DeploymentError(str(err)) from None
+            if implementation_gas is not None:
+                gas_used.append(implementation_gas)
         the_plan = fit_to_gas_cap(model, mechanism, params, sender, gas_cap)
-        contract = container(the_plan.contract_name).deploy(*the_plan.constructor_args, sender=sender)
-        receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
+        contract, receipt, sent = _create(the_plan, sender)
         block = receipt.block_number if receipt else chain.blocks.height
-        if receipt:
-            gas_used.append(int(receipt.gas_used))
+        gas_used.extend(sent)
         done = 0
         if the_plan.init_calls:
             pending = {
@@ -196,7 +228,7 @@ def deploy(
             gas_used.append(int(contract.seal(sender=sender).gas_used))
         state.forget_pending()
         report(total, total, "seal")
-    return str(contract.address), block, resumed, gas_used
+    return str(contract.address), block, resumed, gas_used, implementation_gas
 
 
 def _hex(value: Any) -> str:

@@ -80,7 +80,7 @@ def __init__(
     @param validation_wait Seconds before a contribution can be validated.
     """
     ownable.__init__()
-    naive_bayes.__init__(n_features, class_sizes)
+    naive_bayes._configure(n_features, class_sizes)
     naive_bayes._set_count_words(0, count_words)
     points.__init__(validation_wait)
     if seal:

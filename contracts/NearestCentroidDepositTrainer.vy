@@ -17,6 +17,7 @@ from snekmate.auth import ownable
 
 from contracts import data_handler
 from contracts.incentives import stakeable
+from contracts.incentives import stakeable_terms
 from contracts.interfaces import ITrainer
 from contracts.models import ncc
 
@@ -24,6 +25,7 @@ initializes: ownable
 initializes: ncc[ownable := ownable]
 initializes: data_handler
 initializes: stakeable
+initializes: stakeable_terms
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -43,13 +45,12 @@ exports: (
     data_handler.records,
     data_handler.taken_by,
     # the mechanism's parameters and tallies
-    stakeable.next_deposit,
-    stakeable.refund_wait,
-    stakeable.creator_wait,
-    stakeable.anyone_wait,
-    stakeable.cost_weight,
-    stakeable.min_deposit,
-    stakeable.min_share,
+    stakeable_terms.refund_wait,
+    stakeable_terms.creator_wait,
+    stakeable_terms.anyone_wait,
+    stakeable_terms.cost_weight,
+    stakeable_terms.min_deposit,
+    stakeable_terms.min_share,
     stakeable.last_update_time,
     stakeable.good_data_count,
     stakeable.total_good_data,
@@ -97,12 +98,26 @@ def __init__(
     """
     ownable.__init__()
     ncc.__init__(n_features, counts, centroid_words)
-    stakeable.__init__(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
+    stakeable_terms.__init__(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
     if seal:
         ncc._seal()
     deployed_at_block = block.number
     log ITrainer.TrainerDeployed(
         creator=msg.sender, name=name, description=description, encoder=encoder
+    )
+
+
+@external
+@view
+def next_deposit() -> uint256:
+    """
+    @notice The deposit a contribution made in the next block needs (wei).
+    @dev Computed for the current block's timestamp; the next block's is at
+         least as late, so paying this is always enough.
+    @return The deposit in wei.
+    """
+    return stakeable._next_deposit(
+        block.timestamp, stakeable_terms.cost_weight, stakeable_terms.min_deposit
     )
 
 
@@ -116,7 +131,9 @@ def add_data(data: DynArray[uint256, ncc.MAX_PACKED_WORDS], label: uint8):
     @param data The sample's n_features int16 values, packed (see ncc).
     @param label The sample's class (0 .. num_classes - 1).
     """
-    deposit: uint256 = stakeable._handle_add(msg.value)
+    deposit: uint256 = stakeable._handle_add(
+        msg.value, stakeable_terms.cost_weight, stakeable_terms.min_deposit
+    )
     key: bytes32 = data_handler._key(
         keccak256(abi_encode(data)), label, block.timestamp, msg.sender
     )
@@ -144,7 +161,9 @@ def refund(
     key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
     c: data_handler.Contribution = data_handler._get(key)
     agrees: bool = ncc._predict(data) == label
-    amount: uint256 = stakeable._handle_refund(c, msg.sender, block.timestamp - added_at, agrees)
+    amount: uint256 = stakeable._handle_refund(
+        c, msg.sender, block.timestamp - added_at, agrees, stakeable_terms.refund_wait
+    )
     c.refunded = True
     c.claimable = 0
     data_handler._set(key, c)
@@ -177,11 +196,21 @@ def report(
     c: data_handler.Contribution = data_handler._get(key)
     age: uint256 = block.timestamp - added_at
     amount: uint256 = 0
-    if stakeable._may_take_remaining(msg.sender, ownable.owner, age):
+    if stakeable._may_take_remaining(
+        msg.sender, ownable.owner, age, stakeable_terms.creator_wait, stakeable_terms.anyone_wait
+    ):
         amount = stakeable._handle_take_remaining(c)
     else:
         agrees: bool = ncc._predict(data) == label
-        amount = stakeable._handle_report(c, msg.sender, contributor, age, agrees)
+        amount = stakeable._handle_report(
+            c,
+            msg.sender,
+            contributor,
+            age,
+            agrees,
+            stakeable_terms.refund_wait,
+            stakeable_terms.min_share,
+        )
         data_handler._mark_taken(key, msg.sender)
     c.claimable -= amount
     data_handler._set(key, c)

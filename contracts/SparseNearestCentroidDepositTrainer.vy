@@ -9,6 +9,12 @@
         contribution costs and who may be paid, records contributions in the
         `data_handler`, and trains the `sparse_ncc`. The modules compile
         into this contract, so the composition costs no external calls.
+        Deployed as clones: this contract is deployed once per chain as the
+        shared implementation, and `create_trainer` makes each trainer an
+        EIP-1167 minimal proxy to it, with its own storage, owner and model.
+        A trainer then costs its storage, not its code, to deploy; every
+        call costs ~3,000 gas more (the proxy's delegate call and the terms
+        read from storage).
 @dev Every path that sends value is `@nonreentrant`, updates state before
      the call and forwards all gas (contract wallets can receive).
 """
@@ -17,13 +23,16 @@ from snekmate.auth import ownable
 
 from contracts import data_handler
 from contracts.incentives import stakeable
+from contracts.incentives import stakeable_terms_stored
 from contracts.interfaces import ITrainer
+from contracts.lib import errors
 from contracts.models import sparse_ncc
 
 initializes: ownable
 initializes: sparse_ncc[ownable := ownable]
 initializes: data_handler
 initializes: stakeable
+initializes: stakeable_terms_stored
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -44,13 +53,12 @@ exports: (
     data_handler.records,
     data_handler.taken_by,
     # the mechanism's parameters and tallies
-    stakeable.next_deposit,
-    stakeable.refund_wait,
-    stakeable.creator_wait,
-    stakeable.anyone_wait,
-    stakeable.cost_weight,
-    stakeable.min_deposit,
-    stakeable.min_share,
+    stakeable_terms_stored.refund_wait,
+    stakeable_terms_stored.creator_wait,
+    stakeable_terms_stored.anyone_wait,
+    stakeable_terms_stored.cost_weight,
+    stakeable_terms_stored.min_deposit,
+    stakeable_terms_stored.min_share,
     stakeable.last_update_time,
     stakeable.good_data_count,
     stakeable.total_good_data,
@@ -58,13 +66,109 @@ exports: (
 
 MAX_ENCODER_LENGTH: constant(uint256) = 32768
 
-# @dev Block of deployment: where clients find `TrainerDeployed` (only this
-#      contract's constructor can log it, so the encoder needs no stored hash).
-deployed_at_block: public(immutable(uint256))
+
+interface Clone:
+    def initialize(
+        creator: address,
+        name: String[64],
+        description: String[512],
+        encoder: String[MAX_ENCODER_LENGTH],
+        n_features: uint256,
+        class_sizes: DynArray[uint256, sparse_ncc.MAX_CLASSES],
+        count_words: DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL],
+        seal: bool,
+        refund_wait: uint256,
+        creator_wait: uint256,
+        anyone_wait: uint256,
+        cost_weight: uint256,
+        min_deposit: uint256,
+        min_share: uint256,
+    ): nonpayable
+
+
+# @dev The shared implementation, which is also the factory: every trainer
+#      created by `create_trainer` runs its code.
+implementation: public(immutable(address))
+
+# @dev Block in which this trainer was created: where clients find its
+#      `TrainerDeployed` (only `initialize`, once, logs it, so the encoder
+#      needs no stored hash); 0 for the implementation.
+deployed_at_block: public(uint256)
 
 
 @deploy
-def __init__(
+def __init__():
+    """
+    @notice Deploy the shared implementation, once per chain. It holds no
+            model, accepts no data and has no owner; `create_trainer` makes
+            trainers that run its code.
+    """
+    ownable.__init__()
+    ownable._transfer_ownership(empty(address))
+    implementation = self
+
+
+@external
+def create_trainer(
+    name: String[64],
+    description: String[512],
+    encoder: String[MAX_ENCODER_LENGTH],
+    n_features: uint256,
+    class_sizes: DynArray[uint256, sparse_ncc.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL],
+    seal: bool,
+    refund_wait: uint256,
+    creator_wait: uint256,
+    anyone_wait: uint256,
+    cost_weight: uint256,
+    min_deposit: uint256,
+    min_share: uint256,
+) -> address:
+    """
+    @notice Create a trainer with its model and mechanism: a minimal proxy
+            (EIP-1167) to this implementation with its own storage, set up
+            in the same transaction and owned by the caller.
+    @param name Short name of the model.
+    @param description What the model does.
+    @param encoder JSON describing how raw input becomes the model's input.
+    @param n_features Number of features of the model.
+    @param class_sizes Number of samples of each class (one per class).
+    @param count_words First count words, class-major, 15 16-bit lanes per word.
+    @param seal True if the model is complete: it accepts data now.
+           Otherwise the owner completes it and calls `seal`.
+    @param refund_wait t in seconds.
+    @param creator_wait tc in seconds.
+    @param anyone_wait ta in seconds.
+    @param cost_weight Deposit numerator in wei * seconds.
+    @param min_deposit Deposit floor in wei.
+    @param min_share Smallest reporter's share in wei (epsilon).
+    @return The new trainer's address.
+    """
+    if self != implementation:
+        errors._fail("trainer: create trainers from the implementation")
+    trainer: address = create_minimal_proxy_to(implementation)
+    extcall Clone(trainer).initialize(
+        msg.sender,
+        name,
+        description,
+        encoder,
+        n_features,
+        class_sizes,
+        count_words,
+        seal,
+        refund_wait,
+        creator_wait,
+        anyone_wait,
+        cost_weight,
+        min_deposit,
+        min_share,
+    )
+    return trainer
+
+
+@external
+def initialize(
+    creator: address,
     name: String[64],
     description: String[512],
     encoder: String[MAX_ENCODER_LENGTH],
@@ -80,31 +184,37 @@ def __init__(
     min_share: uint256,
 ):
     """
-    @notice Deploy a trainer with its model and mechanism.
-    @param name Short name of the model.
-    @param description What the model does.
-    @param encoder JSON describing how raw input becomes the model's input.
-    @param n_features Number of features of the model.
-    @param class_sizes Number of samples of each class (one per class).
-    @param count_words First count words, class-major, 15 16-bit lanes per word.
-    @param seal True if the model is complete: it accepts data now.
-           Otherwise the owner completes it and calls `seal`.
-    @param refund_wait t in seconds.
-    @param creator_wait tc in seconds.
-    @param anyone_wait ta in seconds.
-    @param cost_weight Deposit numerator in wei * seconds.
-    @param min_deposit Deposit floor in wei.
-    @param min_share Smallest reporter's share in wei (epsilon).
+    @notice Set up a new trainer: called by the implementation, once, in
+            `create_trainer`; see there for the parameters.
+    @param creator The trainer's owner: who called `create_trainer`.
     """
-    ownable.__init__()
-    sparse_ncc.__init__(n_features, class_sizes)
+    if msg.sender != implementation:
+        errors._fail("trainer: only the implementation initialises")
+    if self.deployed_at_block != 0:
+        errors._fail("trainer: already initialised")
+    ownable._transfer_ownership(creator)
+    sparse_ncc._configure(n_features, class_sizes)
     sparse_ncc._set_count_words(0, count_words)
-    stakeable.__init__(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
+    stakeable_terms_stored._configure(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
     if seal:
         sparse_ncc._seal()
-    deployed_at_block = block.number
+    self.deployed_at_block = block.number
     log ITrainer.TrainerDeployed(
-        creator=msg.sender, name=name, description=description, encoder=encoder
+        creator=creator, name=name, description=description, encoder=encoder
+    )
+
+
+@external
+@view
+def next_deposit() -> uint256:
+    """
+    @notice The deposit a contribution made in the next block needs (wei).
+    @dev Computed for the current block's timestamp; the next block's is at
+         least as late, so paying this is always enough.
+    @return The deposit in wei.
+    """
+    return stakeable._next_deposit(
+        block.timestamp, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit
     )
 
 
@@ -118,7 +228,9 @@ def add_data(data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS], label: uint8)
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
-    deposit: uint256 = stakeable._handle_add(msg.value)
+    deposit: uint256 = stakeable._handle_add(
+        msg.value, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit
+    )
     key: bytes32 = data_handler._key(
         keccak256(abi_encode(data)), label, block.timestamp, msg.sender
     )
@@ -146,7 +258,9 @@ def refund(
     key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
     c: data_handler.Contribution = data_handler._get(key)
     agrees: bool = sparse_ncc._predict(data) == label
-    amount: uint256 = stakeable._handle_refund(c, msg.sender, block.timestamp - added_at, agrees)
+    amount: uint256 = stakeable._handle_refund(
+        c, msg.sender, block.timestamp - added_at, agrees, stakeable_terms_stored.refund_wait
+    )
     c.refunded = True
     c.claimable = 0
     data_handler._set(key, c)
@@ -179,11 +293,21 @@ def report(
     c: data_handler.Contribution = data_handler._get(key)
     age: uint256 = block.timestamp - added_at
     amount: uint256 = 0
-    if stakeable._may_take_remaining(msg.sender, ownable.owner, age):
+    if stakeable._may_take_remaining(
+        msg.sender, ownable.owner, age, stakeable_terms_stored.creator_wait, stakeable_terms_stored.anyone_wait
+    ):
         amount = stakeable._handle_take_remaining(c)
     else:
         agrees: bool = sparse_ncc._predict(data) == label
-        amount = stakeable._handle_report(c, msg.sender, contributor, age, agrees)
+        amount = stakeable._handle_report(
+            c,
+            msg.sender,
+            contributor,
+            age,
+            agrees,
+            stakeable_terms_stored.refund_wait,
+            stakeable_terms_stored.min_share,
+        )
         data_handler._mark_taken(key, msg.sender)
     c.claimable -= amount
     data_handler._set(key, c)

@@ -80,7 +80,7 @@ def __init__(
     @param validation_wait Seconds before a contribution can be validated.
     """
     ownable.__init__()
-    sparse_ncc.__init__(n_features, class_sizes)
+    sparse_ncc._configure(n_features, class_sizes)
     sparse_ncc._set_count_words(0, count_words)
     points.__init__(validation_wait)
     if seal:

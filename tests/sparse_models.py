@@ -4,6 +4,7 @@ Plain functions, not fixtures (fixtures live in the test modules, `tests/conftes
 shared): deploy a trainer for a Python twin, with either mechanism.
 """
 
+from ape_decai import clones
 from ape_decai.models.naive_bayes import NaiveBayes
 from ape_decai.models.sparse_ncc import SparseNearestCentroid
 
@@ -18,12 +19,13 @@ PAID_DEPOSIT = dict(cost_weight=10**18, min_deposit=10**15, min_share=10**13)
 
 
 def deploy(project, chain, creator, model, mechanism="deposit", seal=True, max_words=128, sender=None, **mech):
-    """Deploy `model` (a twin) with the first `max_words` count words; the rest is up to the caller."""
+    """Deploy `model` (a twin) with the first `max_words` count words; the rest is up to the caller.
+
+    A deposit trainer is a clone (`ape_decai.clones`): the shared implementation is deployed
+    first if the chain does not have it yet (each test reverts the chain)."""
     sender = sender or creator
-    # Ape caches contract types by address; each test reverts the chain, so an address is reused
-    # by another trainer type (see tests/conftest.py, _forget_stale_contract).
-    del chain.contracts[sender.get_deployment_address()]
-    container = getattr(project, f"{model.contract_prefix}{mechanism.capitalize()}Trainer")
+    name = f"{model.contract_prefix}{mechanism.capitalize()}Trainer"
+    container = getattr(project, name)
     common = ["Test", "A sparse multi-class model for the tests", '{"type": "test"}']
     common += [*model.constructor_args(max_words), seal]
     if mechanism == "deposit":
@@ -31,6 +33,12 @@ def deploy(project, chain, creator, model, mechanism="deposit", seal=True, max_w
         args = [T, TC, TA, p["cost_weight"], p["min_deposit"], p["min_share"]]
     else:
         args = [mech.get("validation_wait", T)]
+    if clones.is_cloned(name):
+        clones.ensure_implementation(name, sender)
+        return clones.create_trainer(name, [*common, *args], sender)[0]
+    # Ape caches contract types by address; each test reverts the chain, so an address is reused
+    # by another trainer type (see tests/conftest.py, _forget_stale_contract).
+    del chain.contracts[sender.get_deployment_address()]
     return container.deploy(*common, *args, sender=sender)
 
 

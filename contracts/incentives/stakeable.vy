@@ -22,19 +22,6 @@ from contracts.lib import errors
 
 from contracts import data_handler
 
-# @dev Seconds to wait before a refund or a report (t).
-refund_wait: public(immutable(uint256))
-# @dev Seconds before the creator may take what is left (tc >= t).
-creator_wait: public(immutable(uint256))
-# @dev Seconds before anyone may take what is left (ta >= tc).
-anyone_wait: public(immutable(uint256))
-# @dev Numerator of the deposit formula, in wei * seconds.
-cost_weight: public(immutable(uint256))
-# @dev Floor of the deposit, in wei.
-min_deposit: public(immutable(uint256))
-# @dev Smallest share a reporter takes (the paper's epsilon), in wei.
-min_share: public(immutable(uint256))
-
 # @dev Time of the last accepted contribution (seconds since the epoch; 0: none yet).
 last_update_time: public(uint256)
 # @dev n(c): contributions of an address that were refunded (good data).
@@ -43,64 +30,32 @@ good_data_count: public(HashMap[address, uint256])
 total_good_data: public(uint256)
 
 
-@deploy
-def __init__(
-    t: uint256,
-    tc: uint256,
-    ta: uint256,
-    weight: uint256,
-    deposit_floor: uint256,
-    smallest_share: uint256,
-):
+@internal
+@pure
+def _check_terms(t: uint256, tc: uint256, ta: uint256, deposit_floor: uint256):
     """
-    @notice Fix the mechanism's parameters.
-    @param t Refund wait in seconds.
-    @param tc Creator's wait in seconds, t <= tc.
-    @param ta Anyone's wait in seconds, tc <= ta.
-    @param weight cost_weight in wei * seconds.
-    @param deposit_floor Smallest deposit in wei.
-    @param smallest_share Smallest (the paper's epsilon) share of a report in wei.
+    @dev Revert unless the parameters make sense (the terms modules call
+         this before they store them).
     """
     if not (t <= tc and tc <= ta):
         errors._fail("stakeable: wait times must satisfy t <= tc <= ta")
     if deposit_floor > data_handler.MAX_DEPOSIT:
         errors._fail("stakeable: deposit floor too large")
-    refund_wait = t
-    creator_wait = tc
-    anyone_wait = ta
-    cost_weight = weight
-    min_deposit = deposit_floor
-    min_share = smallest_share
-    # last_update_time starts at 0, so the first deposit counts the seconds
-    # since the epoch (in practice the floor): not writing it here saves a
-    # new slot at deployment; the first contribution pays for it instead.
 
 
 @internal
 @view
-def _next_deposit(now: uint256) -> uint256:
+def _next_deposit(now: uint256, cost_weight: uint256, min_deposit: uint256) -> uint256:
     elapsed: uint256 = now - self.last_update_time
     if elapsed == 0:
         elapsed = 1
     return max(min_deposit, cost_weight // elapsed)
 
 
-@external
-@view
-def next_deposit() -> uint256:
-    """
-    @notice The deposit a contribution made in the next block needs (wei).
-    @dev Computed for the current block's timestamp; the next block's is at
-         least as late, so paying this is always enough.
-    @return The deposit in wei.
-    """
-    return self._next_deposit(block.timestamp)
-
-
 @internal
-def _handle_add(paid: uint256) -> uint256:
+def _handle_add(paid: uint256, cost_weight: uint256, min_deposit: uint256) -> uint256:
     # Returns the deposit to record: everything that was sent.
-    if paid < self._next_deposit(block.timestamp):
+    if paid < self._next_deposit(block.timestamp, cost_weight, min_deposit):
         errors._fail("stakeable: deposit too low")
     self.last_update_time = block.timestamp
     return paid
@@ -108,7 +63,11 @@ def _handle_add(paid: uint256) -> uint256:
 
 @internal
 def _handle_refund(
-    c: data_handler.Contribution, contributor: address, age: uint256, model_agrees: bool
+    c: data_handler.Contribution,
+    contributor: address,
+    age: uint256,
+    model_agrees: bool,
+    refund_wait: uint256,
 ) -> uint256:
     if c.refunded:
         errors._fail("stakeable: already refunded")
@@ -132,6 +91,8 @@ def _handle_report(
     contributor: address,
     age: uint256,
     model_agrees: bool,
+    refund_wait: uint256,
+    min_share: uint256,
 ) -> uint256:
     if reporter == contributor:
         errors._fail("stakeable: cannot take own deposit")
@@ -151,7 +112,9 @@ def _handle_report(
 
 @internal
 @view
-def _may_take_remaining(taker: address, creator: address, age: uint256) -> bool:
+def _may_take_remaining(
+    taker: address, creator: address, age: uint256, creator_wait: uint256, anyone_wait: uint256
+) -> bool:
     # The creator after tc, anyone after ta: everything that is left.
     return age >= anyone_wait or (taker == creator and age >= creator_wait)
 

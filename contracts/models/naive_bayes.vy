@@ -31,8 +31,10 @@
      - `class_stats[k]`: n_k in bits 0..127, T_k in bits 128..191, the
        marker in bit 255 (set when the class is created). Class 0's word
        also holds the model's header: the number of classes in bits
-       192..200 and the sealed flag in bit 254. Every prediction and update
-       reads it anyway, and a deployment saves a slot.
+       192..200, the number of features in bits 208..223 and the sealed
+       flag in bit 254. Every prediction and update reads it anyway, a
+       deployment saves a slot, and the module has no immutables, so it
+       also runs in a clone (see `scripts/generate_trainers.py`).
      The input is decoded and checked by `sparse_input`.
 """
 
@@ -77,15 +79,11 @@ MARKER: constant(uint256) = 1 << 255
 SEALED_BIT: constant(uint256) = 1 << 254
 CLASSES_SHIFT: constant(uint256) = 192
 CLASSES_MASK: constant(uint256) = 2**9 - 1
+FEATURES_SHIFT: constant(uint256) = 208
+FEATURES_MASK: constant(uint256) = 2**16 - 1
 SIZE_MASK: constant(uint256) = 2**128 - 1
 TOTAL_SHIFT: constant(uint256) = 128
 TOTAL_MASK: constant(uint256) = 2**64 - 1
-
-# @dev Number of features (valid indices are 0 .. n_features - 1).
-n_features: public(immutable(uint256))
-
-# @dev Count words per class: ceil(n_features / COUNTS_PER_WORD).
-words_per_class: immutable(uint256)
 
 # @dev Packed counts, class-major (see the module @dev).
 count_words: public(HashMap[uint256, uint256])
@@ -95,10 +93,10 @@ count_words: public(HashMap[uint256, uint256])
 class_stats: public(HashMap[uint256, uint256])
 
 
-@deploy
-def __init__(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
+@internal
+def _configure(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
     """
-    @notice Set the shape of the model and the sample count of each class.
+    @dev Set the shape of the model and the sample count of each class.
     @param features Number of features (vocabulary size), 1 .. MAX_FEATURES.
     @param class_sizes n_k of each class (one per class, at least one
            class); the counts follow with `_set_count_words`.
@@ -107,15 +105,13 @@ def __init__(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
         errors._fail("naive_bayes: bad number of features")
     if len(class_sizes) == 0:
         errors._fail("naive_bayes: no class")
-    n_features = features
-    words_per_class = (features + COUNTS_PER_WORD - 1) // COUNTS_PER_WORD
     k: uint256 = 0
     for n: uint256 in class_sizes:
         if n > MAX_CLASS_SIZE:
             errors._fail("naive_bayes: class too large")
         self.class_stats[k] = MARKER | n
         k = unsafe_add(k, 1)
-    self.class_stats[0] |= k << CLASSES_SHIFT
+    self.class_stats[0] |= (features << FEATURES_SHIFT) | (k << CLASSES_SHIFT)
 
 
 @external
@@ -187,10 +183,33 @@ def sealed() -> bool:
     return self.class_stats[0] & SEALED_BIT != 0
 
 
+@external
+@view
+def n_features() -> uint256:
+    """
+    @notice Number of features (valid indices are 0 .. n_features - 1).
+    @return The number of features.
+    """
+    return self._features(self.class_stats[0])
+
+
 @internal
 @pure
 def _classes(header: uint256) -> uint256:
     return (header >> CLASSES_SHIFT) & CLASSES_MASK
+
+
+@internal
+@pure
+def _features(header: uint256) -> uint256:
+    return (header >> FEATURES_SHIFT) & FEATURES_MASK
+
+
+@internal
+@pure
+def _words_per_class(header: uint256) -> uint256:
+    # ceil(n_features / COUNTS_PER_WORD); cannot overflow: n_features < 2**16
+    return unsafe_div(unsafe_add(self._features(header), COUNTS_PER_WORD - 1), COUNTS_PER_WORD)
 
 
 @internal
@@ -221,10 +240,14 @@ def _log2(x: uint256) -> uint256:
 @internal
 @view
 def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
-    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(data, n_features)
+    header: uint256 = self.class_stats[0]
+    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
+        data, self._features(header)
+    )
+    words_per_class: uint256 = self._words_per_class(header)
     best: uint256 = 0
     best_score: int256 = min_value(int256)
-    for k: uint256 in range(self._classes(self.class_stats[0]), bound=MAX_CLASSES):
+    for k: uint256 in range(self._classes(header), bound=MAX_CLASSES):
         stats: uint256 = self.class_stats[k]
         p: uint256 = stats & SIZE_MASK
         if p == 0:
@@ -247,7 +270,7 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
             )
         acc = unsafe_add(acc, self._log2(p))
         # T_k < 2**32 and |x| <= 128: nothing overflows.
-        total: uint256 = ((stats >> TOTAL_SHIFT) & TOTAL_MASK) + n_features
+        total: uint256 = ((stats >> TOTAL_SHIFT) & TOTAL_MASK) + self._features(header)
         score: int256 = convert(acc, int256) - convert(len(x) * self._log2(total), int256)
         if score > best_score:
             best_score = score
@@ -267,9 +290,11 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
         errors._fail("naive_bayes: unknown class")
     if header & SEALED_BIT == 0:
         errors._fail("naive_bayes: not sealed")
-    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(data, n_features)
+    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
+        data, self._features(header)
+    )
     t: uint256 = 0  # what T_k grows by
-    base: uint256 = k * words_per_class
+    base: uint256 = k * self._words_per_class(header)
     loaded: uint256 = max_value(uint256)
     word: uint256 = 0
     for i: uint256 in x:
@@ -310,10 +335,11 @@ def _set_count_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER
          keeping each class's T_k equal to the sum of its counts.
     """
     header: uint256 = self.class_stats[0]
+    words_per_class: uint256 = self._words_per_class(header)
     if first_word + len(words) > self._classes(header) * words_per_class:
         errors._fail("naive_bayes: too many counts")
     w: uint256 = first_word
-    last_lanes: uint256 = n_features - (words_per_class - 1) * COUNTS_PER_WORD
+    last_lanes: uint256 = self._features(header) - (words_per_class - 1) * COUNTS_PER_WORD
     for word: uint256 in words:
         k: uint256 = w // words_per_class
         lanes: uint256 = COUNTS_PER_WORD

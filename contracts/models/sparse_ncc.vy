@@ -28,8 +28,10 @@
      - `class_stats[k]`: n_k in bits 0..127, Q_k in bits 128..191, the
        marker in bit 255 (set when the class is created). Class 0's word
        also holds the model's header: the number of classes in bits
-       192..200 and the sealed flag in bit 254. Every prediction and update
-       reads it anyway, and a deployment saves a slot.
+       192..200, the number of features in bits 208..223 and the sealed
+       flag in bit 254. Every prediction and update reads it anyway, a
+       deployment saves a slot, and the module has no immutables, so it
+       also runs in a clone (see `scripts/generate_trainers.py`).
      The input is decoded and checked by `sparse_input`.
 """
 
@@ -72,15 +74,11 @@ MARKER: constant(uint256) = 1 << 255
 SEALED_BIT: constant(uint256) = 1 << 254
 CLASSES_SHIFT: constant(uint256) = 192
 CLASSES_MASK: constant(uint256) = 2**9 - 1
+FEATURES_SHIFT: constant(uint256) = 208
+FEATURES_MASK: constant(uint256) = 2**16 - 1
 SIZE_MASK: constant(uint256) = 2**128 - 1
 TOTAL_SHIFT: constant(uint256) = 128
 TOTAL_MASK: constant(uint256) = 2**64 - 1
-
-# @dev Number of features (valid indices are 0 .. n_features - 1).
-n_features: public(immutable(uint256))
-
-# @dev Count words per class: ceil(n_features / COUNTS_PER_WORD).
-words_per_class: immutable(uint256)
 
 # @dev Packed counts, class-major (see the module @dev).
 count_words: public(HashMap[uint256, uint256])
@@ -90,10 +88,10 @@ count_words: public(HashMap[uint256, uint256])
 class_stats: public(HashMap[uint256, uint256])
 
 
-@deploy
-def __init__(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
+@internal
+def _configure(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
     """
-    @notice Set the shape of the model and the sample count of each class.
+    @dev Set the shape of the model and the sample count of each class.
     @param features Number of features (vocabulary size), 1 .. MAX_FEATURES.
     @param class_sizes n_k of each class (one per class, at least one
            class); the counts follow with `_set_count_words`.
@@ -102,15 +100,13 @@ def __init__(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
         errors._fail("sparse_ncc: bad number of features")
     if len(class_sizes) == 0:
         errors._fail("sparse_ncc: no class")
-    n_features = features
-    words_per_class = (features + COUNTS_PER_WORD - 1) // COUNTS_PER_WORD
     k: uint256 = 0
     for n: uint256 in class_sizes:
         if n > MAX_CLASS_SIZE:
             errors._fail("sparse_ncc: class too large")
         self.class_stats[k] = MARKER | n
         k = unsafe_add(k, 1)
-    self.class_stats[0] |= k << CLASSES_SHIFT
+    self.class_stats[0] |= (features << FEATURES_SHIFT) | (k << CLASSES_SHIFT)
 
 
 @external
@@ -182,6 +178,16 @@ def sealed() -> bool:
     return self.class_stats[0] & SEALED_BIT != 0
 
 
+@external
+@view
+def n_features() -> uint256:
+    """
+    @notice Number of features (valid indices are 0 .. n_features - 1).
+    @return The number of features.
+    """
+    return self._features(self.class_stats[0])
+
+
 @internal
 @pure
 def _classes(header: uint256) -> uint256:
@@ -189,14 +195,31 @@ def _classes(header: uint256) -> uint256:
 
 
 @internal
+@pure
+def _features(header: uint256) -> uint256:
+    return (header >> FEATURES_SHIFT) & FEATURES_MASK
+
+
+@internal
+@pure
+def _words_per_class(header: uint256) -> uint256:
+    # ceil(n_features / COUNTS_PER_WORD); cannot overflow: n_features < 2**16
+    return unsafe_div(unsafe_add(self._features(header), COUNTS_PER_WORD - 1), COUNTS_PER_WORD)
+
+
+@internal
 @view
 def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
-    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(data, n_features)
+    header: uint256 = self.class_stats[0]
+    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
+        data, self._features(header)
+    )
+    words_per_class: uint256 = self._words_per_class(header)
     # cannot overflow: |x| <= 128
     x_norm: uint256 = unsafe_mul(len(x), SCALE)
     best: uint256 = 0
     best_distance: uint256 = max_value(uint256)
-    for k: uint256 in range(self._classes(self.class_stats[0]), bound=MAX_CLASSES):
+    for k: uint256 in range(self._classes(header), bound=MAX_CLASSES):
         stats: uint256 = self.class_stats[k]
         n: uint256 = stats & SIZE_MASK
         if n == 0:
@@ -234,9 +257,11 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
         errors._fail("sparse_ncc: unknown class")
     if header & SEALED_BIT == 0:
         errors._fail("sparse_ncc: not sealed")
-    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(data, n_features)
+    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
+        data, self._features(header)
+    )
     q: uint256 = 0  # what Q_k grows by
-    base: uint256 = k * words_per_class
+    base: uint256 = k * self._words_per_class(header)
     loaded: uint256 = max_value(uint256)
     word: uint256 = 0
     for i: uint256 in x:
@@ -279,10 +304,11 @@ def _set_count_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER
          keeping each class's Q_k equal to the sum of its squared counts.
     """
     header: uint256 = self.class_stats[0]
+    words_per_class: uint256 = self._words_per_class(header)
     if first_word + len(words) > self._classes(header) * words_per_class:
         errors._fail("sparse_ncc: too many counts")
     w: uint256 = first_word
-    last_lanes: uint256 = n_features - (words_per_class - 1) * COUNTS_PER_WORD
+    last_lanes: uint256 = self._features(header) - (words_per_class - 1) * COUNTS_PER_WORD
     for word: uint256 in words:
         k: uint256 = w // words_per_class
         lanes: uint256 = COUNTS_PER_WORD
