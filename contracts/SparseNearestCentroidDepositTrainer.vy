@@ -195,7 +195,9 @@ def initialize(
     ownable._transfer_ownership(creator)
     sparse_ncc._configure(n_features, class_sizes)
     sparse_ncc._set_count_words(0, count_words)
-    stakeable_terms_stored._configure(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
+    stakeable_terms_stored._configure(
+        refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share
+    )
     if seal:
         sparse_ncc._seal()
     self.deployed_at_block = block.number
@@ -294,7 +296,11 @@ def report(
     age: uint256 = block.timestamp - added_at
     amount: uint256 = 0
     if stakeable._may_take_remaining(
-        msg.sender, ownable.owner, age, stakeable_terms_stored.creator_wait, stakeable_terms_stored.anyone_wait
+        msg.sender,
+        ownable.owner,
+        age,
+        stakeable_terms_stored.creator_wait,
+        stakeable_terms_stored.anyone_wait,
     ):
         amount = stakeable._handle_take_remaining(c)
     else:

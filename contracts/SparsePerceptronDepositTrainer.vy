@@ -101,7 +101,9 @@ def __init__(
     ownable.__init__()
     sparse_perceptron.__init__(n_features, intercept, learning_rate)
     sparse_perceptron._set_weight_words(0, weight_words)
-    stakeable_terms.__init__(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
+    stakeable_terms.__init__(
+        refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share
+    )
     if seal:
         sparse_perceptron._seal()
     deployed_at_block = block.number
@@ -200,7 +202,11 @@ def report(
     age: uint256 = block.timestamp - added_at
     amount: uint256 = 0
     if stakeable._may_take_remaining(
-        msg.sender, ownable.owner, age, stakeable_terms.creator_wait, stakeable_terms.anyone_wait
+        msg.sender,
+        ownable.owner,
+        age,
+        stakeable_terms.creator_wait,
+        stakeable_terms.anyone_wait,
     ):
         amount = stakeable._handle_take_remaining(c)
     else:

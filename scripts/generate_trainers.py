@@ -13,6 +13,11 @@ Every model module follows one convention (see `contracts/models/`):
 - `uses: ownable`, with its owner-only initialisation functions (`seal` and the model's own,
   exported through the entry's `exports`).
 
+A model whose deposit trainer is deployed as clones (`deposit_deployment="clone"`, see CLONE_DOC
+and `ape_decai.clones`) must have no immutables: a clone runs the implementation's code, whose
+immutables are the implementation's. It is set up by an internal `_configure` (from the
+`init` lines), which the clone's `initialize` calls, and the points trainer's constructor too.
+
 Run: .venv/bin/python scripts/generate_trainers.py [--check]
 `--check` writes nothing and exits 1 if a generated file is missing or out of date (the tests
 run it).
@@ -241,17 +246,17 @@ CLONE_DOC = """\
 
 
 def render(entry: ModelEntry, mechanism: str) -> str:
-    substitutions = dict(
-        module=entry.module,
-        model_id=entry.model_id,
-        title=entry.title,
-        params="\n".join(f"    {name}: {type_}," for name, type_, _ in entry.params),
-        params_doc="\n".join(f"    @param {name} {doc}" for name, _, doc in entry.params),
-        init="\n".join(f"    {line}" for line in entry.init),
-        exports="\n".join(f"    {name}," for name in entry.exports),
-        data_doc=entry.data_doc,
-        label_doc=entry.label_doc,
-    )
+    substitutions = {
+        "module": entry.module,
+        "model_id": entry.model_id,
+        "title": entry.title,
+        "params": "\n".join(f"    {name}: {type_}," for name, type_, _ in entry.params),
+        "params_doc": "\n".join(f"    @param {name} {doc}" for name, _, doc in entry.params),
+        "init": "\n".join(f"    {line}" for line in entry.init),
+        "exports": "\n".join(f"    {name}," for name in entry.exports),
+        "data_doc": entry.data_doc,
+        "label_doc": entry.label_doc,
+    }
     if mechanism == "deposit":
         clone = entry.deposit_deployment == "clone"
         substitutions["terms"] = "stakeable_terms_stored" if clone else "stakeable_terms"

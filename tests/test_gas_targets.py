@@ -29,15 +29,10 @@ MODEL_TARGETS = {
 }
 
 
-# Known misses, measured: a trained 2-class, 100-word count model is 16 storage slots plus ~8.1-8.6 kB
-# of trainer code (200 gas per byte of code deposit). See "Gas" in the README. Strict: if one is
-# fixed, the marker must go.
-OVER_TARGET = {
-    "sparse_ncc_deploy": "2.39M: 8.1 kB of trainer code + 16 slots of counts",
-    "naive_bayes_deploy": "2.49M: 8.6 kB of trainer code + 16 slots of counts",
-}
-# ...and they must not get worse.
-CEILINGS = {"sparse_ncc_deploy": 2_400_000, "naive_bayes_deploy": 2_500_000}
+# The count models' deposit trainers are clones (ape_decai.clones): `{m}_deploy` is one trainer's
+# creation; the shared implementation is deployed once per chain and reported apart. It stays
+# bounded too (well under a block, and under the 24,576-byte code limit, or it would not deploy).
+IMPLEMENTATION_CEILING = 3_000_000
 
 
 MARKET_TARGETS = {
@@ -77,19 +72,18 @@ def test_gas_report__sparse_perceptron__meets_every_target(gas):
 
 @pytest.mark.parametrize(
     "key",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=OVER_TARGET[k])) if k in OVER_TARGET else k
-        for k in sorted(MODEL_TARGETS)
-    ],
+    sorted(MODEL_TARGETS),
 )
 def test_gas_report__other_models__meet_their_target(gas, key):
     assert key in gas, f"{key} missing from the report"
     assert gas[key] <= MODEL_TARGETS[key], f"{key}: {gas[key]:,} > {MODEL_TARGETS[key]:,}"
 
 
-@pytest.mark.parametrize("key", sorted(CEILINGS))
-def test_gas_report__models_over_target__do_not_get_worse(gas, key):
-    assert gas[key] <= CEILINGS[key], f"{key}: {gas[key]:,} > {CEILINGS[key]:,}"
+@pytest.mark.parametrize("model", ["sparse_ncc", "naive_bayes"])
+def test_gas_report__shared_implementations__are_reported_and_bounded(gas, model):
+    key = f"{model}_implementation_deploy"
+    assert key in gas, f"{key} missing from the report"
+    assert gas[f"{model}_deploy"] < gas[key] <= IMPLEMENTATION_CEILING
 
 
 def test_gas_report__market_scenario_meets_the_issue_targets():
