@@ -73,22 +73,37 @@ def implementation_deployed(contract_name: str) -> bool:
     return bool(ManagerAccessMixin.provider.get_code(implementation_address(contract_name)))
 
 
+def _check_deployer() -> None:
+    from ape.utils import ManagerAccessMixin
+
+    if not ManagerAccessMixin.provider.get_code(CREATE2_DEPLOYER):
+        raise CloneError(
+            f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared implementations "
+            "cannot be placed at their deterministic addresses; deploy that proxy first "
+            "(https://github.com/Arachnid/deterministic-deployment-proxy)"
+        )
+
+
+def implementation_gas_estimate(contract_name: str, sender: Any) -> int:
+    """The estimated gas of deploying the implementation of `contract_name` (sends nothing)."""
+    from ape.utils import ManagerAccessMixin
+
+    _check_deployer()
+    provider = ManagerAccessMixin.provider
+    txn = provider.network.ecosystem.create_transaction(
+        receiver=CREATE2_DEPLOYER, sender=sender.address, data=SALT + init_code(contract_name), value=0
+    )
+    return int(provider.estimate_gas_cost(txn))
+
+
 def ensure_implementation(contract_name: str, sender: Any) -> int | None:
     """Deploy the implementation of `contract_name` if this chain does not have it yet.
 
     Returns the gas the deployment used, or None if the implementation was already there.
     """
-    from ape.utils import ManagerAccessMixin
-
-    provider = ManagerAccessMixin.provider
     if implementation_deployed(contract_name):
         return None
-    if not provider.get_code(CREATE2_DEPLOYER):
-        raise CloneError(
-            f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared implementation of "
-            f"{contract_name} cannot be placed at its deterministic address; deploy that proxy first "
-            "(https://github.com/Arachnid/deterministic-deployment-proxy)"
-        )
+    _check_deployer()
     receipt = sender.transfer(CREATE2_DEPLOYER, 0, data=SALT + init_code(contract_name))
     if not implementation_deployed(contract_name):
         raise CloneError(f"the CREATE2 deployer did not create {contract_name} at {implementation_address(contract_name)}")

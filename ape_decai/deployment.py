@@ -129,6 +129,25 @@ def _first_transaction_gas(candidate: DeploymentPlan, sender: Any, provider: Any
     return int(provider.estimate_gas_cost(txn))
 
 
+def _check_implementation_fits(contract_name: str, sender: Any, gas_cap: int) -> None:
+    """Fail before sending anything if the missing shared implementation exceeds the gas cap.
+
+    When it fits, so does the smallest trainer it creates (one word per call: its own storage
+    and a 45-byte proxy, far less than the implementation's code), so the plan is fitted after
+    the implementation is deployed, as `create_trainer` can only be estimated then.
+    """
+    from ape_decai import clones
+
+    if clones.implementation_deployed(contract_name):
+        return
+    needed = clones.implementation_gas_estimate(contract_name, sender)
+    if needed > gas_cap:
+        raise DeploymentError(
+            f"the shared implementation of {contract_name} (deployed once per chain, then every trainer "
+            f"is a clone of it) needs {needed:,} gas, above the gas cap of {gas_cap:,}; raise --gas-cap"
+        )
+
+
 def _create(the_plan: DeploymentPlan, sender: Any) -> tuple[Any, Any, list[int]]:
     """Send the first transaction: (contract, receipt or None, gas used by what was sent)."""
     from ape_decai import clones
@@ -193,6 +212,7 @@ def deploy(
         name = plan(model, mechanism, params).contract_name
         if clones.is_cloned(name):
             try:
+                _check_implementation_fits(name, sender, gas_cap)
                 implementation_gas = clones.ensure_implementation(name, sender)
             except clones.CloneError as err:
                 raise DeploymentError(str(err)) from None

@@ -483,6 +483,11 @@ def main() -> None:
                 f"{r['sklearn_estimator']} {r['sklearn_accuracy']:.3f}",
                 f"{r['deploy_gas']:,} ({r['deploy_transactions']})",
             )  # fmt: skip
+        shared = [r for r in rows if r.get("implementation_gas")]
+        if shared:
+            models.caption = "deploy gas of a clone (sparse-ncc, naive-bayes) leaves out its shared implementation: " + ", ".join(
+                f"{r['model']} {r['implementation_gas']:,}" for r in shared
+            ) + ", once per chain"
         Console(width=140).print(models)
 
 

@@ -82,8 +82,11 @@ def model_rows(sender) -> list[dict]:
                 "mismatches": sum(a != b for a, b in zip(off_chain, on_chain, strict=True)),
                 "sklearn_estimator": sklearn.get("estimator"),
                 "sklearn_accuracy": sklearn.get("test_accuracy"),
-                "deploy_transactions": len(trainer.deployment_gas),
-                "deploy_gas": sum(trainer.deployment_gas),
+                # The trainer's own transactions; a clone's shared implementation (once per
+                # chain, the first of the transactions if this deployment sent it) apart.
+                "deploy_transactions": len(trainer.deployment_gas) - (trainer.implementation_gas is not None),
+                "deploy_gas": sum(trainer.deployment_gas) - (trainer.implementation_gas or 0),
+                "implementation_gas": trainer.implementation_gas,
             }
         )
     return rows

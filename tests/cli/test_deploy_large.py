@@ -2,13 +2,15 @@
 gas cap, a sealed model equal to the file's, and a deployment that resumes after an interruption.
 
 The model is a sparse perceptron over 4,000 hashed features (250 packed weight words) trained on
-real reviews; with a gas cap of 2.5M the constructor cannot carry them all.
+real reviews; with a gas cap of 2.5M the constructor cannot carry them all. The same holds for a
+naive Bayes model, whose deposit trainer is a clone of a shared implementation (`ape_decai.clones`).
 """
 
 import json
 
 import pytest
 
+from ape_decai import clones
 from ape_decai.client import DepositParameters, Trainer, deploy_trainer
 from ape_decai.datasets import load_rotten_tomatoes
 from ape_decai.training import model_from_file, save_model_file, train_model
@@ -99,3 +101,87 @@ def test_deploy__gas_cap_below_the_smallest_constructor__fails_before_any_transa
 
     assert "cannot be deployed under a gas cap of 1,000,000" in message
     assert creator.nonce == nonce
+
+
+# --- A count model: its deposit trainer is a clone of a shared implementation ------------------
+# Naive Bayes over 3,000 hashed features and 2 classes: 400 count words, so the clone's creation
+# cannot carry them all under the cap either. On a fresh chain the implementation goes first.
+NB_FEATURES = 3000
+NB_GAS_CAP = 3_000_000
+
+
+@pytest.fixture(scope="module")
+def large_counts_model() -> dict:
+    samples = load_rotten_tomatoes()[:2000]
+    return train_model(
+        samples, ["rotten", "fresh"], model="naive-bayes", encoder="hashing",
+        vocab_size=NB_FEATURES, name="hashed reviews, naive Bayes",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def large_counts_model_file(large_counts_model, tmp_path_factory):
+    return save_model_file(large_counts_model, tmp_path_factory.mktemp("large") / "nb.model.json")
+
+
+def test_deploy__large_clone__implementation_then_the_trainer_under_the_cap(
+    decai, creator, large_counts_model, large_counts_model_file
+):
+    name = "NaiveBayesDepositTrainer"
+    assert not clones.implementation_deployed(name)
+
+    out = decai.json("deploy", large_counts_model_file, "--gas-cap", NB_GAS_CAP, account=creator)
+
+    assert clones.implementation_deployed(name)
+    assert out["implementation_gas"] > 2_000_000  # the shared code, once per chain
+    assert out["transactions"] > 3  # implementation, creation, initialisation calls, seal
+    assert out["max_gas_per_transaction"] <= NB_GAS_CAP
+    trainer = Trainer(out["address"])
+    assert clones.proxy_target(trainer.provider.get_code(trainer.address)) == clones.implementation_address(name)
+    assert trainer.contract.sealed()
+    assert trainer.reference_model() == model_from_file(large_counts_model)
+
+    # A second trainer on the same chain reuses the implementation: only its own transactions.
+    again = decai.json("deploy", large_counts_model_file, "--restart", "--gas-cap", NB_GAS_CAP, account=creator)
+    assert again["implementation_gas"] is None
+    assert again["transactions"] == out["transactions"] - 1
+    assert again["address"] != out["address"]
+
+
+def test_deploy__interrupted_clone__resumes_where_it_stopped(
+    decai, creator, large_counts_model, large_counts_model_file, state_dir
+):
+    clones.ensure_implementation("NaiveBayesDepositTrainer", creator)
+
+    def crash_after_the_second_transaction(done, total, what):
+        if done == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        deploy_trainer(
+            large_counts_model, "deposit", DepositParameters(), creator, gas_cap=NB_GAS_CAP,
+            on_progress=crash_after_the_second_transaction,
+        )  # fmt: skip
+    (entry,) = json.loads((state_dir / "trainers.json").read_text())["pending"].values()
+    assert entry["done"] == 1
+
+    out = decai.json("deploy", large_counts_model_file, account=creator)
+
+    assert out["resumed"] is True
+    assert out["address"] == entry["address"]
+    trainer = Trainer(out["address"])
+    assert trainer.contract.sealed()
+    assert trainer.reference_model() == model_from_file(large_counts_model)
+
+
+def test_deploy__gas_cap_below_the_shared_implementation__fails_before_any_transaction(
+    decai, creator, large_counts_model_file
+):
+    nonce = creator.nonce
+
+    message = decai.fails("deploy", large_counts_model_file, "--gas-cap", 1_000_000, account=creator)
+
+    assert "shared implementation of NaiveBayesDepositTrainer" in message
+    assert "above the gas cap of 1,000,000" in message
+    assert creator.nonce == nonce
+    assert not clones.implementation_deployed("NaiveBayesDepositTrainer")
