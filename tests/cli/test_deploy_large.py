@@ -19,13 +19,17 @@ N_FEATURES = 4000
 GAS_CAP = 2_500_000
 
 
-@pytest.fixture(scope="module")
-def large_model() -> dict:
+def hashed_reviews_model(model: str, n_features: int, name: str, **training) -> dict:
+    """`model` trained on 2,000 real reviews with the hashing encoder."""
     samples = load_rotten_tomatoes()[:2000]
     return train_model(
-        samples, ["rotten", "fresh"], model="sparse-perceptron", encoder="hashing",
-        vocab_size=N_FEATURES, epochs=2, name="hashed reviews",
-    )  # fmt: skip
+        samples, ["rotten", "fresh"], model=model, encoder="hashing", vocab_size=n_features, name=name, **training
+    )
+
+
+@pytest.fixture(scope="module")
+def large_model() -> dict:
+    return hashed_reviews_model("sparse-perceptron", N_FEATURES, "hashed reviews", epochs=2)
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +116,7 @@ NB_GAS_CAP = 3_000_000
 
 @pytest.fixture(scope="module")
 def large_counts_model() -> dict:
-    samples = load_rotten_tomatoes()[:2000]
-    return train_model(
-        samples, ["rotten", "fresh"], model="naive-bayes", encoder="hashing",
-        vocab_size=NB_FEATURES, name="hashed reviews, naive Bayes",
-    )  # fmt: skip
+    return hashed_reviews_model("naive-bayes", NB_FEATURES, "hashed reviews, naive Bayes")
 
 
 @pytest.fixture(scope="module")
