@@ -12,9 +12,11 @@
         Deployed as clones: this contract is deployed once per chain as the
         shared implementation, and `create_trainer` makes each trainer an
         EIP-1167 minimal proxy to it, with its own storage, owner and model.
-        A trainer then costs its storage, not its code, to deploy; every
-        call costs ~3,000 gas more (the proxy's delegate call and the terms
-        read from storage).
+        A trainer then costs its storage, not its code, to deploy; a
+        contribution costs ~7,000 gas more (the proxy's delegate call and
+        the deposit terms read from storage). No admin, no upgrade: the
+        proxy's target is fixed in its code, and the implementation has no
+        owner and cannot destroy itself.
 @dev Every path that sends value is `@nonreentrant`, updates state before
      the call and forwards all gas (contract wallets can receive).
 """
