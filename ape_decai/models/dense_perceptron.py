@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ape_decai.chain_reads import read_words
 from ape_decai.models.base import ReferenceModel
 from ape_decai.packing import LANES, pack_dense, pack_weights, unpack_weights
 
@@ -139,7 +140,7 @@ class DensePerceptron(ReferenceModel):
     @classmethod
     def from_chain(cls, contract: Any) -> DensePerceptron:
         n = int(contract.n_features())
-        words = [int(contract.weight_words(k)) for k in range((n + LANES - 1) // LANES)]
+        words = read_words(contract, "weight_words", range((n + LANES - 1) // LANES))
         return cls(
             n_features=n,
             x_scale=int(contract.x_scale()),

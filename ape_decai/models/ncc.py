@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ape_decai.chain_reads import read_words
 from ape_decai.models.base import ReferenceModel
 from ape_decai.models.dense_perceptron import check_dense
 from ape_decai.packing import dense_words, pack_dense, unpack_weights
@@ -143,10 +144,10 @@ class NearestCentroid(ReferenceModel):
         per_class = dense_words(n)
         classes = int(contract.num_classes())
         centroids = [
-            unpack_weights([int(contract.centroid_words(c * per_class + k)) for k in range(per_class)], n)
+            unpack_weights(read_words(contract, "centroid_words", range(c * per_class, (c + 1) * per_class)), n)
             for c in range(classes)
         ]
-        counts = [int(contract.sample_counts(c)) for c in range(classes)]
+        counts = read_words(contract, "sample_counts", range(classes))
         return cls(n_features=n, centroids=centroids, counts=counts)
 
     def to_dict(self) -> dict[str, Any]:

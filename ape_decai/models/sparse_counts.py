@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ape_decai.chain_reads import read_words
 from ape_decai.models.base import ReferenceModel
 from ape_decai.models.sparse_perceptron import check_indices
 from ape_decai.packing import pack_indices
@@ -164,8 +165,8 @@ class SparseCountModel(ReferenceModel):
     def from_chain(cls, contract: Any) -> SparseCountModel:
         n_features = int(contract.n_features())
         n_classes = int(contract.n_classes())
-        stats = [int(contract.class_stats(k)) for k in range(n_classes)]
-        words = [int(contract.count_words(w)) for w in range(n_classes * words_per_class(n_features))]
+        stats = read_words(contract, "class_stats", range(n_classes))
+        words = read_words(contract, "count_words", range(n_classes * words_per_class(n_features)))
         return cls(
             n_features=n_features,
             class_sizes=[s & SIZE_MASK for s in stats],

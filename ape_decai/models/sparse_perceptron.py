@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ape_decai.chain_reads import read_words
 from ape_decai.models.base import ReferenceModel
 from ape_decai.packing import LANES, pack_indices, pack_weights, unpack_weights
 
@@ -134,7 +135,7 @@ class SparsePerceptron(ReferenceModel):
     @classmethod
     def from_chain(cls, contract: Any) -> SparsePerceptron:
         n = int(contract.n_features())
-        words = [int(contract.weight_words(k)) for k in range((n + LANES - 1) // LANES)]
+        words = read_words(contract, "weight_words", range((n + LANES - 1) // LANES))
         return cls(
             n_features=n,
             learning_rate=int(contract.learning_rate()),
