@@ -155,14 +155,15 @@ SPARSE_PERCEPTRON = Scenario(
     deploy=_deploy_perceptron,
 )
 
-# The count models (every contribution updates them): 16 features, 3 classes of 2 samples.
-# Class k's samples have its five core features 5k .. 5k + 4 once or twice, every other feature
-# at most once (feature 15 belongs to no class); the last two pool samples straddle two classes.
-# With counts that small about one bad contribution in two flips its sample's prediction (as
-# with the perceptron), and about one good one in five flips it back.
+# The count models (every contribution updates them): 16 features, 3 classes of 3 samples.
+# Class k's samples have its five core features 5k .. 5k + 4 two or three times, every other
+# feature at most once (feature 15 belongs to no class); the last two pool samples straddle two
+# classes. With counts that small about one bad contribution in five flips its sample's
+# prediction and about one good one in ten flips it back. (With 2 samples a class, flips are
+# twice as frequent, but the model then agrees with bad data so often that shares are rarer.)
 COUNT_FEATURES = 16
-CLASS_SIZES = [2, 2, 2]
-COUNTS = [[1 + i % 2 if i // 5 == k else (i + k) % 2 for i in range(COUNT_FEATURES)] for k in range(3)]
+CLASS_SIZES = [3, 3, 3]
+COUNTS = [[2 + i % 2 if i // 5 == k else (i + k) % 2 for i in range(COUNT_FEATURES)] for k in range(3)]
 COUNT_POOL = ((0, 1), (2, 3, 4), (5, 6), (7, 8, 9), (10, 11), (12, 13, 14), (4, 5, 15), (9, 10, 15))
 
 
