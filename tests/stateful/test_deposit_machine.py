@@ -3,8 +3,8 @@
 Actors add good or bad data, claim refunds, report bad data for a share, and the creator
 (after tc) or anyone (after ta) takes what is left, while time passes in steps of hours to
 40 days. The machine predicts every call's outcome (the amount, or the revert reason) from
-its model of the records, of the good-data tallies and of the perceptron (the bit-exact
-reference), and the invariants check the mechanism's properties after every step:
+its model of the records, of the good-data tallies and of the trained model (its bit-exact
+twin), and the invariants check the mechanism's properties after every step:
 
 - the contract's balance is the sum of what every record still has claimable;
 - no contribution pays out more than its deposit;
@@ -14,7 +14,23 @@ reference), and the invariants check the mechanism's properties after every step
 - good-data counts only grow;
 - conservation, after every step: the ETH sent in (the msg.value of every successful
   add_data) equals the ETH paid out (the DepositRefunded and DepositTaken amounts, which must
-  equal what the payees' balances gained) plus the contract's balance.
+  equal what the payees' balances gained) plus the contract's balance;
+- the contract predicts every sample of the pool as the twin does (checked after every
+  add_data, the only call that changes the model).
+
+The mechanism's outcomes depend on the model, so the machine runs over three of them, each a
+`Scenario` (the initial model, the pool of samples, how its trainer is deployed); the test is
+parametrised over them:
+
+- sparse-perceptron (`SparsePerceptronDepositTrainer`): binary, changes only on a mistake;
+- sparse-ncc and naive-bayes (`SparseNearestCentroid` / `NaiveBayes`, 3 classes): count models
+  that every contribution updates (class sizes and totals too, so a contribution moves the
+  predictions of other samples), whose deposit trainers are EIP-1167 clones of a shared
+  implementation (deployed once per test, before the first snapshot). A bad contribution
+  gives its sample one of the two wrong labels.
+
+Each model is small enough that bad data flips predictions and good data flips them back, so
+refunds and reports both succeed and fail during a run (the `event`s show which happened).
 
 Four accounts contribute (the creator among them), any of them reports, the creator claims
 after tc and a stranger after ta. Each run is 30 steps; the "ci" profile runs 100 of them,
@@ -27,8 +43,11 @@ isolates per test, not per Hypothesis example.
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from types import SimpleNamespace
+from typing import Any
 
 import ape
 import pytest
@@ -43,22 +62,20 @@ from hypothesis.stateful import (
 )
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
+from ape_decai import clones
+from ape_decai.models.base import ReferenceModel
+from ape_decai.models.naive_bayes import NaiveBayes
+from ape_decai.models.sparse_ncc import SparseNearestCentroid
 from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
+from sparse_models import TA, TC, T
+from sparse_models import deploy as deploy_sparse_model
 from strategies import durations
 
 MAX_CONTRIBUTIONS = 12  # with the up to 6 of @initialize: most steps act on them or let time pass
-
-# A small model that changes its mind: 16 features (one packed word), weights of +-1, 3 or 4.
-# The initial model is right about every sample of the pool; a bad contribution (flipped
-# label) pushes it towards the wrong answer and good ones push it back, so refunds and
-# reports both succeed and fail as the run goes.
-N_FEATURES = 16
-_rng = random.Random(31337)
-WEIGHTS = [_rng.choice([-4, -3, -1, 1, 3, 4]) for _ in range(N_FEATURES)]
-del _rng
-POOL = [[0], [1, 2], [3, 4, 5], [0, 6, 7], [8, 9], [10, 11, 12], [13, 14, 15], [2, 5, 8, 11]]
-TRUTH = [int(sum(WEIGHTS[i] for i in sample) > 0) for sample in POOL]
+# Every scenario's pool has this many samples: the rules' strategies are fixed when the class
+# is defined, and the perceptron's runs stay what they were before the machine had scenarios.
+POOL_SIZE = 8
 
 HOUR = 60 * 60
 COST_WEIGHT = 10**18
@@ -68,10 +85,108 @@ MIN_SHARE = 10**13
 CONTRIBUTORS = ["contributor", "other_contributor", "reporter", "creator"]
 CONTRIBUTION_ARGS = dict(
     who=st.sampled_from(CONTRIBUTORS),
-    sample=st.integers(0, len(POOL) - 1),
+    sample=st.integers(0, POOL_SIZE - 1),
     good=st.booleans(),
     overpay=st.sampled_from([0, 1, 10**15]),
 )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the machine needs to know of one model; the rest of the machine is the mechanism.
+
+    `new_model()` is the twin of the initial model, fresh (the machine predicts with it and
+    trains it as the contract does); `deploy(env, model)` deploys its deposit trainer with
+    the machine's terms; `prepare(env)` runs once per test, before the first snapshot. A good
+    contribution gives a pool sample the initial model's label, a bad one another label.
+    """
+
+    id: str
+    new_model: Callable[[], ReferenceModel]
+    pool: tuple[tuple[int, ...], ...]
+    deploy: Callable[[SimpleNamespace, ReferenceModel], Any]
+    prepare: Callable[[SimpleNamespace], None] = lambda env: None
+
+    def __post_init__(self):
+        assert len(self.pool) == POOL_SIZE
+
+    @cached_property
+    def labels(self) -> range:
+        return range(self.new_model().n_classes)
+
+    @cached_property
+    def truth(self) -> list[int]:
+        """The initial model's label of each pool sample: what a good contribution says."""
+        model = self.new_model()
+        return [model.predict(x) for x in self.pool]
+
+    def label(self, sample: int, good: bool) -> int:
+        """The truth, or (bad data) one of the other labels, which one depending on the sample."""
+        n, truth = len(self.labels), self.truth[sample]
+        return truth if good else (truth + 1 + sample % (n - 1)) % n
+
+
+# The sparse perceptron: a small model that changes its mind. 16 features (one packed word),
+# weights of +-1, 3 or 4; the pool's labels are its initial predictions, so a bad contribution
+# (flipped label) pushes it towards the wrong answer and good ones push it back, and refunds
+# and reports both succeed and fail as the run goes.
+N_FEATURES = 16
+_rng = random.Random(31337)
+WEIGHTS = [_rng.choice([-4, -3, -1, 1, 3, 4]) for _ in range(N_FEATURES)]
+del _rng
+
+
+def _deploy_perceptron(env, model):
+    return env.deploy_deposit_trainer(
+        n_features=model.n_features,
+        weights=model.weights,
+        learning_rate=model.learning_rate,
+        intercept=model.intercept,
+        cost_weight=COST_WEIGHT,
+        min_deposit=MIN_DEPOSIT,
+        min_share=MIN_SHARE,
+    )
+
+
+SPARSE_PERCEPTRON = Scenario(
+    id=SparsePerceptron.model_id,
+    new_model=lambda: SparsePerceptron(n_features=N_FEATURES, learning_rate=1, intercept=0, weights=list(WEIGHTS)),
+    pool=((0,), (1, 2), (3, 4, 5), (0, 6, 7), (8, 9), (10, 11, 12), (13, 14, 15), (2, 5, 8, 11)),
+    deploy=_deploy_perceptron,
+)
+
+# The count models (every contribution updates them): 16 features, 3 classes of 3 samples.
+# Class k's samples have its five core features 5k .. 5k + 4 two or three times, every other
+# feature at most once (feature 15 belongs to no class); the last two pool samples straddle two
+# classes. With counts that small about one bad contribution in five flips its sample's
+# prediction and about one good one in ten flips it back. (With 2 samples a class, flips are
+# twice as frequent, but the model then agrees with bad data so often that shares are rarer.)
+COUNT_FEATURES = 16
+CLASS_SIZES = [3, 3, 3]
+COUNTS = [[2 + i % 2 if i // 5 == k else (i + k) % 2 for i in range(COUNT_FEATURES)] for k in range(3)]
+COUNT_POOL = ((0, 1), (2, 3, 4), (5, 6), (7, 8, 9), (10, 11), (12, 13, 14), (4, 5, 15), (9, 10, 15))
+
+
+def _count_scenario(cls) -> Scenario:
+    name = f"{cls.contract_prefix}DepositTrainer"
+
+    def deploy_clone(env, model):
+        terms = {"cost_weight": COST_WEIGHT, "min_deposit": MIN_DEPOSIT, "min_share": MIN_SHARE}
+        return deploy_sparse_model(env.project, env.chain, env.creator, model, "deposit", **terms)
+
+    return Scenario(
+        id=cls.model_id,
+        new_model=lambda: cls(
+            n_features=COUNT_FEATURES, class_sizes=list(CLASS_SIZES), counts=[list(row) for row in COUNTS]
+        ),
+        pool=COUNT_POOL,
+        deploy=deploy_clone,
+        # The shared implementation, once per test: the machine's snapshots then include it.
+        prepare=lambda env: clones.ensure_implementation(name, env.creator),
+    )
+
+
+SCENARIOS = [SPARSE_PERCEPTRON, _count_scenario(SparseNearestCentroid), _count_scenario(NaiveBayes)]
 
 
 @dataclass
@@ -100,7 +215,7 @@ class DepositMachine(RuleBasedStateMachine):
         self.trainer = None
 
     @initialize(
-        seed_sample=st.integers(0, len(POOL) - 1),
+        seed_sample=st.integers(0, POOL_SIZE - 1),
         first=st.lists(st.tuples(*CONTRIBUTION_ARGS.values()), min_size=2, max_size=5),
     )
     def deploy(self, seed_sample, first):
@@ -108,22 +223,13 @@ class DepositMachine(RuleBasedStateMachine):
         from the start); then a few contributions: rules can be switched off for a whole
         example (Hypothesis' swarm testing), so every example starts with something to act on."""
         env = self.env
+        self.scenario = scenario = env.scenario
         self.snapshot = env.chain.snapshot()
-        self.trainer = env.deploy_deposit_trainer(
-            n_features=N_FEATURES,
-            weights=WEIGHTS,
-            learning_rate=1,
-            intercept=0,
-            cost_weight=COST_WEIGHT,
-            min_deposit=MIN_DEPOSIT,
-            min_share=MIN_SHARE,
-        )
+        self.trainer = scenario.deploy(env, scenario.new_model())
         self.t, self.tc, self.ta = env.t, env.tc, env.ta
         self.creator = env.creator.address
         self.accounts = {getattr(env, name).address: getattr(env, name) for name in CONTRIBUTORS}
-        self.model = SparsePerceptron(
-            n_features=N_FEATURES, learning_rate=1, intercept=0, weights=list(WEIGHTS)
-        )
+        self.model = scenario.new_model()
         self.clock = env.chain.blocks.head.timestamp
         self.last_update = 0
         self.records: dict[bytes, Contribution] = {}
@@ -145,6 +251,8 @@ class DepositMachine(RuleBasedStateMachine):
         # reverted calls and passing time change no state, so those reads are skipped then.
         self.state_changes = 0
         self.checked_at = {}
+        self.model_updates = 0  # successful add_data calls: the model changes only then
+        self.predictions_checked_at = None
         seed = self._add("reporter", seed_sample, True, 0)
         self.clock += self.t
         self._refund(seed)
@@ -224,6 +332,17 @@ class DepositMachine(RuleBasedStateMachine):
                 self.paid_out[bytes(log.key)] += log.amount
                 self.eth_out_by_events += log.amount
 
+    def _pool_predictions_on_chain(self) -> list[int]:
+        """The contract's prediction of every pool sample: the eth_calls in one batched request."""
+        web3 = self.env.chain.provider.web3
+        if self.env.predict_calls is None:  # the calldata depends on the ABI only
+            self.env.predict_calls = [self.trainer.predict.encode_input(pack_indices(x)) for x in self.scenario.pool]
+        with web3.batch_requests() as batch:
+            for data in self.env.predict_calls:
+                batch.add(web3.eth.call({"to": self.trainer.address, "data": data}))
+            results = batch.execute()
+        return [int.from_bytes(result, "big") for result in results]
+
     def _unchanged_since_last_check(self, invariant_name: str) -> bool:
         if self.trainer is None or self.checked_at.get(invariant_name) == self.state_changes:
             return True
@@ -241,8 +360,8 @@ class DepositMachine(RuleBasedStateMachine):
 
     def _add(self, who, sample, good, overpay):
         sender = getattr(self.env, who)
-        indices = POOL[sample]
-        label = TRUTH[sample] if good else 1 - TRUTH[sample]
+        indices = list(self.scenario.pool[sample])
+        label = self.scenario.label(sample, good)
         self._tick()
         deposit = max(MIN_DEPOSIT, COST_WEIGHT // max(1, self.clock - self.last_update)) + overpay
         words = pack_indices(indices)
@@ -259,9 +378,16 @@ class DepositMachine(RuleBasedStateMachine):
             )
         ]
         self.state_changes += 1
+        self.model_updates += 1
         self.last_update = self.clock
-        changed = self.model.update(indices, label)
-        event(f"add_data: {'good' if good else 'bad'} data, model changed: {changed}")
+        kind = "good" if good else "bad"
+        if self.model.learns_from_every_sample:  # it always changes: does the sample's label?
+            before = self.model.predict(indices)
+            self.model.update(indices, label)
+            event(f"add_data: {kind} data, its prediction flipped: {self.model.predict(indices) != before}")
+        else:
+            changed = self.model.update(indices, label)
+            event(f"add_data: {kind} data, model changed: {changed}")
         c = Contribution(indices, words, label, self.clock, sender.address, key, deposit, deposit)
         self.records[key] = c
         return c
@@ -295,9 +421,7 @@ class DepositMachine(RuleBasedStateMachine):
         if sent is None:
             return
         receipt, before = sent
-        assert receipt.events == [
-            self.trainer.DepositRefunded(contributor=c.contributor, key=c.key, amount=c.deposit)
-        ]
+        assert receipt.events == [self.trainer.DepositRefunded(contributor=c.contributor, key=c.key, amount=c.deposit)]
         assert sender.balance == before + c.deposit - receipt.total_fees_paid
         event("refund: paid")
         self.refund_checks.append((agrees, age))
@@ -430,6 +554,15 @@ class DepositMachine(RuleBasedStateMachine):
         assert all(not agreed and age >= self.t and not own for agreed, age, own in self.share_checks)
 
     @invariant()
+    def contract_predicts_as_the_twin(self):
+        # The model changes only in add_data: after each, the contract predicts every pool
+        # sample as the twin does (which also checks the twin of the model stays bit-exact).
+        if self.trainer is None or self.predictions_checked_at == self.model_updates:
+            return
+        self.predictions_checked_at = self.model_updates
+        assert self._pool_predictions_on_chain() == [self.model.predict(x) for x in self.scenario.pool]
+
+    @invariant()
     def good_data_counts_only_grow(self):
         if self._unchanged_since_last_check("good data"):
             return
@@ -444,7 +577,10 @@ class DepositMachine(RuleBasedStateMachine):
         self.seen_good["total"] = total
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.id for scenario in SCENARIOS])
 def test_deposit_mechanism(
+    scenario,
+    project,
     deploy_deposit_trainer,
     chain,
     creator,
@@ -459,5 +595,8 @@ def test_deposit_mechanism(
     ta,
     stateful_settings,
 ):
-    DepositMachine.env = SimpleNamespace(**locals(), reasons_checked_by_ape=set())
+    assert (t, tc, ta) == (T, TC, TA)  # the waits of sparse_models.deploy (the count models)
+    env = SimpleNamespace(**locals(), reasons_checked_by_ape=set(), predict_calls=None)
+    scenario.prepare(env)
+    DepositMachine.env = env
     run_state_machine_as_test(DepositMachine, settings=stateful_settings)
