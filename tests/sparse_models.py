@@ -25,7 +25,6 @@ def deploy(project, chain, creator, model, mechanism="deposit", seal=True, max_w
     first if the chain does not have it yet (each test reverts the chain)."""
     sender = sender or creator
     name = f"{model.contract_prefix}{mechanism.capitalize()}Trainer"
-    container = getattr(project, name)
     common = ["Test", "A sparse multi-class model for the tests", '{"type": "test"}']
     common += [*model.constructor_args(max_words), seal]
     if mechanism == "deposit":
@@ -39,7 +38,7 @@ def deploy(project, chain, creator, model, mechanism="deposit", seal=True, max_w
     # Ape caches contract types by address; each test reverts the chain, so an address is reused
     # by another trainer type (see tests/conftest.py, _forget_stale_contract).
     del chain.contracts[sender.get_deployment_address()]
-    return container.deploy(*common, *args, sender=sender)
+    return getattr(project, name).deploy(*common, *args, sender=sender)
 
 
 def deploy_full(project, chain, creator, model, mechanism="deposit", max_words=128, **mech):
