@@ -52,6 +52,7 @@ MARKET_FIELDS = [
     "provider", "phase", "bounty", "stake", "commitment", "n_parts", "n_reveal", "duration",
     "max_contributions", "reveal_window", "committed_block", "deadline", "ends_at", "drawn", "revealed",
     "n_samples", "n_test_words", "h0_hash", "replay_hash", "contributions", "settled_count", "paid",
+    "evaluated_parts",
 ]
 
 
@@ -201,14 +202,11 @@ class MarketSecrets:
             data += words
         return self.part_hashes, list(parts), [self.salts[k] for k in parts], sizes, data
 
-    def evaluate_args(self) -> tuple:
-        """(salts, sizes, data) of `evaluate_market`: the whole test set, in part order."""
-        sizes, data = [], []
-        for k in range(len(self.parts)):
-            words = self.part_words(k)
-            sizes.append(len(words))
-            data += words
-        return list(self.salts), sizes, data
+    def evaluate_args(self, first: int = 0, count: int | None = None) -> tuple:
+        """(part_hashes, first, salts, sizes, data) of `evaluate_market` for parts
+        first .. first + count - 1 (default: from `first` to the last part)."""
+        return evaluate_args(self.part_hashes, self.salts, [self.part_words(k) for k in range(len(self.parts))],
+                             first, count)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -255,7 +253,18 @@ class MarketSecrets:
 
 # --- on chain -------------------------------------------------------------------------------------
 
+# The largest evaluation transaction the client sends (the contract bounds one part's cost below it).
+EVALUATE_GAS_CAP = 10_000_000
+
 DONE = 7  # phase id of a settled market
+
+
+def evaluate_args(part_hashes: Sequence[bytes], salts: Sequence[bytes], part_words: Sequence[Sequence[int]],
+                  first: int = 0, count: int | None = None) -> tuple:
+    """The test-set arguments of `evaluate_market` for parts first .. first + count - 1."""
+    end = len(salts) if count is None else first + count
+    data = [int(w) for words in part_words[first:end] for w in words]
+    return (list(part_hashes), first, list(salts[first:end]), [len(w) for w in part_words[first:end]], data)
 
 
 def default_secrets_path(trainer_address: str, commitment: bytes) -> Path:
@@ -423,8 +432,33 @@ class MarketClient:
             [int(self.contract.weight_words(k, block_id=block)) for k in range(n_words)],
         )
 
-    def settle(self, sender, per_tx: int = 128, progress=None) -> list:
-        """Evaluate (if not yet) and write every payout; resumable. `progress(done, total)`."""
+    def evaluate_calls(self, market_id: int, max_gas: int = EVALUATE_GAS_CAP, sender=None):
+        """Yield the argument tuples of the `evaluate_market` calls still needed, each for as
+        many parts as fit in `max_gas` (halving from all the rest; one part always fits the
+        contract's own bound), estimated against the current state."""
+        intercept, words = self.initial_model(market_id)
+        flat = encode_samples(self.contributions(market_id))
+        salts, sizes, data = self.revealed_test_set(market_id)
+        part_words, at = [], 0
+        for size in sizes:
+            part_words.append(data[at : at + size])
+            at += size
+        hashes = [part_hash(salt, w) for salt, w in zip(salts, part_words, strict=True)]
+        while (first := int(self.state(market_id)["evaluated_parts"])) < len(salts):
+            count = len(salts) - first
+            while count > 1:
+                args = (intercept, words, flat, *evaluate_args(hashes, salts, part_words, first, count))
+                try:
+                    if int(self.contract.evaluate_market.estimate_gas_cost(*args, sender=sender)) <= max_gas:
+                        break
+                except Exception:  # out of gas at this size: fewer parts
+                    pass
+                count //= 2
+            yield (intercept, words, flat, *evaluate_args(hashes, salts, part_words, first, count))
+
+    def settle(self, sender, per_tx: int = 128, progress=None, max_gas: int = EVALUATE_GAS_CAP) -> list:
+        """Evaluate (the parts not evaluated yet, in calls of at most `max_gas`) and write every
+        payout; resumable. `progress(done, total)` counts parts, then payouts."""
         from ape_decai.client import DecaiError
 
         market_id = self.market_id
@@ -433,13 +467,10 @@ class MarketClient:
         receipts = []
         total = s["contributions"]
         if phase == "revealed":
-            intercept, words = self.initial_model(market_id)
-            contributions = [(pack_indices(x), y) for x, y in self.contributions(market_id)]
-            flat = []
-            for w, y in contributions:
-                flat += [2 * len(w) + y, *w]
-            receipts.append(self.trainer._send(self.contract.evaluate_market, intercept, words, flat,
-                                               *self.revealed_test_set(market_id), sender=sender))
+            for args in self.evaluate_calls(market_id, max_gas, sender):
+                receipts.append(self.trainer._send(self.contract.evaluate_market, *args, sender=sender))
+                if progress:
+                    progress(args[3] + len(args[4]), s["n_parts"])
             if progress:
                 progress(0, total)
         elif phase not in ("evaluated",):

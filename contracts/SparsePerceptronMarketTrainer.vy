@@ -52,6 +52,10 @@ exports: (
     prediction_market.MAX_PARTICIPANTS,
     prediction_market.MAX_TEST_SAMPLES,
     prediction_market.MAX_TEST_WORDS,
+    prediction_market.MAX_PART_WORDS,
+    prediction_market.MAX_PART_FEATURES,
+    prediction_market.MAX_CONTRIBUTION_DATA_WORDS,
+    prediction_market.SETTLEMENT_WINDOW,
     prediction_market.MAX_MODEL_WORDS,
     prediction_market.MAX_CONTRIBUTION_WORDS,
 )

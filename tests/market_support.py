@@ -108,12 +108,19 @@ class Market:
         per_tx = per_tx or max(1, len(rest))
         return [self.reveal(rest[i : i + per_tx]) for i in range(0, len(rest), per_tx)]
 
-    def evaluate_args(self):
+    def evaluate_args(self, first=0, count=None):
         intercept, words = self.h0
-        return (intercept, words, encode_samples(self.contributions), *self.secrets.evaluate_args())
+        return (intercept, words, encode_samples(self.contributions), *self.secrets.evaluate_args(first, count))
 
-    def evaluate(self, sender=None, **tx):
-        return self.trainer.evaluate_market(*self.evaluate_args(), sender=sender or self.provider, **tx)
+    def evaluate(self, sender=None, per_tx=None, **tx):
+        """Every part, `per_tx` parts a transaction (default: all in one); the receipts."""
+        n_parts = len(self.secrets.parts)
+        per_tx = per_tx or n_parts
+        return [
+            self.trainer.evaluate_market(*self.evaluate_args(first, min(per_tx, n_parts - first)),
+                                         sender=sender or self.provider, **tx)
+            for first in range(market_state(self.trainer)["evaluated_parts"], n_parts, per_tx)
+        ]
 
     def settle(self, sender=None, per_tx=200):
         receipts = []

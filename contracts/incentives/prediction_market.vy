@@ -105,10 +105,27 @@ MAX_PARTICIPANTS: public(constant(uint256)) = 128
 MAX_TEST_SAMPLES: public(constant(uint256)) = 1024
 # @dev Largest test set in words (headers and packed indices).
 MAX_TEST_WORDS: public(constant(uint256)) = 2048
+# @dev Largest part of the test set in feature occurrences (the sum of its
+#      samples' sizes). Evaluation goes a whole part at a time and costs, per
+#      contribution that updates the model, about 355 gas an occurrence of its
+#      features in the part: one part with the most hostile contributions must
+#      fit in a bounded transaction (tests/unit/test_market_worst_case.py).
+MAX_PART_FEATURES: public(constant(uint256)) = 80
+# @dev Largest part in words (a sample holds at least one feature a word).
+MAX_PART_WORDS: public(constant(uint256)) = 2 * MAX_PART_FEATURES
+# @dev Largest market contribution in packed words (16 features a word).
+#      Evaluation replays every contribution in every transaction: ~36,000
+#      gas for 32 features that update the model, ~123,000 for 128.
+MAX_CONTRIBUTION_DATA_WORDS: public(constant(uint256)) = 2
+# @dev Once the whole test set is revealed, anyone has this long to evaluate
+#      and settle; after it anyone may abort (every stake goes back).
+SETTLEMENT_WINDOW: public(constant(uint256)) = 7 * 86400
 # @dev Largest model a market can replay in memory (weights, 16 per word).
 MAX_MODEL_WORDS: public(constant(uint256)) = 128
 # @dev Contributions re-supplied at evaluation: a header and 1..8 words each.
-MAX_CONTRIBUTION_WORDS: public(constant(uint256)) = MAX_PARTICIPANTS * 9
+MAX_CONTRIBUTION_WORDS: public(constant(uint256)) = MAX_PARTICIPANTS * (
+    1 + MAX_CONTRIBUTION_DATA_WORDS
+)
 # @dev Largest bounty and stake (payouts are stored in 95 bits).
 MAX_AMOUNT: constant(uint256) = 2**90
 
@@ -170,6 +187,7 @@ struct Market:
     contributions: uint256
     settled_count: uint256
     paid: uint256
+    evaluated_parts: uint256
 
 
 # @dev The markets by id (1, 2, ...); see the module @dev for the fields' use.
@@ -246,6 +264,7 @@ def _open(
         contributions=0,
         settled_count=0,
         paid=0,
+        evaluated_parts=0,
     )
     return market_id
 
@@ -260,8 +279,11 @@ def draw_parts():
             (anyone, from the block after the commit).
     """
     market_id: uint256 = self.market_count
-    if self.markets[market_id].phase != COMMITTED:
-        errors._fail("prediction_market: not committed")
+    phase: uint256 = self.markets[market_id].phase
+    if phase != COMMITTED:
+        if phase == NO_MARKET or phase == SETTLED or phase == ABORTED:
+            errors._fail("prediction_market: not committed")
+        errors._fail("prediction_market: already drawn")
     if block.number <= self.markets[market_id].committed_block:
         errors._fail("prediction_market: draw in a later block")
     n: uint256 = self.markets[market_id].n_parts
@@ -285,6 +307,13 @@ def draw_parts():
 
 
 # --- phases 3 and 5: reveal -------------------------------------------------
+
+
+@internal
+@pure
+def _all_parts(n_parts: uint256) -> uint256:
+    # The bitmap of parts 0..n_parts - 1 (1 <= n_parts <= 256: no 1 << 256).
+    return max_value(uint256) >> (256 - n_parts)
 
 
 @internal
@@ -340,13 +369,15 @@ def reveal(
             errors._fail("prediction_market: part already revealed")
         revealed |= 1 << part
         size: uint256 = sizes[k]
-        if start + size > len(data):
+        if size > len(data) or start + size > len(data):
             errors._fail("prediction_market: bad reveal lengths")
         # the part's hash, and its shape: headers 2 * n + label with n in
         # 1..8, then n canonical packed data (strictly increasing indices,
-        # only the last word partly filled), indices below n_features
+        # only the last word partly filled), indices below n_features, at
+        # most MAX_PART_FEATURES features in all
         h: bytes32 = salts[k]
         n: uint256 = 0  # samples
+        features: uint256 = 0
         left: uint256 = 0  # packed data left in the current sample
         last: uint256 = 0  # last index + 1 in the current sample
         partial: bool = False
@@ -374,11 +405,12 @@ def reveal(
                 if x <= last:
                     ok = False
                 last = x
+                features += 1
                 rest = rest >> 16
             if last > n_features:
                 ok = False
             left -= 1
-        ok = ok and left == 0 and n > 0 and h == part_hashes[part]
+        ok = ok and left == 0 and n > 0 and features <= MAX_PART_FEATURES and h == part_hashes[part]
         samples += n
         start += size
     if start != len(data):
@@ -397,8 +429,9 @@ def reveal(
         self.markets[market_id].phase = ABORTED
         log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
         return
-    elif revealed == (1 << n_parts) - 1:
+    elif revealed == self._all_parts(n_parts):
         self.markets[market_id].phase = REVEALED
+        self.markets[market_id].deadline = block.timestamp + SETTLEMENT_WINDOW
     self.markets[market_id].revealed = revealed
     self.markets[market_id].n_samples = samples
     self.markets[market_id].n_test_words = test_words
@@ -437,6 +470,8 @@ def _handle_add(
         errors._fail("prediction_market: not in participation")
     if paid != self.markets[market_id].stake:
         errors._fail("prediction_market: stake one unit")
+    if len(data) > MAX_CONTRIBUTION_DATA_WORDS:
+        errors._fail("prediction_market: contribution too large")
     t: uint256 = self.markets[market_id].contributions
     if (
         t >= self.markets[market_id].max_contributions
@@ -472,27 +507,40 @@ def end_market():
     ):
         errors._fail("prediction_market: end condition not met")
     phase: uint256 = ENDED
-    if self.markets[market_id].revealed == (1 << self.markets[market_id].n_parts) - 1:
-        phase = REVEALED  # every part was drawn
+    deadline: uint256 = block.timestamp + self.markets[market_id].reveal_window
+    if self.markets[market_id].revealed == self._all_parts(self.markets[market_id].n_parts):
+        # every part was drawn: nothing left to reveal, the settlement window starts
+        phase = REVEALED
+        deadline = block.timestamp + SETTLEMENT_WINDOW
     self.markets[market_id].phase = phase
-    self.markets[market_id].deadline = block.timestamp + self.markets[market_id].reveal_window
+    self.markets[market_id].deadline = deadline
     log ITrainer.MarketEnded(
         caller=msg.sender,
         market_id=market_id,
         contributions=self.markets[market_id].contributions,
-        reveal_deadline=block.timestamp + self.markets[market_id].reveal_window,
+        reveal_deadline=deadline,
     )
 
 
 @external
 def abort_market():
     """
-    @notice Abort a market whose provider missed a reveal deadline (anyone):
-            the bounty stays locked, every stake can be claimed back.
+    @notice Abort a market whose deadline passed (anyone): the provider's
+            reveal deadline (committed, drawn or ended), or the settlement
+            deadline (revealed or evaluated, not settled SETTLEMENT_WINDOW
+            after the last reveal). Every stake can then be claimed back; the
+            bounty is burned (stays in the contract), as when a settled
+            market pays out less than it.
     """
     market_id: uint256 = self.market_count
     phase: uint256 = self.markets[market_id].phase
-    if not (phase == COMMITTED or phase == DRAWN or phase == ENDED):
+    if not (
+        phase == COMMITTED
+        or phase == DRAWN
+        or phase == ENDED
+        or phase == REVEALED
+        or phase == EVALUATED
+    ):
         errors._fail("prediction_market: cannot abort now")
     if block.timestamp <= self.markets[market_id].deadline:
         errors._fail("prediction_market: deadline not passed")
@@ -508,29 +556,56 @@ def evaluate_market(
     intercept0: int256,
     h0_words: DynArray[uint256, MAX_MODEL_WORDS],
     contributions: DynArray[uint256, MAX_CONTRIBUTION_WORDS],
+    part_hashes: DynArray[bytes32, MAX_PARTS],
+    first_part: uint256,
     salts: DynArray[bytes32, MAX_PARTS],
     sizes: DynArray[uint256, MAX_PARTS],
     test_words: DynArray[uint256, MAX_TEST_WORDS],
-):
+) -> bool:
     """
-    @notice Compute the error counts E_0..E_T of h_0..h_T on the revealed
-            test set (anyone; everything supplied is public and checked).
+    @notice Add the errors of h_0..h_T on the next parts of the revealed test
+            set to E_0..E_T (anyone; everything supplied is public and
+            checked). Resumable: call again with the following parts until
+            it returns True (the market is then evaluated). One part always
+            fits in a bounded transaction (MAX_PART_FEATURES).
     @param intercept0 h0's intercept.
     @param h0_words h0's packed weight words.
     @param contributions The market's contributions in order: a header
            (2 * words + label) and the packed words of each.
-    @param salts The N salts.
-    @param sizes The N parts' lengths in words.
-    @param test_words The N parts' words, in part order.
+    @param part_hashes The N part hashes (their fold is the commitment).
+    @param first_part The first part of this call: the number of parts
+           evaluated so far (`markets(id).evaluated_parts`).
+    @param salts The salts of parts first_part, first_part + 1, ...
+    @param sizes Their lengths in words.
+    @param test_words Their words, in part order.
+    @return True once every part is evaluated.
     """
     market_id: uint256 = self.market_count
     if self.markets[market_id].phase != REVEALED:
         errors._fail("prediction_market: not revealed")
     if keccak256(abi_encode(intercept0, h0_words)) != self.markets[market_id].h0_hash:
         errors._fail("prediction_market: wrong initial model")
-    # --- the test set against the commitment
+    # --- the parts against the commitment: each part's words are checked
+    #     against its hash as soon as the pass below reaches its end
     n_parts: uint256 = self.markets[market_id].n_parts
-    if len(salts) != n_parts or len(sizes) != n_parts:
+    if first_part != self.markets[market_id].evaluated_parts:
+        errors._fail("prediction_market: evaluate the next part")
+    n_chunk: uint256 = len(salts)
+    if n_chunk == 0 or len(sizes) != n_chunk or n_chunk > n_parts - first_part:
+        errors._fail("prediction_market: wrong test set")
+    if len(part_hashes) != n_parts:
+        errors._fail("prediction_market: wrong test set")
+    c: bytes32 = empty(bytes32)
+    for ph: bytes32 in part_hashes:
+        c = keccak256(concat(c, ph))
+    if c != self.markets[market_id].commitment:
+        errors._fail("prediction_market: wrong test set")
+    total: uint256 = 0
+    for size: uint256 in sizes:
+        if size == 0 or size > MAX_PART_WORDS:
+            errors._fail("prediction_market: wrong test set")
+        total += size
+    if total != len(test_words):
         errors._fail("prediction_market: wrong test set")
     # --- one pass over the test set: margins at h0 into the lanes, and the
     #     inverted index as linked lists: head[f] = 1 + the last occurrence of
@@ -551,22 +626,21 @@ def evaluate_market(
     label: uint256 = 0
     biased: uint256 = 0  # sum of the sample's biased weights
     count: uint256 = 0  # and their number
-    # the commitment: each part's words folded from its salt, the part hashes
-    # folded in turn (checked after the pass)
-    part: uint256 = 0
+    # each part's words folded from its salt, checked at the part's end
+    part: uint256 = 0  # of this call
     part_end: uint256 = sizes[0]
     h: bytes32 = salts[0]
-    c: bytes32 = empty(bytes32)
     seen: uint256 = 0  # words so far
     for w: uint256 in test_words:
         h = keccak256(concat(h, convert(w, bytes32)))
         seen = unsafe_add(seen, 1)  # cannot overflow: at most MAX_TEST_WORDS
         if seen == part_end:
-            c = keccak256(concat(c, h))
+            if h != part_hashes[first_part + part]:
+                errors._fail("prediction_market: wrong test set")
             part = unsafe_add(part, 1)
-            if part < n_parts:
+            if part < n_chunk:
                 h = salts[part]
-                part_end += sizes[part]
+                part_end = unsafe_add(part_end, sizes[part])  # sizes sum to len(test_words)
         if left == 0:
             left = w >> 1
             label = w & 1
@@ -600,7 +674,9 @@ def evaluate_market(
             if label == 1:
                 labels[s >> 3] |= 1 << at
             s += 1
-    if part != n_parts or part_end != len(test_words) or c != self.markets[market_id].commitment:
+    # parts were revealed whole (a part is a run of whole samples); the sizes
+    # sum to the words, each ends a part whose hash matched
+    if part != n_chunk:
         errors._fail("prediction_market: wrong test set")
     if o & 7 != 0:
         entries[o >> 3] = acc
@@ -635,7 +711,7 @@ def evaluate_market(
         h = keccak256(concat(h, convert(header, bytes32)))
         nw: uint256 = header >> 1
         y: uint256 = header & 1
-        if i + nw >= n_words or nw > 8:
+        if i + nw >= n_words or nw > MAX_CONTRIBUTION_DATA_WORDS:
             errors._fail("prediction_market: wrong contributions")
         biased = 0
         count = 0
@@ -703,21 +779,28 @@ def evaluate_market(
         i += 1 + nw
     if i != n_words or h != self.markets[market_id].replay_hash:
         errors._fail("prediction_market: wrong contributions")
-    # --- store E_t, 16 per word
+    # --- add this call's E_t to the totals, 16 per word (a lane's total is at
+    #     most MAX_TEST_SAMPLES < 2**16: no carry into the next lane)
     packed: uint256 = 0
     for t: uint256 in range(len(errs), bound=MAX_PARTICIPANTS + 1):
         packed |= errs[t] << ((t & 15) << 4)
         if t & 15 == 15 or t + 1 == len(errs):
-            self.error_counts[market_id][t >> 4] = packed
+            self.error_counts[market_id][t >> 4] += packed
             packed = 0
+    done: uint256 = first_part + n_chunk
+    self.markets[market_id].evaluated_parts = done
+    if done < n_parts:
+        return False
     self.markets[market_id].phase = EVALUATED
+    last: uint256 = len(errs) - 1
     log ITrainer.LossesEvaluated(
         caller=msg.sender,
         market_id=market_id,
-        n_samples=s,
-        initial_errors=errs[0],
-        final_errors=errs[len(errs) - 1],
+        n_samples=self.markets[market_id].n_samples,
+        initial_errors=self.error_counts[market_id][0] & 65535,
+        final_errors=(self.error_counts[market_id][last >> 4] >> ((last & 15) << 4)) & 65535,
     )
+    return True
 
 
 # --- phase 7: settle ---------------------------------------------------------
@@ -833,7 +916,7 @@ def settle_market(max_payouts: uint256) -> bool:
     stake: uint256 = self.markets[market_id].stake
     big_m: uint256 = self.markets[market_id].n_samples
     first: uint256 = self.markets[market_id].settled_count
-    last: uint256 = min(first + max_payouts, n)
+    last: uint256 = first + min(max_payouts, n - first)
     for t: uint256 in range(first, last, bound=MAX_PARTICIPANTS):
         # b_t >= 0 (it loses at most M a round while >= M), <= (R + 1) * M
         payout: uint256 = convert(bal[t], uint256) * stake // big_m

@@ -160,7 +160,7 @@ def test_draw__before_a_commit_or_twice__reverts(market):
         market.draw()
     market.open()
     market.draw()
-    with ape.reverts("prediction_market: not committed"):
+    with ape.reverts("prediction_market: already drawn"):
         market.draw()
 
 
@@ -389,13 +389,12 @@ def test_reveal_rest__a_part_that_does_not_match__aborts(ended, market_trainer, 
 
 
 def test_reveal_rest__a_malformed_part__aborts(chain, market_trainer, provider, contributor):
-    """A part the contract could not evaluate (here an index outside the model) aborts."""
+    """A part the contract could not evaluate (here an index outside the model) aborts.
+    Nothing is drawn, so the malformed part is always among the rest."""
     samples = [([1, 2], 1), ([3, 4], 0), ([5, 6], 1), ([7, 200], 0)]
-    m = Market(chain, market_trainer, provider, samples, n_parts=4, n_reveal=1)
+    m = Market(chain, market_trainer, provider, samples, n_parts=4, n_reveal=0)
     m.open()
     m.draw()
-    if m.drawn() == [3]:
-        pytest.skip("the malformed part was drawn (the seed decides)")
     m.reveal_drawn()
     m.end()
     m.reveal_rest()
@@ -411,7 +410,109 @@ def test_reveal_rest__after_the_deadline__reverts_and_anyone_aborts(chain, ended
     assert phase(market_trainer) == "aborted"
 
 
+def oversized_market(chain, market_trainer, provider):
+    """Two parts: part 0 of MAX_PART_WORDS + 1 words (9-word samples of 128 features), part 1 small."""
+    big = [(list(range(k, k + 128)), k % 2) for k in range(4)]  # 4 samples x 9 words = 36 words
+    secrets = mk.MarketSecrets(parts=[big, [([1, 2], 1)]], salts=[bytes([7]) * 32, bytes([8]) * 32])
+    assert len(secrets.part_words(0)) > market_trainer.MAX_PART_WORDS()
+    return Market(chain, market_trainer, provider, [], secrets=secrets, n_parts=2, n_reveal=0)
+
+
+def test_reveal_rest__a_part_over_the_evaluation_bound__aborts(chain, market_trainer, provider):
+    m = oversized_market(chain, market_trainer, provider)
+    m.open()
+    m.draw()
+    m.reveal_drawn()
+    m.end()
+    m.reveal_rest()
+    assert phase(market_trainer) == "aborted"
+
+
+def test_reveal_drawn__a_part_over_the_evaluation_bound__reverts(chain, market_trainer, provider):
+    m = oversized_market(chain, market_trainer, provider)
+    m.open(n_reveal=2)
+    m.draw()
+    with ape.reverts("prediction_market: parts do not match the commitment"):
+        m.reveal([0, 1])
+
+
 # --- abort ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("evaluated", [False, True])
+def test_abort__after_the_settlement_deadline__returns_every_stake(chain, revealed, market_trainer, stranger,
+                                                                 evaluated):
+    """Nobody evaluates (or nobody settles) for SETTLEMENT_WINDOW after the last reveal: anyone
+    aborts, every stake goes back, the bounty is burned."""
+    window = market_trainer.SETTLEMENT_WINDOW()
+    assert window == 7 * DAY
+    last_reveal = chain.blocks.head.timestamp
+    assert market_state(market_trainer)["deadline"] == last_reveal + window
+    if evaluated:
+        market_trainer.evaluate_market(*revealed.evaluate_args(0, 3), sender=stranger)  # partly
+        revealed.evaluate()
+        market_trainer.settle_market(1, sender=stranger)  # one payout written, not settled
+    chain.pending_timestamp = last_reveal + window
+    with ape.reverts("prediction_market: deadline not passed"):
+        market_trainer.abort_market(sender=stranger)
+    chain.pending_timestamp = last_reveal + window + 1
+    receipt = market_trainer.abort_market(sender=stranger)
+    assert receipt.events == [market_trainer.MarketAborted(caller=stranger, market_id=1)]
+    assert phase(market_trainer) == "aborted"
+    for t, who in enumerate(revealed.contributors):
+        receipt = revealed.claim(t)
+        assert receipt.events == [market_trainer.StakeReturned(participant=who, market_id=1, index=t, amount=STAKE)]
+    assert market_trainer.balance == 5 * STAKE  # the bounty, burned
+    with ape.reverts("prediction_market: not evaluated"):
+        market_trainer.settle_market(1, sender=stranger)
+
+
+def test_abort__of_a_settled_market__reverts(chain, settled, market_trainer, stranger):
+    chain.mine(deltatime=30 * DAY)
+    with ape.reverts("prediction_market: cannot abort now"):
+        market_trainer.abort_market(sender=stranger)
+
+
+def test_end__with_every_part_drawn__starts_the_settlement_window(chain, market_trainer, provider, contributor):
+    samples = [([k, k + 1], k % 2) for k in range(4)]
+    m = Market(chain, market_trainer, provider, samples, n_parts=4, n_reveal=4, max_contributions=1)
+    m.open()
+    m.draw()
+    m.reveal_drawn()
+    m.add(contributor, [1, 2], 1)
+    receipt = m.end()
+    assert phase(market_trainer) == "revealed"
+    assert market_state(market_trainer)["deadline"] == receipt.timestamp + 7 * DAY
+
+
+def test_market__with_256_parts__ends_evaluates_and_settles(chain, market_trainer, provider, contributor):
+    """The largest number of parts: the full bitmap is 2**256 - 1 (no 1 << 256)."""
+    assert market_trainer.MAX_PARTS() == 256
+    samples = [([k % 90 + 1, k % 90 + 2], k % 2) for k in range(256)]
+    m = Market(chain, market_trainer, provider, samples, n_parts=256, n_reveal=3, max_contributions=2)
+    m.open()
+    m.draw()
+    m.reveal_drawn()
+    m.add(contributor, [1, 2, 3], 1)
+    m.add(contributor, [4, 5], 0)
+    m.end()
+    m.reveal_rest(per_tx=128)
+    assert market_state(market_trainer)["revealed"] == 2**256 - 1
+    assert phase(market_trainer) == "revealed"
+    m.evaluate(per_tx=100)
+    m.settle()
+    assert phase(market_trainer) == "settled"
+    m.claim(0)
+    m.claim(1)
+    assert Market(chain, market_trainer, provider, samples[:4], n_parts=4).open()  # a new market opens
+
+
+def test_settle__with_the_largest_count_after_a_partial_call__settles(revealed, market_trainer, stranger):
+    revealed.evaluate()
+    market_trainer.settle_market(1, sender=stranger)
+    market_trainer.settle_market(2**256 - 1, sender=stranger)
+    assert phase(market_trainer) == "settled"
+    assert revealed.payouts() == mk.payouts(revealed.error_counts(), 40, 5 * STAKE, STAKE)
 
 
 def test_abort__before_the_deadline__reverts(market, stranger):
@@ -455,7 +556,7 @@ def test_aborted_market__returns_every_stake_once(chain, ended, market_trainer, 
 
 
 def test_evaluate__computes_the_reference_error_counts(revealed, market_trainer, reference_model, stranger):
-    receipt = revealed.evaluate(sender=stranger)
+    [receipt] = revealed.evaluate(sender=stranger)
     e = mk.error_counts(reference_model(), revealed.contributions, revealed.secrets.samples)
     assert revealed.error_counts() == e
     assert phase(market_trainer) == "evaluated"
@@ -465,31 +566,77 @@ def test_evaluate__computes_the_reference_error_counts(revealed, market_trainer,
     ]
 
 
+@pytest.mark.parametrize("per_tx", [1, 3])
+def test_evaluate__over_several_transactions__adds_up_to_the_same_counts(revealed, market_trainer,
+                                                                        reference_model, stranger, per_tx):
+    receipts = revealed.evaluate(sender=stranger, per_tx=per_tx)
+    assert len(receipts) == -(-8 // per_tx)
+    e = mk.error_counts(reference_model(), revealed.contributions, revealed.secrets.samples)
+    assert revealed.error_counts() == e
+    assert all(r.events == [] for r in receipts[:-1])  # only the last call logs the totals
+    assert receipts[-1].events == [
+        market_trainer.LossesEvaluated(caller=stranger, market_id=1, n_samples=40, initial_errors=e[0],
+                                       final_errors=e[-1])
+    ]
+    assert market_state(market_trainer)["evaluated_parts"] == 8
+    assert phase(market_trainer) == "evaluated"
+
+
+def test_evaluate__out_of_order_or_past_the_last_part__reverts(revealed, market_trainer, provider):
+    market_trainer.evaluate_market(*revealed.evaluate_args(0, 2), sender=provider)
+    assert phase(market_trainer) == "revealed" and market_state(market_trainer)["evaluated_parts"] == 2
+    for first in (0, 1, 3):  # done already, or skipping part 2
+        with ape.reverts("prediction_market: evaluate the next part"):
+            market_trainer.evaluate_market(*revealed.evaluate_args(first, 1), sender=provider)
+    intercept, words, contributions, hashes, first, salts, sizes, data = revealed.evaluate_args(2)
+    extra = revealed.secrets.part_words(0)
+    with ape.reverts("prediction_market: wrong test set"):  # a ninth part
+        market_trainer.evaluate_market(intercept, words, contributions, hashes, first, salts + [salts[0]],
+                                       sizes + [len(extra)], data + extra, sender=provider)
+    with ape.reverts("prediction_market: wrong test set"):  # no part at all
+        market_trainer.evaluate_market(intercept, words, contributions, hashes, first, [], [], [], sender=provider)
+    # the rest still evaluates
+    market_trainer.evaluate_market(*revealed.evaluate_args(2), sender=provider)
+    assert phase(market_trainer) == "evaluated"
+
+
 def test_evaluate__before_the_reveal__reverts(ended):
     with ape.reverts("prediction_market: not revealed"):
         ended.evaluate()
 
 
 def test_evaluate__with_another_initial_model__reverts(revealed, market_trainer, provider):
-    intercept, words, contributions, salts, sizes, data = revealed.evaluate_args()
+    intercept, words, *rest = revealed.evaluate_args()
     with ape.reverts("prediction_market: wrong initial model"):
-        market_trainer.evaluate_market(intercept + 1, words, contributions, salts, sizes, data, sender=provider)
+        market_trainer.evaluate_market(intercept + 1, words, *rest, sender=provider)
 
 
 def test_evaluate__with_another_test_set__reverts(revealed, market_trainer, provider):
-    intercept, words, contributions, salts, sizes, data = revealed.evaluate_args()
-    with ape.reverts("prediction_market: wrong test set"):
-        market_trainer.evaluate_market(intercept, words, contributions, salts, sizes, [data[0] ^ 1, *data[1:]], sender=provider)
-    with ape.reverts("prediction_market: wrong test set"):
-        market_trainer.evaluate_market(intercept, words, contributions, salts[:-1], sizes[:-1], data, sender=provider)
+    intercept, words, contributions, hashes, first, salts, sizes, data = revealed.evaluate_args()
+    head = (intercept, words, contributions)
+    wrong_cases = [
+        (hashes, first, salts, sizes, [data[0] ^ 1, *data[1:]]),  # a word changed
+        (hashes, first, salts, sizes, [*data[:-1], data[-1] ^ 1]),  # the last word changed
+        (hashes, first, salts, sizes[:-2] + [sizes[-2] + 1, sizes[-1] - 1], data),  # a boundary moved
+        (hashes, first, salts, sizes[:-1] + [sizes[-1] + 1], data + [3]),  # a word added
+        (hashes, first, salts[:1] + salts[:-1], sizes, data),  # salts shifted
+        (hashes[:-1], first, salts, sizes, data),  # a part hash missing
+        ([hashes[1], hashes[0], *hashes[2:]], first, salts, sizes, data),  # hashes swapped
+        (hashes, first, salts, [*sizes[:-1], 0], data[: len(data) - sizes[-1]]),  # an empty part
+        (hashes, first, salts, [*sizes[:-1], 2**256 - 1], data),  # a size that overflows
+    ]
+    for args in wrong_cases:
+        with ape.reverts("prediction_market: wrong test set"):
+            market_trainer.evaluate_market(*head, *args, sender=provider)
+    assert market_state(market_trainer)["evaluated_parts"] == 0
 
 
 def test_evaluate__with_other_contributions__reverts(revealed, market_trainer, provider):
-    intercept, words, contributions, salts, sizes, data = revealed.evaluate_args()
+    intercept, words, contributions, *rest = revealed.evaluate_args()
     changed = [contributions[0] ^ 1, *contributions[1:]]  # a label flipped
     for wrong in (changed, contributions[:-2], contributions + [2, 1]):
         with ape.reverts("prediction_market: wrong contributions"):
-            market_trainer.evaluate_market(intercept, words, wrong, salts, sizes, data, sender=provider)
+            market_trainer.evaluate_market(intercept, words, wrong, *rest, sender=provider)
 
 
 # --- settle and claim -----------------------------------------------------------------------------
