@@ -251,6 +251,31 @@ class MarketSecrets:
             ) from None
 
 
+def hostile_parts(caps: dict, features: Sequence[int], sample_size: int) -> list[list[Sample]]:
+    """The most expensive test set the market's caps admit against contributions of `features`:
+    parts of exactly MAX_PART_FEATURES occurrences, all among `features` (so every update walks
+    all of them), in samples of `sample_size` features (the last of a part smaller), as many parts
+    as MAX_PARTS, MAX_TEST_WORDS and MAX_TEST_SAMPLES allow. `caps` maps those names (and
+    MAX_PART_FEATURES) to the contract's values. Used by the worst-case test and the gas report."""
+    parts: list[list[Sample]] = []
+    words = samples = k = 0
+    while len(parts) < caps["MAX_PARTS"]:
+        part: list[Sample] = []
+        left = caps["MAX_PART_FEATURES"]
+        while left:
+            size = min(sample_size, left, len(features))
+            part.append((sorted(features[(k + j) % len(features)] for j in range(size)), k % 2))
+            k += 1
+            left -= size
+        part_words = len(encode_samples(part))
+        if words + part_words > caps["MAX_TEST_WORDS"] or samples + len(part) > caps["MAX_TEST_SAMPLES"]:
+            break
+        parts.append(part)
+        words += part_words
+        samples += len(part)
+    return parts
+
+
 # --- on chain -------------------------------------------------------------------------------------
 
 # The largest evaluation transaction the client sends (the contract bounds one part's cost below it).

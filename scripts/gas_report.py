@@ -316,6 +316,7 @@ MARKET_TARGETS = {
     "market_settle_total": 10_000_000,
     "market_settle_max_tx": 10_000_000,
     "market_claim": 100_000,
+    "market_worst_tx": 10_000_000,
 }
 MARKET_LABELS = {
     "market_commit": "market: commit (open with the bounty)",
@@ -323,6 +324,7 @@ MARKET_LABELS = {
     "market_settle_total": "market: evaluate + settle, all transactions",
     "market_settle_max_tx": "market: largest settlement transaction",
     "market_claim": "market: claim a payout",
+    "market_worst_tx": "market at every cap, most hostile inputs: largest transaction",
 }
 
 
@@ -388,6 +390,7 @@ def measure_market() -> dict:
         for i in range(0, len(rest), MARKET_REVEAL_PER_TX):
             reveal.append(trainer.reveal(*secrets.reveal_args(rest[i : i + MARKET_REVEAL_PER_TX]), sender=provider).gas_used)
         gas["market_reveal_total"] = sum(reveal)
+        # every part in one evaluation transaction: it fits (the client would split it otherwise)
         settle = [
             trainer.evaluate_market(*h0, encode_samples(contributions), *secrets.evaluate_args(), sender=others[0]).gas_used
         ]
@@ -398,7 +401,53 @@ def measure_market() -> dict:
         gas["market_settle_max_tx"] = max(settle)
         winner = max(range(MARKET_CONTRIBUTIONS), key=lambda t: trainer.participants(1, t) >> 160 & (2**95 - 1))
         gas["market_claim"] = trainer.claim(1, winner, sender=others[winner % len(others)]).gas_used
+    gas.update(measure_market_worst_case())
     return gas
+
+
+def measure_market_worst_case() -> dict:
+    """The market at every cap with the most hostile inputs it accepts (the shape of
+    tests/unit/test_market_worst_case.py, one-feature test samples: its most expensive): the
+    largest model, MAX_PARTICIPANTS contributions of the largest size each updating the model,
+    every part drawn; evaluation a part per transaction. `market_worst_tx`: the largest."""
+    from ape import accounts, chain, networks, project
+
+    from ape_decai.market import MarketSecrets, encode_samples, hostile_parts
+    from ape_decai.packing import pack_indices
+
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, provider, other = accounts.test_accounts[:3]
+        probe = project.SparsePerceptronMarketTrainer.deploy("m", "worst", "{}", 16, 0, 1, [0], True, sender=creator)
+        caps = {name: int(getattr(probe, name)()) for name in (
+            "MAX_PARTS", "MAX_TEST_WORDS", "MAX_TEST_SAMPLES", "MAX_PART_FEATURES", "MAX_PARTICIPANTS",
+            "MAX_MODEL_WORDS", "MAX_CONTRIBUTION_DATA_WORDS")}  # fmt: skip
+        n_features = 16 * caps["MAX_MODEL_WORDS"]
+        features = list(range(16 * caps["MAX_CONTRIBUTION_DATA_WORDS"]))
+        trainer = project.SparsePerceptronMarketTrainer.deploy(
+            "m", "worst", "{}", n_features, 0, 1, [0] * caps["MAX_MODEL_WORDS"], True, sender=creator
+        )
+        parts = hostile_parts(caps, features, 1)
+        secrets = MarketSecrets(parts=parts, salts=[bytes([k + 1]) * 32 for k in range(len(parts))])
+        n = caps["MAX_PARTICIPANTS"]
+        txs = [trainer.open_market(1, secrets.commitment, len(parts), len(parts), DAY, n, DAY,
+                                   sender=provider, value=10**6)]  # fmt: skip
+        chain.mine(1)
+        txs.append(trainer.draw_parts(sender=other))
+        txs.append(trainer.reveal(*secrets.reveal_args(range(len(parts))), sender=provider))
+        h0 = (trainer.intercept(), [trainer.weight_words(k) for k in range(caps["MAX_MODEL_WORDS"])])
+        packed = pack_indices(features)
+        for _ in range(n):
+            txs.append(trainer.add_data(packed, 1 - trainer.predict(packed), sender=other, value=1))
+        chain.pending_timestamp += DAY
+        txs.append(trainer.end_market(sender=other))
+        labels = [int(log.label) for log in trainer.DataAdded.range(txs[3].block_number, chain.blocks.head.number + 1)]
+        flat = encode_samples([(features, y) for y in labels])
+        for k in range(len(parts)):
+            txs.append(trainer.evaluate_market(*h0, flat, *secrets.evaluate_args(k, 1), sender=other))
+        txs.append(trainer.settle_market(n, sender=other))
+        txs += [trainer.claim(1, t, sender=other) for t in range(n)]
+        assert trainer.markets(1)[1] == 7, "worst case: the market did not settle"
+    return {"market_worst_tx": max(tx.gas_used for tx in txs)}
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ MARKET_TARGETS = {
     "market_settle_total": 10_000_000,
     "market_settle_max_tx": 10_000_000,
     "market_claim": 100_000,
+    "market_worst_tx": 10_000_000,  # every cap, most hostile inputs (issue 10)
 }
 
 

@@ -395,18 +395,21 @@ def reveal(
             if w == 0 or partial:
                 ok = False
             rest: uint256 = w
-            for _: uint256 in range(16):
+            in_word: uint256 = 16  # features in this word
+            for i: uint256 in range(16):
                 x: uint256 = rest & 65535
                 if x == 0:
                     partial = True
+                    in_word = i
                     if rest != 0:
                         ok = False
                     break
                 if x <= last:
                     ok = False
                 last = x
-                features += 1
                 rest = rest >> 16
+            # cannot overflow: at most 16 a word
+            features = unsafe_add(features, in_word)
             if last > n_features:
                 ok = False
             left -= 1

@@ -28,6 +28,8 @@ from market_support import Market, market_state
 TX_BOUND = 10_000_000
 N_FEATURES = 2048
 CONTRIBUTION = list(range(32))  # every contribution's features (the largest a market takes)
+CAPS = ("MAX_PARTS", "MAX_TEST_WORDS", "MAX_PART_FEATURES", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES",
+        "MAX_MODEL_WORDS", "MAX_CONTRIBUTION_DATA_WORDS", "MAX_PART_WORDS")
 
 
 @pytest.fixture
@@ -36,36 +38,14 @@ def worst_trainer(deploy_market_trainer):
                                  encoder='{"type": "test", "n_features": 2048}')
 
 
-def hostile_parts(caps: dict, sample_size: int) -> list[list[tuple[list[int], int]]]:
-    """Parts of exactly MAX_PART_FEATURES occurrences (samples of `sample_size` features of
-    CONTRIBUTION, the last one of a part smaller), as many as the test-set caps allow."""
-    parts, words, samples, k = [], 0, 0, 0
-    while len(parts) < caps["MAX_PARTS"]:
-        part, left = [], caps["MAX_PART_FEATURES"]
-        while left:
-            size = min(sample_size, left)
-            part.append((sorted(CONTRIBUTION[(k + j) % 32] for j in range(size)), k % 2))
-            k += 1
-            left -= size
-        part_words = len(mk.encode_samples(part))
-        if words + part_words > caps["MAX_TEST_WORDS"] or samples + len(part) > caps["MAX_TEST_SAMPLES"]:
-            break
-        parts.append(part)
-        words += part_words
-        samples += len(part)
-    return parts
-
-
 @pytest.mark.parametrize("sample_size", [32, 1], ids=["dense", "sparse"])
 def test_market__worst_case_at_every_cap__every_transaction_is_bounded(chain, worst_trainer, provider,
                                                                        contributor, stranger, sample_size):
     trainer = worst_trainer
-    caps = {name: getattr(trainer, name)() for name in
-            ("MAX_PARTS", "MAX_TEST_WORDS", "MAX_PART_FEATURES", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES",
-             "MAX_MODEL_WORDS", "MAX_CONTRIBUTION_DATA_WORDS", "MAX_PART_WORDS")}
+    caps = {name: getattr(trainer, name)() for name in CAPS}
     assert N_FEATURES == caps["MAX_MODEL_WORDS"] * 16
     assert len(pack_indices(CONTRIBUTION)) == caps["MAX_CONTRIBUTION_DATA_WORDS"]
-    parts = hostile_parts(caps, sample_size)
+    parts = mk.hostile_parts(caps, CONTRIBUTION, sample_size)
     secrets = mk.MarketSecrets(parts=parts, salts=[bytes([k % 251 + 1]) * 32 for k in range(len(parts))])
     words = sum(len(secrets.part_words(k)) for k in range(len(parts)))
     print(f"\n{len(parts)} parts, {words} words, {len(secrets.samples)} samples")
@@ -103,3 +83,61 @@ def test_market__worst_case_at_every_cap__every_transaction_is_bounded(chain, wo
     # and the trainer opens a new market
     Market(chain, trainer, provider, [([1, 2], 1), ([3], 0)], n_parts=2).open()
     assert trainer.market_count() == 2
+
+
+# --- settlement: Fig. 2's rounds over the most expensive error counts -----------------------------
+
+from hypothesis import HealthCheck, given, settings, target  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+MAX_T = 128
+
+
+@pytest.fixture(scope="module")
+def settlement(project, accounts):
+    return project.MarketSettlementHarness.deploy(sender=accounts[0])
+
+
+def settle_gas(chain, harness, sender, e, n_samples, rounds):
+    """Gas of settling in one transaction (the harness writes E, then `settle_market(T)`),
+    and the payouts, checked against the reference. The chain is restored after."""
+    snapshot = chain.snapshot()
+    try:
+        harness.set_evaluated(e, n_samples, rounds, 1, sender=sender)
+        gas = harness.settle_market.estimate_gas_cost(len(e) - 1, sender=sender)
+        receipt = harness.settle_market(len(e) - 1, sender=sender)
+        payouts = [(harness.participants(1, t) >> 160) & (2**95 - 1) for t in range(len(e) - 1)]
+        assert payouts == mk.payouts(e, n_samples, rounds, 1)
+        return max(gas, receipt.gas_used)
+    finally:
+        chain.restore(snapshot)
+
+
+def cascade(n_samples):
+    """Participant 1 loses everything in round 1; each drop makes the next one a loser."""
+    return [0] + [n_samples] * MAX_T
+
+
+def staggered(n_samples):
+    """Gains then losses of every size: many losers, each dropping in its own round."""
+    return [0] + [(t * 7919) % (n_samples + 1) for t in range(1, MAX_T + 1)]
+
+
+@pytest.mark.parametrize("pattern", [cascade, staggered])
+def test_settle__hand_built_hostile_error_counts__one_bounded_transaction(chain, settlement, accounts, pattern):
+    for n_samples in (1, 17, 1024):
+        gas = settle_gas(chain, settlement, accounts[0], pattern(n_samples), n_samples, 2**90)
+        assert gas <= TX_BOUND
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_settle__searched_error_counts__one_bounded_transaction(chain, settlement, accounts, data):
+    """Hypothesis steers E (and M, R) towards the most gas (`target`); every settlement of the
+    full 128 participants stays in one bounded transaction and pays as the reference."""
+    n_samples = data.draw(st.sampled_from([1, 2, 3, 8, 100, 1024]))
+    e = data.draw(st.lists(st.integers(0, n_samples), min_size=MAX_T + 1, max_size=MAX_T + 1))
+    rounds = data.draw(st.sampled_from([1, 7, 1000, 2**90]))
+    gas = settle_gas(chain, settlement, accounts[0], e, n_samples, rounds)
+    target(float(gas))
+    assert gas <= TX_BOUND
