@@ -3,7 +3,8 @@
 Providers open markets, anyone draws, the provider reveals (honestly, or tampering with a drawn
 part, which must revert), contributors stake and train, anyone ends the market, the provider
 reveals the rest (honestly, or with a changed part, which aborts), time passes (missed
-deadlines abort), anyone evaluates and settles in chunks, participants claim. Several markets
+deadlines abort), anyone evaluates (a few parts a transaction) and settles in chunks, or nobody
+does until the settlement deadline and anyone aborts; participants claim. Several markets
 follow each other on one trainer. Invariants, after every step:
 
 - the contract's balance is every bounty plus every stake minus what was paid out;
@@ -161,10 +162,32 @@ class MarketMachine(RuleBasedStateMachine):
         self._abort_model()
 
     @precondition(lambda self: self.phase == "revealed")
-    @rule()
-    def evaluate(self):
-        self.market.evaluate(sender=self.env.stranger)
-        self.phase = "evaluated"
+    @rule(per_tx=st.integers(1, 3))
+    def evaluate(self, per_tx):
+        """One evaluation transaction of up to `per_tx` parts (resumable)."""
+        first = market_state(self.trainer)["evaluated_parts"]
+        n_parts = len(self.market.secrets.parts)
+        if first > 0:  # a part already done cannot be evaluated again
+            self._reverts(self.trainer.evaluate_market, self.market.evaluate_args(0, 1), self.env.stranger,
+                          "prediction_market: evaluate the next part")
+        count = min(per_tx, n_parts - first)
+        self.trainer.evaluate_market(*self.market.evaluate_args(first, count), sender=self.env.stranger)
+        if first + count == n_parts:
+            self.phase = "evaluated"
+
+    @precondition(lambda self: self.phase in ("revealed", "evaluated"))
+    @rule(abort=st.booleans())
+    def nobody_settles_in_time(self, abort):
+        """Before the settlement deadline nobody can abort; after it anyone can, and every
+        stake goes back (the bounty is burned)."""
+        deadline = market_state(self.trainer)["deadline"]
+        if self.env.chain.pending_timestamp < deadline - 60:  # clear of the wall clock's seconds
+            self._reverts(self.trainer.abort_market, (), self.env.stranger, "prediction_market: deadline not passed")
+        if not abort:
+            return
+        self.env.chain.pending_timestamp = max(self.env.chain.pending_timestamp, deadline + 1)
+        self.trainer.abort_market(sender=self.env.stranger)
+        self._abort_model()
 
     @precondition(lambda self: self.phase == "evaluated")
     @rule(per_tx=st.integers(1, 4))

@@ -411,10 +411,11 @@ def test_reveal_rest__after_the_deadline__reverts_and_anyone_aborts(chain, ended
 
 
 def oversized_market(chain, market_trainer, provider):
-    """Two parts: part 0 of MAX_PART_WORDS + 1 words (9-word samples of 128 features), part 1 small."""
-    big = [(list(range(k, k + 128)), k % 2) for k in range(4)]  # 4 samples x 9 words = 36 words
+    """Two parts: part 0 of MAX_PART_FEATURES + 1 feature occurrences, part 1 small."""
+    limit = market_trainer.MAX_PART_FEATURES()
+    big = [(list(range(k, k + 50)), k % 2) for k in range(limit // 50)] + [(list(range(limit % 50 + 1)), 1)]
     secrets = mk.MarketSecrets(parts=[big, [([1, 2], 1)]], salts=[bytes([7]) * 32, bytes([8]) * 32])
-    assert len(secrets.part_words(0)) > market_trainer.MAX_PART_WORDS()
+    assert sum(len(x) for x, _ in big) == limit + 1
     return Market(chain, market_trainer, provider, [], secrets=secrets, n_parts=2, n_reveal=0)
 
 
@@ -426,6 +427,28 @@ def test_reveal_rest__a_part_over_the_evaluation_bound__aborts(chain, market_tra
     m.end()
     m.reveal_rest()
     assert phase(market_trainer) == "aborted"
+
+
+def test_reveal_rest__a_part_at_the_evaluation_bound__is_accepted(chain, market_trainer, provider):
+    limit = market_trainer.MAX_PART_FEATURES()
+    part = [(list(range(k, k + 40)), k % 2) for k in range(limit // 40)]
+    assert sum(len(x) for x, _ in part) == limit
+    secrets = mk.MarketSecrets(parts=[part, [([1, 2], 1)]], salts=[bytes([7]) * 32, bytes([8]) * 32])
+    m = Market(chain, market_trainer, provider, [], secrets=secrets, n_parts=2, n_reveal=0)
+    m.open()
+    m.draw()
+    m.reveal_drawn()
+    m.end()
+    m.reveal_rest()
+    assert phase(market_trainer) == "revealed"
+
+
+def test_add__larger_than_a_market_contribution__reverts(participating, contributor):
+    limit = participating.trainer.MAX_CONTRIBUTION_DATA_WORDS()
+    too_large = list(range(16 * limit + 1))
+    with ape.reverts("prediction_market: contribution too large"):
+        participating.add(contributor, too_large, 1)
+    participating.add(contributor, too_large[:-1], 1)  # the largest is accepted
 
 
 def test_reveal_drawn__a_part_over_the_evaluation_bound__reverts(chain, market_trainer, provider):
