@@ -245,6 +245,7 @@ def reveal(secrets_path, per_tx, trainer_address, network, account, as_json, pro
         if not secrets_path.exists():
             raise DecaiError(f"no secrets file at {secrets_path}: pass --secrets PATH")
     secrets = MarketSecrets.load(secrets_path)
+    m.check_reveal(secrets, allow_committed=True)  # before drawing or showing a progress bar
     receipts = []
     if PHASES[state["phase"]] == "committed":
         receipts.append(m.draw(account))

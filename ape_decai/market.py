@@ -607,19 +607,25 @@ class MarketClient:
             return [k for k in range(s["n_parts"]) if not s["revealed"] >> k & 1]
         return []
 
-    def reveal(self, secrets: MarketSecrets, sender, per_tx: int = 30, progress=None) -> list:
-        """Reveal what the phase requires; `progress(done, total)` after each transaction."""
+    def check_reveal(self, secrets: MarketSecrets, allow_committed: bool = False) -> None:
+        """DecaiError (one line) if these secrets cannot reveal anything now; with
+        `allow_committed`, a market still to be drawn passes (the caller draws first)."""
         from ape_decai.client import DecaiError
 
         s = self.state()
         if "0x" + secrets.commitment.hex() != s["commitment"]:
             raise DecaiError("these secrets do not match the market's commitment")
-        todo = self.pending_reveal()
-        if not todo:
-            raise DecaiError(f"nothing to reveal in phase {PHASES[s['phase']]!r}")
         missed = self._deadline_missed(s)
         if missed:
             raise DecaiError(f"{missed}: the market can only be aborted now (`ape decai market abort`)")
+        if not self.pending_reveal() and not (allow_committed and PHASES[s["phase"]] == "committed"):
+            raise DecaiError(f"nothing to reveal in phase {PHASES[s['phase']]!r}")
+
+    def reveal(self, secrets: MarketSecrets, sender, per_tx: int = 30, progress=None) -> list:
+        """Reveal what the phase requires; `progress(done, total)` after each transaction."""
+        self.check_reveal(secrets)
+        s = self.state()
+        todo = self.pending_reveal()
         if PHASES[s["phase"]] == "drawn":
             per_tx = len(todo)  # all at once
         receipts = []
