@@ -266,11 +266,11 @@ LIMITS = ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS",
 
 def iso_time(timestamp: int | None) -> str | None:
     """A Unix time as UTC ISO 8601 ('2026-12-03T11:34:37Z'); None for 0 (not set)."""
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     if not timestamp:
         return None
-    return datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def countdown(timestamp: int, now: int) -> str:

@@ -230,7 +230,7 @@ def test_market_open__beyond_the_contract_caps__fails_before_saving_or_sending(d
     secrets = tmp_path / "secrets.json"
     nonce, balance = provider.nonce, provider.balance
     base = {"--parts": 6, "--reveal": 2, "--bounty": "0.05 ether", "--stake": "0.01 ether"}
-    base.update(dict(zip(args[::2], args[1::2])))
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
 
     got = decai.fails("market", "open", "--test-set", test_set_csv, *[x for kv in base.items() for x in kv],
                       "--secrets", secrets, *NET, account=provider, trainer=market_trainer_cli)

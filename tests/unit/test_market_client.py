@@ -62,7 +62,8 @@ def _many(n, words_each=1):
     return [(list(range(k % 50, k % 50 + width)), k % 2) for k in range(n)]
 
 
-OPEN_DEFAULTS = dict(n_reveal=1, bounty=2 * STAKE, stake=STAKE, duration=DAY, max_contributions=2, reveal_window=DAY)
+OPEN_DEFAULTS = {"n_reveal": 1, "bounty": 2 * STAKE, "stake": STAKE, "duration": DAY, "max_contributions": 2,
+                 "reveal_window": DAY}
 
 
 @pytest.mark.parametrize(
