@@ -182,7 +182,8 @@ def abort(trainer_address, network, account, as_json, provider):
         return
     click.echo(f"market {s['market_id']} aborted in {result['transaction']}; the bounty ({_eth(s['bounty'])}) stays locked")
     if s["contributions"]:
-        click.echo(f"each of the {s['contributions']} participants gets the stake ({_eth(s['stake'])}) back with `ape decai claim`")
+        click.echo(f"{s['contributions']} contribution(s): each participant takes the stake ({_eth(s['stake'])}) back with "
+                   "`ape decai claim`")
 
 
 def _when(timestamp: int, now: int) -> str:
@@ -212,12 +213,13 @@ def status(mine, trainer_address, network, account, as_json, provider):
     if s["market_id"]:
         click.echo(f"provider: {s['provider']}")
         click.echo(f"bounty: {_eth(s['bounty'])}, stake {_eth(s['stake'])} ({s['rounds']} rounds)")
-        click.echo(f"test set: {s['parts']} parts, drawn {s['drawn_parts']}, {s['revealed_parts']} revealed, "
-                   f"{s['test_samples']} samples revealed")
+        click.echo(f"test set: {s['parts']} parts (drawn: {s['drawn_parts']}; revealed: {s['revealed_parts']} parts, "
+                   f"{s['test_samples']} samples)")
         click.echo(f"contributions: {s['contributions']} of at most {s['max_contributions']}")
-        click.echo(f"participation ends: {_when(s['participation_ends_at'], now)}")
-        kind = s["deadline_kind"] or "reveal"
-        click.echo(f"{kind} deadline: {_when(s['deadline'], now)}")
+        if s["participation_ends_at"]:
+            click.echo(f"participation ends: {_when(s['participation_ends_at'], now)}")
+        if s["deadline_kind"]:  # what the deadline means in this phase (none in the others)
+            click.echo(f"{s['deadline_kind']} deadline: {_when(s['deadline'], now)}")
         click.echo(f"payouts written: {s['payouts_written']}; paid {_eth(s['paid'])}; contract balance {_eth(s['balance'])}")
     for row in s.get("participants", []):
         amount = "-" if row["amount"] is None else _eth(row["amount"])

@@ -414,9 +414,9 @@ class MarketClient:
         if phase == "participation":
             if s["contributions"] >= s["max_contributions"] or now >= s["ends_at"]:
                 return "participation is over: end it with `ape decai market end` (anyone)", "ape decai market end"
-            return (f"participation open until {when(s['ends_at'], now)} ({s['contributions']} of "
-                    f"{s['max_contributions']} contributions): `ape decai add-data TEXT --label LABEL` stakes one "
-                    "unit", "ape decai add-data")
+            return (f"participation open until {when(s['ends_at'], now)}, {s['contributions']} of "
+                    f"{s['max_contributions']} contributions so far: `ape decai add-data TEXT --label LABEL` stakes "
+                    "one unit", "ape decai add-data")
         if phase == "ended":
             return (f"the provider reveals the rest of the test set with `ape decai reveal` before "
                     f"{when(s['deadline'], now)}", "ape decai reveal")
