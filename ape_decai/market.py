@@ -467,7 +467,7 @@ class MarketClient:
             "deadline": s["deadline"],
             "deadline_iso": iso_time(s["deadline"]),
             "deadline_kind": self.deadline_kind(phase),
-            "deadline_passed": now > s["deadline"],
+            "deadline_passed": self.deadline_kind(phase) is not None and now > s["deadline"],
             "abortable": self.abort_problem(s) is None,
         }
         everyone = self.participants(market_id)
