@@ -431,6 +431,7 @@ def refund(txn_hash, trainer_address, network, account, as_json, provider):
     from ape_decai.client import DecaiError
 
     trainer = _load_trainer(trainer_address)
+    trainer.require_mechanism("refund")
     if txn_hash:
         c = trainer.contribution_from_transaction(txn_hash)
         if c.contributor.lower() != account.address.lower():
@@ -474,6 +475,7 @@ def report(txn_hash, take_all, trainer_address, network, account, as_json, provi
     from ape_decai.client import DecaiError
 
     trainer = _load_trainer(trainer_address)
+    trainer.require_mechanism("report")
     me = account.address
     if txn_hash:
         verdicts = [trainer.report_verdict(trainer.contribution_from_transaction(txn_hash), me)]

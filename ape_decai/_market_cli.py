@@ -1,10 +1,14 @@
-"""`ape decai market open|draw|end|settle|status`, `ape decai reveal`, `ape decai claim`.
+"""`ape decai market open|draw|end|settle|abort|status`, `ape decai reveal`, `ape decai claim`.
 
 Thin commands over `ape_decai.market.MarketClient`, registered by `_cli.py` with one line
 (`register(cli)`). The provider's secrets (salts and parts) are written by `market open` to a
 file it never overwrites: <ape data folder>/decai/markets/<trainer>-<commitment>.json, or
 --secrets PATH. Keep it until the market is settled: without it the rest cannot be revealed,
 and the market aborts (the bounty stays locked).
+
+The caps (parts, test samples and words, contributions) are the contract's public constants,
+read from the trainer by `MarketClient.limits`; they are not repeated as option ranges here.
+`market status` only reads: it never asks for an account.
 """
 
 from __future__ import annotations
@@ -54,12 +58,12 @@ def market():
 
 @market.command("open", cls=ConnectedProviderCommand)
 @click.option("--test-set", "test_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Labelled texts (CSV with text,label or JSON lines), encoded with the trainer's encoder.")
-@click.option("--parts", default=100, show_default=True, type=click.IntRange(1, 256), help="N: parts of the test set.")
-@click.option("--reveal", "n_reveal", default=10, show_default=True, type=click.IntRange(0, 256), help="K: parts drawn for early reveal.")
+@click.option("--parts", default=100, show_default=True, type=click.IntRange(1), help="N: parts of the test set (at most the contract's MAX_PARTS).")
+@click.option("--reveal", "n_reveal", default=10, show_default=True, type=click.IntRange(0), help="K: parts drawn for early reveal (at most N).")
 @click.option("--bounty", required=True, help="B (wei or '1 ether'): a multiple of the stake.")
 @click.option("--stake", required=True, help="The unit each contribution stakes (wei or '0.01 ether').")
 @click.option("--end", "duration", default="7d", show_default=True, help="Participation time limit after opening (e.g. 3d).")
-@click.option("--max-contributions", default=100, show_default=True, type=click.IntRange(1, 128), help="Participation ends after this many.")
+@click.option("--max-contributions", default=100, show_default=True, type=click.IntRange(1), help="Participation ends after this many (at most the contract's MAX_PARTICIPANTS).")
 @click.option("--reveal-window", default="2d", show_default=True, help="Time to reveal the drawn parts, and the rest after the end.")
 @click.option("--secrets", "secrets_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to keep the salts and parts (never overwritten).")
 @trainer_option
@@ -74,19 +78,20 @@ def open_market(test_set, parts, n_reveal, bounty, stake, duration, max_contribu
     from ape_decai.market import MarketSecrets
 
     m = _market(trainer_address)
+    amounts = parse_amount(bounty), parse_amount(stake)
+    durations = parse_duration(duration), parse_duration(reveal_window)
+    # the parameters first (before reading the test set); `open` checks the test set too
+    m.check_open_parameters(parts, n_reveal, *amounts, durations[0], max_contributions, durations[1])
     samples, _ = load_labelled_file(test_set, classes=m.trainer.classes)
     encoded = []
     for text, label in samples:
         indices = m.trainer.encoder.encode(text)[:128]  # sorted, unique
         if indices:
             encoded.append((indices, int(label)))
-    if n_reveal > parts:
-        raise DecaiError("--reveal cannot exceed --parts")
     if len(encoded) < parts:
         raise DecaiError(f"{len(encoded)} usable samples (with at least one known word): fewer than --parts {parts}")
     secrets = MarketSecrets.create(encoded, parts)
-    receipt, path = m.open(secrets, n_reveal, parse_amount(bounty), parse_amount(stake), parse_duration(duration),
-                           max_contributions, parse_duration(reveal_window), secrets_path, account)
+    receipt, path = m.open(secrets, n_reveal, *amounts, durations[0], max_contributions, durations[1], secrets_path, account)
     result = {"transaction": _txn_hash(receipt), "gas_used": receipt.gas_used, "market_id": m.market_id,
               "commitment": "0x" + secrets.commitment.hex(), "samples": len(encoded), "secrets_file": str(path)}
     if as_json:
@@ -126,9 +131,11 @@ def end(trainer_address, network, account, as_json, provider):
     receipt = m.end(account)
     status = m.status()
     if as_json:
-        _echo_json({"transaction": _txn_hash(receipt), "phase": status["phase"], "reveal_deadline": status["reveal_deadline"]})
+        _echo_json({"transaction": _txn_hash(receipt), "phase": status["phase"], "reveal_deadline": status["reveal_deadline"],
+                    "reveal_deadline_iso": status["deadline_iso"], "next_action": status["next_action"]})
         return
-    click.echo(f"participation ended; phase {status['phase']}, reveal deadline {status['reveal_deadline']}")
+    click.echo(f"participation ended; phase {status['phase']}")
+    click.echo(f"next: {status['next_action']}")
 
 
 @market.command("settle", cls=ConnectedProviderCommand)
@@ -140,7 +147,12 @@ def end(trainer_address, network, account, as_json, provider):
 @friendly_errors
 def settle(per_tx, trainer_address, network, account, as_json, provider):
     """Evaluate the losses and write every payout (anyone; resumable)."""
+    from ape_decai.client import DecaiError
+
     m = _market(trainer_address)
+    problem = m.settle_problem()
+    if problem:
+        raise DecaiError(problem)
     bar, update = _progress("settling", as_json)
     with bar:
         receipts = m.settle(account, per_tx=per_tx, progress=update)
@@ -152,26 +164,67 @@ def settle(per_tx, trainer_address, network, account, as_json, provider):
     click.echo(f"settled in {len(receipts)} transaction(s), gas {sum(result['gas_used']):,}")
 
 
-@market.command("status", cls=ConnectedProviderCommand)
-@click.option("--mine", is_flag=True, help="Only the account's own contributions.")
+@market.command("abort", cls=ConnectedProviderCommand)
 @trainer_option
 @network_option()
 @account_option()
 @json_option
 @friendly_errors
+def abort(trainer_address, network, account, as_json, provider):
+    """Abort the market after the provider missed a deadline (anyone): stakes come back, the bounty stays locked."""
+    m = _market(trainer_address)
+    receipt = m.abort(account)
+    s = m.status()
+    result = {"transaction": _txn_hash(receipt), "gas_used": receipt.gas_used, "market_id": s["market_id"],
+              "phase": s["phase"], "stakes_returnable": s["contributions"] * s["stake"], "next_action": s["next_action"]}
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(f"market {s['market_id']} aborted in {result['transaction']}; the bounty ({_eth(s['bounty'])}) stays locked")
+    if s["contributions"]:
+        click.echo(f"{s['contributions']} contribution(s): each participant takes the stake ({_eth(s['stake'])}) back with "
+                   "`ape decai claim`")
+
+
+def _when(timestamp: int, now: int) -> str:
+    from ape_decai.market import when
+
+    return when(timestamp, now) if timestamp else "-"
+
+
+@market.command("status", cls=ConnectedProviderCommand)
+@click.option("--mine", is_flag=True, help="Only the account's own contributions (needs --account).")
+@trainer_option
+@network_option()
+@account_option(prompt=False)
+@json_option
+@friendly_errors
 def status(mine, trainer_address, network, account, as_json, provider):
-    """Phase, counts, deadlines, drawn parts and balances of the current market."""
+    """Phase, counts, deadlines, drawn parts, balances and the next step of the current market (read only)."""
+    if mine and account is None:
+        raise click.UsageError("--mine needs --account ALIAS")
     m = _market(trainer_address)
     s = m.status(account.address if mine else None)
     if as_json:
         _echo_json(s)
         return
-    for key, value in s.items():
-        if key != "participants":
-            click.echo(f"{key}: {_eth(value) if key in ('bounty', 'stake', 'paid', 'balance') else value}")
+    now = s["now"]
+    click.echo(f"market {s['market_id']}: {s['phase']} (chain time {s['now_iso']})")
+    if s["market_id"]:
+        click.echo(f"provider: {s['provider']}")
+        click.echo(f"bounty: {_eth(s['bounty'])}, stake {_eth(s['stake'])} ({s['rounds']} rounds)")
+        click.echo(f"test set: {s['parts']} parts (drawn: {s['drawn_parts']}; revealed: {s['revealed_parts']} parts, "
+                   f"{s['test_samples']} samples)")
+        click.echo(f"contributions: {s['contributions']} of at most {s['max_contributions']}")
+        if s["participation_ends_at"]:
+            click.echo(f"participation ends: {_when(s['participation_ends_at'], now)}")
+        if s["deadline_kind"]:  # what the deadline means in this phase (none in the others)
+            click.echo(f"{s['deadline_kind']} deadline: {_when(s['deadline'], now)}")
+        click.echo(f"payouts written: {s['payouts_written']}; paid {_eth(s['paid'])}; contract balance {_eth(s['balance'])}")
     for row in s.get("participants", []):
         amount = "-" if row["amount"] is None else _eth(row["amount"])
         click.echo(f"  #{row['index']} {row['participant']} {amount}{' (claimed)' if row['claimed'] else ''}")
+    click.echo(f"next: {s['next_action']}")
 
 
 @click.command("reveal", cls=ConnectedProviderCommand)
@@ -194,6 +247,7 @@ def reveal(secrets_path, per_tx, trainer_address, network, account, as_json, pro
         if not secrets_path.exists():
             raise DecaiError(f"no secrets file at {secrets_path}: pass --secrets PATH")
     secrets = MarketSecrets.load(secrets_path)
+    m.check_reveal(secrets, allow_committed=True)  # before drawing or showing a progress bar
     receipts = []
     if PHASES[state["phase"]] == "committed":
         receipts.append(m.draw(account))

@@ -394,6 +394,28 @@ class Trainer:
             raise DecaiError("this trainer uses points: it takes no deposit")
         return self._send(self.contract.add_data, words, label, sender=sender, **tx_kwargs)
 
+    # The commands that only make sense for some mechanisms, and why not for the others.
+    WRONG_MECHANISM = {  # noqa: RUF012  (a constant table)
+        ("refund", "market"): (
+            "this is a market trainer: it keeps no deposits to refund; stakes and payouts come back through the "
+            "market with `ape decai claim` once it is settled or aborted (see `ape decai market status`)"
+        ),
+        ("report", "market"): (
+            "this is a market trainer: it keeps no deposits to report; the market pays each participant by how "
+            "much their data helped (see `ape decai market status`)"
+        ),
+        ("report", "points"): (
+            "this trainer uses points: it takes no deposits, so there is nothing to report "
+            "(`ape decai report` is for deposit trainers)"
+        ),
+    }
+
+    def require_mechanism(self, command: str) -> None:
+        """DecaiError (one line) if `ape decai <command>` makes no sense for this trainer's mechanism."""
+        message = self.WRONG_MECHANISM.get((command, self.mechanism))
+        if message:
+            raise DecaiError(message)
+
     def _send(self, method, *args, sender, value: int = 0, **tx_kwargs):
         """Dry-run the call (a revert costs nothing and sends nothing), check funds, then send."""
         from ape.exceptions import AccountsError, ContractLogicError, VirtualMachineError
@@ -424,6 +446,8 @@ class Trainer:
 
     def contributions(self, contributor: str | None = None) -> list[Contribution]:
         """Every `DataAdded` event (of one contributor if given) with its current record."""
+        if self.mechanism == "market":
+            raise DecaiError("this is a market trainer: it keeps no deposit records (see `ape decai market status`)")
         topics = {"contributor": contributor} if contributor else None
         start = self.deployment["block"]
         out = []
@@ -485,6 +509,7 @@ class Trainer:
 
     def refund_verdict(self, c: Contribution) -> Verdict:
         """Can the contributor get this deposit back (or, with points, validate it) now?"""
+        self.require_mechanism("refund")
         params = self._parameters
         wait = params["refund_wait"] if self.mechanism == "deposit" else params["validation_wait"]
         if c.record.refunded:
@@ -500,6 +525,7 @@ class Trainer:
 
     def refund(self, c: Contribution, sender, **tx_kwargs):
         """Refund (deposit) or validate (points) one of the sender's contributions."""
+        self.require_mechanism("refund")
         method = self.contract.refund if self.mechanism == "deposit" else self.contract.validate
         return self._send(method, c.data_words, c.label, c.added_at, sender=sender, **tx_kwargs)
 
@@ -531,6 +557,7 @@ class Trainer:
 
     def report(self, c: Contribution, sender, **tx_kwargs):
         """Take from a contribution (share, or everything left after the long waits)."""
+        self.require_mechanism("report")
         return self._send(self.contract.report, c.data_words, c.label, c.added_at, c.contributor, sender=sender, **tx_kwargs)
 
     # --- summary -----------------------------------------------------------------------------

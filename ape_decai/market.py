@@ -43,10 +43,8 @@ PHASES = {
     7: "settled",
     8: "aborted",
 }
-MAX_PARTS = 256
-MAX_PARTICIPANTS = 128
-MAX_TEST_SAMPLES = 1024
-MAX_TEST_WORDS = 4096
+# The contract's caps (MAX_PARTS, MAX_TEST_WORDS, ...) are not repeated here: `MarketClient.limits`
+# reads them from the trainer, whose constants are the only authority.
 # The fields of `markets(id)`, in order.
 MARKET_FIELDS = [
     "provider", "phase", "bounty", "stake", "commitment", "n_parts", "n_reveal", "duration",
@@ -109,9 +107,10 @@ def replay_hash(contribution_words: Sequence[int]) -> bytes:
 
 
 def split(samples: Sequence[Sample], n_parts: int) -> list[list[Sample]]:
-    """N parts of (almost) equal size, in order; each part needs at least one sample."""
-    if not 1 <= n_parts <= min(MAX_PARTS, len(samples)):
-        raise ValueError(f"need 1 <= parts <= min({MAX_PARTS}, number of samples)")
+    """N parts of (almost) equal size, in order; each part needs at least one sample.
+    Off chain only: the contract's cap on N (MAX_PARTS) is checked by `MarketClient.open`."""
+    if not 1 <= n_parts <= len(samples):
+        raise ValueError(f"need 1 <= parts <= number of samples ({len(samples)})")
     q, r = divmod(len(samples), n_parts)
     parts, i = [], 0
     for k in range(n_parts):
@@ -282,6 +281,37 @@ def hostile_parts(caps: dict, features: Sequence[int], sample_size: int) -> list
 EVALUATE_GAS_CAP = 10_000_000
 
 DONE = 7  # phase id of a settled market
+# Phases in which `abort_market` is allowed once `deadline` has passed. A contract with a
+# settlement deadline (the public constant SETTLEMENT_WINDOW) also allows it after every part
+# is revealed, while the market is not settled.
+ABORTABLE = ("committed", "drawn", "ended")
+ABORTABLE_WITH_SETTLEMENT_WINDOW = (*ABORTABLE, "revealed", "evaluated")
+# The contract's caps, read by name (`MarketClient.limits`); MAX_PART_WORDS only in later versions.
+LIMITS = ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS", "MAX_PART_WORDS", "MAX_MODEL_WORDS")
+
+
+def iso_time(timestamp: int | None) -> str | None:
+    """A Unix time as UTC ISO 8601 ('2026-12-03T11:34:37Z'); None for 0 (not set)."""
+    from datetime import datetime, timezone
+
+    if not timestamp:
+        return None
+    return datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def countdown(timestamp: int, now: int) -> str:
+    """'in 2h 3m', '1d 4h ago' or 'now', from the chain's time `now`."""
+    from ape_decai.client import format_duration
+
+    delta = int(timestamp) - int(now)
+    if delta == 0:
+        return "now"
+    return f"in {format_duration(delta)}" if delta > 0 else f"{format_duration(-delta)} ago"
+
+
+def when(timestamp: int, now: int) -> str:
+    """'2026-12-03T11:34:37Z (in 2h 3m)'."""
+    return f"{iso_time(timestamp)} ({countdown(timestamp, now)})"
 
 
 def evaluate_args(part_hashes: Sequence[bytes], salts: Sequence[bytes], part_words: Sequence[Sequence[int]],
@@ -302,6 +332,13 @@ def default_secrets_path(trainer_address: str, commitment: bytes) -> Path:
     return base / "markets" / f"{trainer_address}-{commitment[:8].hex()}.json"
 
 
+def model_hash(intercept: int, words: Sequence[int]) -> bytes:
+    """keccak256(abi_encode(int256 intercept, uint256[] words)): the contract's snapshot of h0."""
+    import eth_abi
+
+    return keccak(eth_abi.encode(["int256", "uint256[]"], [int(intercept), [int(w) for w in words]]))
+
+
 class MarketClient:
     """The market of a market trainer (`ape_decai.client.Trainer` with mechanism "market")."""
 
@@ -320,20 +357,129 @@ class MarketClient:
         return int(self.contract.market_count())
 
     def state(self, market_id: int | None = None) -> dict:
+        """The fields of `markets(id)` by name (the ABI's names, so a contract with more or other
+        fields reads right; bytes as 0x-hex). Read optional fields with `.get`."""
         market_id = self.market_id if market_id is None else market_id
-        raw = dict(zip(MARKET_FIELDS, self.contract.markets(market_id), strict=True))
+        result = self.contract.markets(market_id)
+        if hasattr(result, "items"):
+            raw = dict(result.items())
+        else:
+            raw = dict(zip(MARKET_FIELDS, result, strict=True))
         return {k: (v if not isinstance(v, bytes | bytearray) else "0x" + bytes(v).hex()) for k, v in raw.items()}
 
-    def status(self, account: str | None = None) -> dict:
-        """Phase, counts, deadlines, drawn parts, and the participants' balances."""
+    def _has(self, name: str) -> bool:
+        return any(m.name == name for m in self.contract.contract_type.view_methods)
+
+    def constant(self, name: str) -> int | None:
+        """A public constant of the trainer (e.g. "MAX_TEST_WORDS"), or None if it has none."""
+        return int(getattr(self.contract, name)()) if self._has(name) else None
+
+    def limits(self) -> dict[str, int]:
+        """The contract's caps it exports (`LIMITS`), by name."""
+        out = {}
+        for name in LIMITS:
+            v = self.constant(name)
+            if v is not None:
+                out[name] = v
+        return out
+
+    def now(self) -> int:
+        """The chain's time: the latest block's timestamp (what a dry run sees)."""
+        return int(self.trainer.chain.blocks.head.timestamp)
+
+    def abortable_phases(self) -> tuple[str, ...]:
+        return ABORTABLE_WITH_SETTLEMENT_WINDOW if self._has("SETTLEMENT_WINDOW") else ABORTABLE
+
+    def deadline_kind(self, phase: str) -> str | None:
+        """What `deadline` means in this phase: "reveal", "settlement" or None."""
+        if phase in ABORTABLE:
+            return "reveal"
+        if phase in self.abortable_phases():
+            return "settlement"
+        return None
+
+    def abort_problem(self, s: dict | None = None) -> str | None:
+        """Why `abort_market` is not possible now (one line), or None if it is."""
         market_id = self.market_id
+        s = self.state(market_id) if s is None else s
+        phase = PHASES.get(s["phase"], str(s["phase"]))
+        if market_id == 0 or phase == "none":
+            return "there is no market to abort"
+        if phase in ("settled", "aborted"):
+            return f"market {market_id} is already {phase}"
+        if phase not in self.abortable_phases():
+            return f"market {market_id} cannot be aborted in phase {phase!r}: {self.next_action(s)[0]}"
+        now, deadline = self.now(), int(s["deadline"])
+        if now <= deadline:
+            kind = self.deadline_kind(phase)
+            return (f"market {market_id} cannot be aborted yet (phase {phase!r}): the {kind} deadline is "
+                    f"{when(deadline, now)}; abort is possible after it if the provider misses it")
+        return None
+
+    def _deadline_missed(self, s: dict) -> str | None:
+        """'the reveal deadline passed on <date> (<ago>)' if the market may be aborted now."""
+        phase = PHASES.get(s["phase"], "")
+        if phase not in self.abortable_phases():
+            return None
+        now, deadline = self.now(), int(s["deadline"])
+        if now <= deadline:
+            return None
+        return f"the {self.deadline_kind(phase)} deadline passed on {iso_time(deadline)} ({countdown(deadline, now)})"
+
+    def next_action(self, s: dict | None = None, participants: list[dict] | None = None) -> tuple[str, str | None]:
+        """(what to do next, in one line; the command that does it, or None)."""
+        market_id = self.market_id
+        s = self.state(market_id) if s is None else s
+        phase = PHASES.get(s["phase"], str(s["phase"]))
+        now = self.now()
+        missed = self._deadline_missed(s)
+        if missed:
+            return (f"{missed}: anyone may `ape decai market abort`, then `ape decai claim` returns each "
+                    "participant's stake", "ape decai market abort")
+        if market_id == 0 or phase == "none":
+            return ("no market yet: the provider opens one with `ape decai market open --test-set FILE "
+                    "--bounty B --stake S`", "ape decai market open")
+        if phase == "committed":
+            return (f"draw: `ape decai market draw` (anyone); the provider then reveals the drawn parts with "
+                    f"`ape decai reveal` before {when(s['deadline'], now)}", "ape decai market draw")
+        if phase == "drawn":
+            return (f"the provider reveals the drawn parts with `ape decai reveal` before "
+                    f"{when(s['deadline'], now)}", "ape decai reveal")
+        if phase == "participation":
+            if s["contributions"] >= s["max_contributions"] or now >= s["ends_at"]:
+                return "participation is over: end it with `ape decai market end` (anyone)", "ape decai market end"
+            return (f"participation open until {when(s['ends_at'], now)}, {s['contributions']} of "
+                    f"{s['max_contributions']} contributions so far: `ape decai add-data TEXT --label LABEL` stakes "
+                    "one unit", "ape decai add-data")
+        if phase == "ended":
+            return (f"the provider reveals the rest of the test set with `ape decai reveal` before "
+                    f"{when(s['deadline'], now)}", "ape decai reveal")
+        if phase in ("revealed", "evaluated"):
+            before = f" before {when(s['deadline'], now)}" if self.deadline_kind(phase) == "settlement" else ""
+            verb = "settle" if phase == "revealed" else "finish settling"
+            return f"{verb}: `ape decai market settle` (anyone){before}", "ape decai market settle"
+        if participants is None:
+            participants = self.participants(market_id)
+        if any(not r["claimed"] for r in participants):
+            what = "their payout" if phase == "settled" else "their stake back (the bounty stays locked)"
+            return f"claim: each participant takes {what} with `ape decai claim`", "ape decai claim"
+        return f"market {market_id} is {phase} and fully claimed: a new market may be opened", "ape decai market open"
+
+    def status(self, account: str | None = None) -> dict:
+        """Phase, counts, deadlines (Unix and UTC ISO), drawn parts, the participants' balances,
+        and the next possible action."""
+        market_id = self.market_id
+        now = self.now()
         if market_id == 0:
-            return {"market_id": 0, "phase": "none"}
+            text, command = self.next_action({"phase": 0})
+            return {"market_id": 0, "phase": "none", "now": now, "now_iso": iso_time(now),
+                    "next_action": text, "next_command": command}
         s = self.state(market_id)
         n_parts = s["n_parts"]
+        phase = PHASES.get(s["phase"], str(s["phase"]))
         out = {
             "market_id": market_id,
-            "phase": PHASES[s["phase"]],
+            "phase": phase,
             "provider": s["provider"],
             "bounty": s["bounty"],
             "stake": s["stake"],
@@ -349,8 +495,18 @@ class MarketClient:
             "payouts_written": s["settled_count"],
             "paid": s["paid"],
             "balance": int(self.trainer.provider.get_balance(self.trainer.address)),
+            "now": now,
+            "now_iso": iso_time(now),
+            "participation_ends_at_iso": iso_time(s["ends_at"]),
+            "deadline": s["deadline"],
+            "deadline_iso": iso_time(s["deadline"]),
+            "deadline_kind": self.deadline_kind(phase),
+            "deadline_passed": self.deadline_kind(phase) is not None and now > s["deadline"],
+            "abortable": self.abort_problem(s) is None,
         }
-        out["participants"] = self.participants(market_id, account)
+        everyone = self.participants(market_id)
+        out["next_action"], out["next_command"] = self.next_action(s, everyone)
+        out["participants"] = [r for r in everyone if not account or r["participant"].lower() == str(account).lower()]
         return out
 
     def participants(self, market_id: int, account: str | None = None) -> list[dict]:
@@ -368,15 +524,90 @@ class MarketClient:
 
     # --- provider ---------------------------------------------------------------------------
 
+    def check_open_parameters(self, n_parts: int, n_reveal: int, bounty: int, stake: int, duration: int,
+                              max_contributions: int, reveal_window: int) -> None:
+        """The market's parameters against the contract's caps and rules: DecaiError (one line)."""
+        from ape_decai.client import DecaiError
+
+        lim = self.limits()
+        market_id = self.market_id
+        phase = PHASES.get(self.state(market_id)["phase"], "?") if market_id else "none"
+        if phase not in ("none", "settled", "aborted"):
+            raise DecaiError(f"market {market_id} is still running (phase {phase!r}): a new market opens once it is "
+                             f"settled or aborted; next: {self.next_action()[0]}")
+        if not self.contract.sealed():
+            raise DecaiError("the trainer's model is not sealed: its owner seals it before a market opens")
+        n_features = int(self.contract.n_features())
+        if "MAX_MODEL_WORDS" in lim and n_features > lim["MAX_MODEL_WORDS"] * 16:
+            raise DecaiError(f"this model has {n_features} features: a market replays at most "
+                             f"{lim['MAX_MODEL_WORDS'] * 16} (MAX_MODEL_WORDS)")
+        if not 1 <= n_parts <= lim["MAX_PARTS"]:
+            raise DecaiError(f"{n_parts} parts: the contract takes 1 to {lim['MAX_PARTS']} (MAX_PARTS)")
+        if not 0 <= n_reveal <= n_parts:
+            raise DecaiError(f"{n_reveal} parts to reveal early: at most the number of parts ({n_parts})")
+        if stake <= 0:
+            raise DecaiError("the stake must be more than 0 wei")
+        if bounty <= 0 or bounty % stake:
+            raise DecaiError(f"the bounty ({bounty} wei) must be a positive multiple of the stake ({stake} wei): "
+                             "it pays bounty / stake rounds")
+        if duration <= 0:
+            raise DecaiError("participation needs a time limit of more than 0 seconds")
+        if reveal_window <= 0:
+            raise DecaiError("the reveal window must be more than 0 seconds")
+        if not 1 <= max_contributions <= lim["MAX_PARTICIPANTS"]:
+            raise DecaiError(f"{max_contributions} contributions at most: the contract takes 1 to "
+                             f"{lim['MAX_PARTICIPANTS']} (MAX_PARTICIPANTS)")
+
+    def check_test_set(self, secrets: MarketSecrets) -> None:
+        """The test set against the contract's caps and the model (what the reveal will check)."""
+        from ape_decai.client import DecaiError
+
+        lim = self.limits()
+        n_features = int(self.contract.n_features())
+        samples = secrets.samples
+        if len(samples) > lim["MAX_TEST_SAMPLES"]:
+            raise DecaiError(f"{len(samples)} test samples: the contract takes at most {lim['MAX_TEST_SAMPLES']} "
+                             "(MAX_TEST_SAMPLES)")
+        for j, (indices, label) in enumerate(samples):
+            bad = [i for i in indices if not 0 <= int(i) < n_features]
+            if bad:
+                raise DecaiError(f"test sample {j} has feature index {bad[0]}: this model has {n_features} "
+                                 f"features (0 to {n_features - 1})")
+            if len(set(indices)) != len(indices):
+                raise DecaiError(f"test sample {j} repeats a feature index")
+            try:
+                encode_sample(sorted(indices), int(label))
+            except ValueError as err:
+                raise DecaiError(f"test sample {j}: {err}") from None
+        if any(not part for part in secrets.parts):
+            raise DecaiError("every part needs at least one sample")
+        sizes = [len(secrets.part_words(k)) for k in range(len(secrets.parts))]
+        if sum(sizes) > lim["MAX_TEST_WORDS"]:
+            raise DecaiError(f"the test set takes {sum(sizes)} words (a header and the packed indices of each sample): "
+                             f"the contract takes at most {lim['MAX_TEST_WORDS']} (MAX_TEST_WORDS); use fewer or "
+                             "shorter samples")
+        if "MAX_PART_WORDS" in lim and max(sizes) > lim["MAX_PART_WORDS"]:
+            k = sizes.index(max(sizes))
+            raise DecaiError(f"part {k} takes {sizes[k]} words: the contract takes at most {lim['MAX_PART_WORDS']} "
+                             "a part (MAX_PART_WORDS); use more parts")
+
     def open(self, secrets: MarketSecrets, n_reveal: int, bounty: int, stake: int, duration: int,
              max_contributions: int, reveal_window: int, secrets_path: str | Path | None, sender):
-        """Save the secrets (never overwriting), then commit. Returns (receipt, path)."""
+        """Check everything (the contract's caps, then a dry run of the commit), save the secrets
+        (never overwriting), then commit. Returns (receipt, path). Nothing is saved or sent if a
+        check fails."""
+        from ape_decai.client import DecaiError
+
+        self.check_open_parameters(len(secrets.parts), n_reveal, bounty, stake, duration, max_contributions,
+                                   reveal_window)
+        self.check_test_set(secrets)
+        args = (stake, secrets.commitment, len(secrets.parts), n_reveal, duration, max_contributions, reveal_window)
+        if sender.balance <= bounty:
+            raise DecaiError(f"insufficient funds: {sender.address} holds {sender.balance} wei, the bounty is {bounty} wei")
+        self.contract.open_market.call(*args, sender=sender, value=bounty)  # a refusal: one line, nothing saved
         path = Path(secrets_path) if secrets_path else default_secrets_path(self.trainer.address, secrets.commitment)
         path = secrets.save(path)
-        receipt = self.trainer._send(
-            self.contract.open_market, stake, secrets.commitment, len(secrets.parts), n_reveal, duration,
-            max_contributions, reveal_window, sender=sender, value=bounty,
-        )
+        receipt = self.trainer._send(self.contract.open_market, *args, sender=sender, value=bounty)
         return receipt, path
 
     def draw(self, sender):
@@ -385,7 +616,17 @@ class MarketClient:
         empty block is mined first; elsewhere, wait for the next block."""
         from ape_decai.client import DecaiError
 
-        if self.trainer.chain.blocks.head.number <= self.state()["committed_block"]:
+        market_id = self.market_id
+        s = self.state(market_id)
+        phase = PHASES.get(s["phase"], str(s["phase"]))
+        if phase != "committed":
+            if market_id and phase not in ("none", "settled", "aborted"):
+                drawn = [k for k in range(s["n_parts"]) if s["drawn"] >> k & 1]
+                raise DecaiError(f"market {market_id} is already drawn (parts {drawn}, phase {phase!r}); "
+                                 f"next: {self.next_action(s)[0]}")
+            raise DecaiError(f"there is no market to draw (phase {phase!r}): the provider opens one with "
+                             "`ape decai market open`")
+        if self.trainer.chain.blocks.head.number <= s["committed_block"]:
             if self.trainer.provider.chain_id != 31337:
                 raise DecaiError("the draw needs a block after the commit: try again in a few seconds")
             self.trainer.chain.mine(1)
@@ -400,16 +641,25 @@ class MarketClient:
             return [k for k in range(s["n_parts"]) if not s["revealed"] >> k & 1]
         return []
 
-    def reveal(self, secrets: MarketSecrets, sender, per_tx: int = 30, progress=None) -> list:
-        """Reveal what the phase requires; `progress(done, total)` after each transaction."""
+    def check_reveal(self, secrets: MarketSecrets, allow_committed: bool = False) -> None:
+        """DecaiError (one line) if these secrets cannot reveal anything now; with
+        `allow_committed`, a market still to be drawn passes (the caller draws first)."""
         from ape_decai.client import DecaiError
 
         s = self.state()
         if "0x" + secrets.commitment.hex() != s["commitment"]:
             raise DecaiError("these secrets do not match the market's commitment")
-        todo = self.pending_reveal()
-        if not todo:
+        missed = self._deadline_missed(s)
+        if missed:
+            raise DecaiError(f"{missed}: the market can only be aborted now (`ape decai market abort`)")
+        if not self.pending_reveal() and not (allow_committed and PHASES[s["phase"]] == "committed"):
             raise DecaiError(f"nothing to reveal in phase {PHASES[s['phase']]!r}")
+
+    def reveal(self, secrets: MarketSecrets, sender, per_tx: int = 30, progress=None) -> list:
+        """Reveal what the phase requires; `progress(done, total)` after each transaction."""
+        self.check_reveal(secrets)
+        s = self.state()
+        todo = self.pending_reveal()
         if PHASES[s["phase"]] == "drawn":
             per_tx = len(todo)  # all at once
         receipts = []
@@ -424,20 +674,75 @@ class MarketClient:
     def end(self, sender):
         return self.trainer._send(self.contract.end_market, sender=sender)
 
+    def abort(self, sender):
+        """Abort the market after a missed deadline (anyone): every participant can then claim
+        the stake back; the bounty stays locked. DecaiError (nothing sent) saying why not, if
+        it is not possible now."""
+        from ape_decai.client import DecaiError
+
+        problem = self.abort_problem()
+        if problem:
+            raise DecaiError(problem)
+        return self.trainer._send(self.contract.abort_market, sender=sender)
+
     def _logs(self, event, market_id: int):
         start = int(self.contract.deployed_at_block())
         return [log for log in event.range(start, self.trainer.chain.blocks.head.number + 1) if log.market_id == market_id]
 
+    def _reveal_inputs(self, txn_hash) -> list[bytes]:
+        """The calldata of every successful `reveal` call to the trainer in a transaction: its own
+        input if sent to the trainer, else (a contract wallet, a multisig) the calls found in its
+        call trace (`debug_traceTransaction` with the callTracer)."""
+        from ape_decai.client import DecaiError, _hex
+
+        tx = self.trainer.provider.web3.eth.get_transaction(txn_hash)
+        trainer = self.trainer.address.lower()
+        if tx["to"] is not None and str(tx["to"]).lower() == trainer:
+            return [bytes(tx["input"])]
+        selector = bytes(self.contract.reveal.encode_input([], [], [], [], [])[:4])
+        try:
+            trace = self.trainer.provider.make_request("debug_traceTransaction", [_hex(txn_hash), {"tracer": "callTracer"}])
+        except Exception as err:  # noqa: BLE001  (any provider error: say what is needed)
+            raise DecaiError(
+                f"the reveal transaction {_hex(txn_hash)} was sent through a contract ({tx['to']}): reading the test set "
+                f"from it needs a node that supports debug_traceTransaction with the callTracer ({err})"
+            ) from None
+        found: list[bytes] = []
+
+        def walk(frame: dict) -> None:
+            if frame.get("error"):
+                return  # reverted: nothing in it happened
+            data = bytes.fromhex(str(frame.get("input", "0x"))[2:])
+            if frame.get("type") == "CALL" and str(frame.get("to", "")).lower() == trainer and data[:4] == selector:
+                found.append(data)
+            for sub in frame.get("calls") or []:
+                walk(sub)
+
+        walk(dict(trace))
+        return found
+
     def revealed_test_set(self, market_id: int) -> tuple[list[bytes], list[int], list[int]]:
-        """(salts, sizes, words) of every part, read back from the reveal transactions' calldata."""
+        """(salts, sizes, words) of every part, read back from the reveal calls' calldata (the
+        transactions' input, or the inner call when the provider is a contract)."""
+        from ape_decai.client import DecaiError
+
         parts: dict[int, tuple[bytes, list[int]]] = {}
+        seen = set()
         for log in self._logs(self.contract.TestSetRevealed, market_id):
-            tx = self.trainer.provider.web3.eth.get_transaction(log.transaction_hash)
-            args = self.contract.decode_input(bytes(tx["input"]))[1]
-            i = 0
-            for k, salt, size in zip(args["parts"], args["salts"], args["sizes"], strict=True):
-                parts[int(k)] = (bytes(salt), [int(w) for w in args["data"][i : i + size]])
-                i += size
+            key = str(log.transaction_hash).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            for calldata in self._reveal_inputs(log.transaction_hash):
+                args = self.contract.reveal.decode_input(calldata)[1]
+                i = 0
+                for k, salt, size in zip(args["parts"], args["salts"], args["sizes"], strict=True):
+                    parts[int(k)] = (bytes(salt), [int(w) for w in args["data"][i : i + size]])
+                    i += size
+        s = self.state(market_id)
+        missing = [k for k in range(s["n_parts"]) if k not in parts]
+        if missing:
+            raise DecaiError(f"the reveal calls of parts {missing} were not found in the revealing transactions")
         ordered = [parts[k] for k in sorted(parts)]
         return [s for s, _ in ordered], [len(w) for _, w in ordered], [w for _, ws in ordered for w in ws]
 
@@ -449,13 +754,28 @@ class MarketClient:
         return [(unpack_indices(log.data), int(log.label)) for log in self.contract.DataAdded.range(opened, last + 1)]
 
     def initial_model(self, market_id: int) -> tuple[int, list[int]]:
-        """h0: the weights when participation opened (historical state at that block)."""
-        block = self._logs(self.contract.ParticipationOpened, market_id)[0].block_number
+        """h0: the weights when participation opened, checked against the event's hash.
+
+        Read at the end of the block *before* the reveal that opened participation: a market
+        trainer's model is sealed before any market opens, and then only contributions change
+        it, which the contract takes only during participation. So nothing changes it between
+        that block and the reveal, whereas contributions may follow the reveal in its own block.
+        """
+        from ape_decai.client import DecaiError
+
+        opened = self._logs(self.contract.ParticipationOpened, market_id)[0]
+        block = int(opened.block_number) - 1
         n_words = (int(self.contract.n_features()) + 15) // 16
-        return (
-            int(self.contract.intercept(block_id=block)),
-            [int(self.contract.weight_words(k, block_id=block)) for k in range(n_words)],
-        )
+        intercept = int(self.contract.intercept(block_id=block))
+        words = [int(self.contract.weight_words(k, block_id=block)) for k in range(n_words)]
+        expected = bytes(opened.initial_model_hash)
+        if model_hash(intercept, words) != expected:
+            raise DecaiError(
+                f"wrong initial model: the weights read at block {block} (before participation opened in block "
+                f"{opened.block_number}) do not hash to the snapshot 0x{expected.hex()}; does this node keep the "
+                "state of old blocks (an archive node)?"
+            )
+        return intercept, words
 
     def evaluate_calls(self, market_id: int, max_gas: int = EVALUATE_GAS_CAP, sender=None):
         """Yield the argument tuples of the `evaluate_market` calls still needed, each for as
@@ -506,6 +826,26 @@ class MarketClient:
                 progress(self.state(market_id)["settled_count"], total)
         return receipts
 
+
+    def settle_problem(self) -> str | None:
+        """Why `settle` cannot run now, as one actionable line (None if it can)."""
+        market_id = self.market_id
+        s = self.state(market_id)
+        phase = PHASES.get(s["phase"], str(s["phase"]))
+        if phase in ("revealed", "evaluated"):
+            return None
+        if market_id == 0 or phase == "none":
+            return "there is no market to settle"
+        if phase == "settled":
+            return f"market {market_id} is already settled: each participant claims with `ape decai claim`"
+        if phase == "aborted":
+            return f"market {market_id} was aborted: `ape decai claim` returns each participant's stake"
+        missed = self._deadline_missed(s)
+        if missed:
+            return (f"cannot settle market {market_id}: {missed} before the test set was revealed: run "
+                    "`ape decai market abort`, then `ape decai claim` returns each participant's stake")
+        return f"cannot settle market {market_id} in phase {phase!r} yet; next: {self.next_action(s)[0]}"
+
     def claim(self, sender, market_id: int | None = None) -> list:
         """Claim every unclaimed payout (or returned stake) of `sender` in a market."""
         from ape_decai.client import DecaiError
@@ -515,5 +855,11 @@ class MarketClient:
         if not rows:
             raise DecaiError(f"nothing to claim for {sender.address} in market {market_id}")
         if rows[0]["amount"] is None:
-            raise DecaiError(f"market {market_id} is not settled yet")
+            s = self.state(market_id)
+            missed = self._deadline_missed(s)
+            if missed:
+                raise DecaiError(f"market {market_id} is not settled: {missed}: run `ape decai market abort`, then "
+                                 "`ape decai claim` returns your stake")
+            phase = PHASES.get(s["phase"], str(s["phase"]))
+            raise DecaiError(f"market {market_id} is not settled yet (phase {phase!r}); next: {self.next_action(s)[0]}")
         return [self.trainer._send(self.contract.claim, market_id, r["index"], sender=sender) for r in rows]

@@ -283,11 +283,14 @@ def test_report__after_anyone_wait_anyone_takes_what_is_left(decai, chain, revie
     assert reviews_trainer.contract.balance == 0
 
 
-def test_report__points_mechanism_has_nothing_to_take(decai, chain, reviews_points_trainer, contributor, reporter, texts):
+def test_report__points_mechanism__fails_with_one_line_and_sends_nothing(decai, chain, reviews_points_trainer, contributor,
+                                                                        reporter, texts):
     txn_hash, _ = add(reviews_points_trainer, texts.firm["rotten"][0], "fresh", contributor)
     chain.mine(deltatime=DAY + 1)
+    nonce = reporter.nonce
+    expected = ("this trainer uses points: it takes no deposits, so there is nothing to report "
+                "(`ape decai report` is for deposit trainers)")
 
-    listed = decai.ok("report", account=reporter, trainer=reviews_points_trainer)
-    assert listed.stdout == "nothing you may take from right now\n"
-    message = decai.fails("report", txn_hash, account=reporter, trainer=reviews_points_trainer)
-    assert message == "cannot take from it: this trainer uses points: there is nothing to take"
+    for args in ((), (txn_hash,), ("--all",)):
+        assert decai.fails("report", *args, account=reporter, trainer=reviews_points_trainer) == expected
+    assert reporter.nonce == nonce
