@@ -286,8 +286,9 @@ DONE = 7  # phase id of a settled market
 # is revealed, while the market is not settled.
 ABORTABLE = ("committed", "drawn", "ended")
 ABORTABLE_WITH_SETTLEMENT_WINDOW = (*ABORTABLE, "revealed", "evaluated")
-# The contract's caps, read by name (`MarketClient.limits`); MAX_PART_WORDS only in later versions.
-LIMITS = ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS", "MAX_PART_WORDS", "MAX_MODEL_WORDS")
+# The contract's caps, read by name (`MarketClient.limits`).
+LIMITS = ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS", "MAX_PART_WORDS",
+          "MAX_PART_FEATURES", "MAX_CONTRIBUTION_DATA_WORDS", "MAX_MODEL_WORDS")
 
 
 def iso_time(timestamp: int | None) -> str | None:
@@ -586,10 +587,12 @@ class MarketClient:
             raise DecaiError(f"the test set takes {sum(sizes)} words (a header and the packed indices of each sample): "
                              f"the contract takes at most {lim['MAX_TEST_WORDS']} (MAX_TEST_WORDS); use fewer or "
                              "shorter samples")
-        if "MAX_PART_WORDS" in lim and max(sizes) > lim["MAX_PART_WORDS"]:
-            k = sizes.index(max(sizes))
-            raise DecaiError(f"part {k} takes {sizes[k]} words: the contract takes at most {lim['MAX_PART_WORDS']} "
-                             "a part (MAX_PART_WORDS); use more parts")
+        features = [sum(len(x) for x, _ in part) for part in secrets.parts]
+        if "MAX_PART_FEATURES" in lim and max(features) > lim["MAX_PART_FEATURES"]:
+            k = features.index(max(features))
+            raise DecaiError(f"part {k} holds {features[k]} feature occurrences: the contract takes at most "
+                             f"{lim['MAX_PART_FEATURES']} a part (MAX_PART_FEATURES, what one evaluation "
+                             "transaction can take); use more parts")
 
     def open(self, secrets: MarketSecrets, n_reveal: int, bounty: int, stake: int, duration: int,
              max_contributions: int, reveal_window: int, secrets_path: str | Path | None, sender):

@@ -51,7 +51,7 @@ def test_limits__are_read_from_the_contract_and_not_repeated_in_python(client):
     limits = client.limits()
     assert limits["MAX_TEST_WORDS"] == 2048  # the Python module had 4096
     assert {"MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_MODEL_WORDS"} <= set(limits)
-    assert "MAX_PART_WORDS" not in limits  # this contract has none: read only if present
+    assert limits["MAX_PART_FEATURES"] == 80 and limits["MAX_CONTRIBUTION_DATA_WORDS"] == 2
     for name in ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS"):
         assert not hasattr(mk, name)
 
@@ -99,15 +99,13 @@ def test_open__beyond_a_cap_or_rule__refuses_before_saving_or_sending(client, pr
     assert not path.exists() and unchanged(provider) == before and client.market_id == 0
 
 
-def test_open__a_part_over_max_part_words__refuses_when_the_contract_has_that_cap(client, provider, tmp_path,
-                                                                                  monkeypatch):
-    real = client.limits()
-    monkeypatch.setattr(client, "limits", lambda: {**real, "MAX_PART_WORDS": 4})  # a later contract's cap
-    secrets = MarketSecrets.create(_many(6), 2)  # 3 samples of 2 words a part: 6 words
+def test_open__a_part_over_max_part_features__refuses(client, provider, tmp_path):
+    secrets = MarketSecrets.create(_many(12), 2)  # 6 samples of 16 features a part: 96 occurrences
     path = tmp_path / "secrets.json"
     before = unchanged(provider)
 
-    with pytest.raises(DecaiError, match=r"^part 0 takes 6 words: the contract takes at most 4 a part \(MAX_PART_WORDS\)"):
+    with pytest.raises(DecaiError, match=r"^part 0 holds 96 feature occurrences: the contract takes at most 80 a part "
+                                         r"\(MAX_PART_FEATURES"):
         client.open(secrets, **OPEN_DEFAULTS, secrets_path=path, sender=provider)
 
     assert not path.exists() and unchanged(provider) == before
@@ -332,7 +330,7 @@ def test_settle__provider_is_a_contract_wallet__reads_the_reveals_from_the_call_
     assert wallet.reentry_succeeded() and client.status()["phase"] == "revealed"
     assert chain.provider.web3.eth.get_transaction(first.txn_hash)["to"] == wallet.address  # not the trainer
 
-    assert client.revealed_test_set(1) == secrets.evaluate_args()
+    assert client.revealed_test_set(1) == secrets.evaluate_args()[2:]  # (salts, sizes, words)
     client.settle(stranger)
 
     assert client.status()["phase"] == "settled"
