@@ -27,19 +27,24 @@
                    number of contributions is reached.
      5 REVEALED    `_reveal` of the other parts (any number per transaction)
                    before the reveal deadline. A part that does not match its
-                   hash, or is malformed, aborts the market.
-     6 EVALUATED   `evaluate_market` (anyone): E_t = errors of h_t on the test
-                   set for t = 0..T, in one bounded transaction (below).
+                   hash, or is malformed, aborts the market. The settlement
+                   deadline (SETTLEMENT_WINDOW) starts.
+     6 EVALUATED   `evaluate_market` (anyone, resumable): E_t = errors of h_t on
+                   the test set for t = 0..T, accumulated a few parts a call;
+                   one part (<= MAX_PART_FEATURES) always fits a bounded call.
      7 SETTLED     `settle_market(n)` (anyone, repeatable): Fig. 2's loop in
                    exact integers, then the payouts of n more participants are
                    written; the last call settles.
      8 ABORTED     `abort_market` (anyone) after a missed deadline (drawn parts
-                   or the rest not revealed in time), or a mismatch as above:
-                   the bounty stays locked, every participant takes back the
-                   stake.
+                   or the rest not revealed in time, or not settled within
+                   SETTLEMENT_WINDOW of the last reveal), or a mismatch as
+                   above: every participant takes back the stake, the bounty
+                   is burned (stays in the contract).
      Claims are pulled by each participant (`_claim`); unpaid bounty stays
-     locked (value burning). A new market may open once the last one is
-     settled or aborted.
+     in the contract (value burning, the paper's design). A new market may
+     open once the last one is settled or aborted. Liveness: every phase has
+     a deadline or an action anyone can take, and every transaction is
+     bounded for any accepted input (tests/unit/test_market_worst_case.py).
 
      Commitment: part i's hash is a fold h = salt_i; h = keccak(h ++ w) over
      its words; the commitment folds the N part hashes the same way. One slot
@@ -68,8 +73,8 @@
      clamped to [-2**30, 2**30]: a whole market moves a margin by at most
      T * 129 * 32767 < 2**30, so the clamp never changes a prediction and
      lanes never overflow. At the issue's size (500 samples of 15 words,
-     100 contributions of 15 words) this is ~8.9M gas in one transaction;
-     the cost grows with the test set's occurrences and with the updates.
+     100 contributions of 15 words) the whole test set is ~8.9M gas in one
+     call; the worst part at every cap ~8.8M.
 
      Rounds: balances b_t are kept in units of stake / M (exact): b_t = M
      at first, b_t += E_t' - E_t each round, t' the previous participant
