@@ -581,7 +581,9 @@ def time_travel(duration, network, as_json, provider):
     if as_json:
         _echo_json({"advanced_seconds": seconds, "timestamp": timestamp})
         return
-    click.echo(f"advanced {format_duration(seconds)}; chain time is now {timestamp}")
+    from ape_decai.market import iso_time
+
+    click.echo(f"advanced {format_duration(seconds)}; chain time is now {iso_time(timestamp)}")
 
 
 from ape_decai._market_cli import register as _register_market_commands  # noqa: E402  (needs the helpers above)

@@ -4,7 +4,7 @@ Thin commands over `ape_decai.market.MarketClient`, registered by `_cli.py` with
 (`register(cli)`). The provider's secrets (salts and parts) are written by `market open` to a
 file it never overwrites: <ape data folder>/decai/markets/<trainer>-<commitment>.json, or
 --secrets PATH. Keep it until the market is settled: without it the rest cannot be revealed,
-and the market aborts (the bounty stays locked).
+and the market aborts (the bounty is burned, every stake goes back).
 
 The caps (parts, test samples and words, contributions) are the contract's public constants,
 read from the trainer by `MarketClient.limits`; they are not repeated as option ranges here.
@@ -171,7 +171,7 @@ def settle(per_tx, trainer_address, network, account, as_json, provider):
 @json_option
 @friendly_errors
 def abort(trainer_address, network, account, as_json, provider):
-    """Abort the market after the provider missed a deadline (anyone): stakes come back, the bounty stays locked."""
+    """Abort the market after a missed deadline (the provider's reveal, or nobody settled in time; anyone): stakes come back, the bounty is burned."""
     m = _market(trainer_address)
     receipt = m.abort(account)
     s = m.status()
@@ -180,7 +180,7 @@ def abort(trainer_address, network, account, as_json, provider):
     if as_json:
         _echo_json(result)
         return
-    click.echo(f"market {s['market_id']} aborted in {result['transaction']}; the bounty ({_eth(s['bounty'])}) stays locked")
+    click.echo(f"market {s['market_id']} aborted in {result['transaction']}; every stake can be claimed back, the bounty ({_eth(s['bounty'])}) is burned")
     if s["contributions"]:
         click.echo(f"{s['contributions']} contribution(s): each participant takes the stake ({_eth(s['stake'])}) back with "
                    "`ape decai claim`")

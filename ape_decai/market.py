@@ -462,7 +462,7 @@ class MarketClient:
         if participants is None:
             participants = self.participants(market_id)
         if any(not r["claimed"] for r in participants):
-            what = "their payout" if phase == "settled" else "their stake back (the bounty stays locked)"
+            what = "their payout" if phase == "settled" else "their stake back (the bounty is burned)"
             return f"claim: each participant takes {what} with `ape decai claim`", "ape decai claim"
         return f"market {market_id} is {phase} and fully claimed: a new market may be opened", "ape decai market open"
 
@@ -679,7 +679,7 @@ class MarketClient:
 
     def abort(self, sender):
         """Abort the market after a missed deadline (anyone): every participant can then claim
-        the stake back; the bounty stays locked. DecaiError (nothing sent) saying why not, if
+        the stake back; the bounty is burned (stays in the contract). DecaiError (nothing sent) saying why not, if
         it is not possible now."""
         from ape_decai.client import DecaiError
 
@@ -818,7 +818,7 @@ class MarketClient:
             for args in self.evaluate_calls(market_id, max_gas, sender):
                 receipts.append(self.trainer._send(self.contract.evaluate_market, *args, sender=sender))
                 if progress:
-                    progress(args[3] + len(args[4]), s["n_parts"])
+                    progress(args[4] + len(args[5]), s["n_parts"])  # (.., first, salts, ..)
             if progress:
                 progress(0, total)
         elif phase not in ("evaluated",):

@@ -1,5 +1,7 @@
 """`ape decai time-travel`: moves a local chain forward, refuses bad durations."""
 
+from ape_decai.market import iso_time
+
 
 def test_time_travel__moves_the_chain_forward_by_the_duration(decai, chain):
     before = chain.blocks.head.timestamp
@@ -14,7 +16,7 @@ def test_time_travel__moves_the_chain_forward_by_the_duration(decai, chain):
 def test_time_travel__prints_the_new_chain_time(decai, chain):
     result = decai.ok("time-travel", "90m")
 
-    assert result.stdout == f"advanced 1h 30m; chain time is now {chain.blocks.head.timestamp}\n"
+    assert result.stdout == f"advanced 1h 30m; chain time is now {iso_time(chain.blocks.head.timestamp)}\n"
 
 
 def test_time_travel__bad_duration__fails_without_mining(decai, chain):

@@ -334,3 +334,33 @@ def test_settle__provider_is_a_contract_wallet__reads_the_reveals_from_the_call_
     client.settle(stranger)
 
     assert client.status()["phase"] == "settled"
+
+
+def test_settle__under_a_small_gas_cap__evaluates_in_several_transactions_with_progress(
+    chain, client, market_trainer, provider, contributor, other_contributor, stranger
+):
+    """`settle` packs as many parts into an evaluation transaction as its estimate keeps under
+    `max_gas` (down to one part a transaction), reports progress in parts then payouts, and
+    ends with the payouts of the reference."""
+    samples = [([k % 90 + 1, k % 90 + 3, k % 90 + 7], k % 2) for k in range(24)]
+    m = Market(chain, market_trainer, provider, samples, n_parts=8, n_reveal=2, stake=STAKE, bounty_units=3,
+               max_contributions=3)
+    m.open()
+    m.draw()
+    m.reveal_drawn()
+    for who, (x, y) in zip((contributor, other_contributor, contributor), samples[:3], strict=True):
+        m.add(who, x, 1 - y)
+    m.end()
+    m.reveal_rest()
+    one_part = market_trainer.evaluate_market.estimate_gas_cost(*m.evaluate_args(0, 1), sender=stranger)
+    calls = []
+
+    receipts = client.settle(stranger, per_tx=3, progress=lambda done, total: calls.append((done, total)),
+                             max_gas=one_part + 1_000)
+
+    evaluations = [r for r in receipts if r.method_called.name == "evaluate_market"]
+    assert 2 <= len(evaluations) <= 8 and all(r.gas_used <= one_part + 1_000 for r in evaluations)
+    assert [c for c in calls if c[1] == 8][-1] == (8, 8)  # parts
+    assert calls[-1] == (3, 3)  # payouts
+    assert market_state(market_trainer)["phase"] == 7
+    assert m.payouts() == mk.payouts(m.error_counts(), 24, 3 * STAKE, STAKE)
