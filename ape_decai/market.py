@@ -784,6 +784,8 @@ class MarketClient:
         """Yield the argument tuples of the `evaluate_market` calls still needed, each for as
         many parts as fit in `max_gas` (halving from all the rest; one part always fits the
         contract's own bound), estimated against the current state."""
+        from ape.exceptions import ApeException
+
         intercept, words = self.initial_model(market_id)
         flat = encode_samples(self.contributions(market_id))
         salts, sizes, data = self.revealed_test_set(market_id)
@@ -799,7 +801,7 @@ class MarketClient:
                 try:
                     if int(self.contract.evaluate_market.estimate_gas_cost(*args, sender=sender)) <= max_gas:
                         break
-                except Exception:  # out of gas at this size: fewer parts
+                except ApeException:  # out of gas at this size: fewer parts
                     pass
                 count //= 2
             yield (intercept, words, flat, *evaluate_args(hashes, salts, part_words, first, count))

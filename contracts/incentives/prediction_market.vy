@@ -682,9 +682,9 @@ def evaluate_market(
             if label == 1:
                 labels[s >> 3] |= 1 << at
             s += 1
-    # parts were revealed whole (a part is a run of whole samples); the sizes
-    # sum to the words, each ends a part whose hash matched
     if part != n_chunk:
+        # a size ran past the words (parts were revealed whole, so every part
+        # whose hash matched ends on a sample boundary)
         errors._fail("prediction_market: wrong test set")
     if o & 7 != 0:
         entries[o >> 3] = acc
