@@ -326,21 +326,29 @@ def deploy(model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_w
 @click.argument("text")
 @click.option("--label", "-l", required=True, help="Class name or number.")
 @click.option("--deposit", default=None, help="Deposit to send if more than asked (wei or '0.01 ether'); all of it is at stake.")
+@click.option(
+    "--max-deposit",
+    default=None,
+    help="Refuse, sending nothing, if the deposit asked for the next block is more than this (wei or '0.01 ether'); "
+    "the 10% margin is cut to fit it.",
+)
 @trainer_option
 @network_option()
 @account_option()
 @json_option
 @friendly_errors
-def add_data(text, label, deposit, trainer_address, network, account, as_json, provider):
-    """Add TEXT with its label: pays the deposit the contract asks for and trains the model."""
+def add_data(text, label, deposit, max_deposit, trainer_address, network, account, as_json, provider):
+    """Add TEXT with its label: pays the deposit the contract asks for in the next block, plus a
+    10% margin (kept as part of the deposit, refunded with it), and trains the model."""
     from ape_decai.client import parse_amount
 
     trainer = _load_trainer(trainer_address)
     words = trainer.encode(text)
     label_index = trainer.label_index(label)
     extra = parse_amount(deposit) if deposit is not None else None
+    ceiling = parse_amount(max_deposit) if max_deposit is not None else None
     before = trainer.predict_words(words)
-    receipt = trainer.add_words(words, label_index, account, deposit=extra)
+    receipt = trainer.add_words(words, label_index, account, deposit=extra, max_deposit=ceiling)
     after = trainer.predict_words(words)
     event = receipt.events.filter(trainer.contract.DataAdded)[0]
     result = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +29,13 @@ AMOUNT_MASK = (1 << 96) - 1
 MAX_DURATION = 1000 * 365 * 86400  # seconds
 MAX_UINT256 = 2**256 - 1
 MAX_DEPOSIT = 2**96 - 1  # what a contribution record holds
+# `add-data` pays max(min_deposit, ceil(cost_weight * (1 + DEPOSIT_MARGIN) / s)) (at most the
+# same-block worst case, max(min_deposit, cost_weight)), s = seconds from the last contribution
+# (pending ones included) to the pending block's time (a lower bound of the next). Exact if no other
+# contribution comes first; with the margin, still enough if the last one accepted before ours
+# is at least s / (1 + DEPOSIT_MARGIN) seconds older than our block. The excess is no fee: the
+# contract keeps it as part of the deposit, refunded in full with it.
+DEPOSIT_MARGIN = Fraction(1, 10)
 
 
 class DecaiError(Exception):
@@ -375,18 +383,68 @@ class Trainer:
             return int(self.contract.markets(self.contract.market_count())[3])
         return int(self.contract.next_deposit()) if self.mechanism == "deposit" else 0
 
-    def add_data(self, text: str, label: str | int, sender, deposit: int | None = None, **tx_kwargs):
-        """Encode and add one sample; pays the asked deposit (or `deposit` if larger). Returns the receipt."""
+    def _pending_block_id(self) -> str | None:
+        """"pending" if the node answers calls on the pending block, else None (the latest)."""
+        try:
+            self.contract.last_update_time(block_id="pending")
+        except Exception:  # noqa: BLE001  any failure means "not supported here"
+            return None
+        return "pending"
+
+    def deposit_quote(self, margin: Fraction = DEPOSIT_MARGIN) -> tuple[int, int]:
+        """(required, to_pay) in wei for a contribution in the next block (see DEPOSIT_MARGIN).
+
+        `required` is the contract's formula, max(min_deposit, cost_weight // s), with s the
+        seconds from the last contribution to the earliest timestamp the next block can have
+        (the pending block's; the latest block's if the node has none: Anvil may give two
+        blocks the same second, and then s is 0, which the contract counts as 1). The last
+        contribution is read from the pending state, so contributions already waiting in the
+        node's pending block count (Anvil and most nodes execute it; a node that does not know
+        "pending" gives the latest). The deposit only falls as time passes, so both are upper
+        bounds unless another contribution is accepted first; `to_pay` adds `margin`."""
+        if self.mechanism != "deposit":
+            raise DecaiError(f"a {self.mechanism} trainer asks for no deposit")
+        cost_weight, floor = self._parameters["cost_weight"], self._parameters["min_deposit"]
+        latest = int(self.chain.blocks.head.timestamp)
+        try:
+            pending = int(self.provider.get_block("pending").timestamp)
+            last = int(self.contract.last_update_time(block_id="pending"))
+        except Exception:  # noqa: BLE001  no pending block on this node: the latest state
+            pending, last = latest, int(self.contract.last_update_time())
+        elapsed = max(max(pending, latest) - last, 1)
+        required = max(floor, cost_weight // elapsed)
+        with_margin = -(-cost_weight * (margin.numerator + margin.denominator) // (elapsed * margin.denominator))
+        return required, max(required, min(with_margin, max(floor, cost_weight)))
+
+    def add_data(
+        self, text: str, label: str | int, sender, deposit: int | None = None, max_deposit: int | None = None, **tx_kwargs
+    ):
+        """Encode and add one sample; pays the deposit of `deposit_quote` (or `deposit` if larger),
+        refusing before sending anything if that is more than `max_deposit`. Returns the receipt."""
         words = self.encode(text)
         label_index = self.label_index(label)
-        return self.add_words(words, label_index, sender, deposit=deposit, **tx_kwargs)
+        return self.add_words(words, label_index, sender, deposit=deposit, max_deposit=max_deposit, **tx_kwargs)
 
-    def add_words(self, words: list[int], label: int, sender, deposit: int | None = None, **tx_kwargs):
-        """Add an already encoded sample."""
+    def add_words(
+        self, words: list[int], label: int, sender, deposit: int | None = None, max_deposit: int | None = None, **tx_kwargs
+    ):
+        """Add an already encoded sample (see `add_data`)."""
         if self.mechanism == "deposit":
-            # The next block is at least one second later: the asked deposit can only fall.
-            value = max(self.next_deposit(), deposit or 0)
-            return self._send(self.contract.add_data, words, label, sender=sender, value=value, **tx_kwargs)
+            required, value = self.deposit_quote()
+            if max_deposit is not None and required > max_deposit:
+                raise DecaiError(
+                    f"the deposit asked for the next block is {required} wei, more than --max-deposit "
+                    f"{max_deposit} wei: nothing sent (wait: it falls as time passes since the last contribution)"
+                )
+            if max_deposit is not None:
+                value = min(value, max_deposit)  # the margin, as far as the ceiling allows
+            if deposit is not None and deposit > value:
+                if max_deposit is not None and deposit > max_deposit:
+                    raise DecaiError(f"--deposit {deposit} wei is more than --max-deposit {max_deposit} wei: nothing sent")
+                value = deposit
+            return self._send(
+                self.contract.add_data, words, label, sender=sender, value=value, block_id=self._pending_block_id(), **tx_kwargs
+            )
         if self.mechanism == "market":
             # exactly one stake: the contract refuses anything else
             return self._send(self.contract.add_data, words, label, sender=sender, value=self.next_deposit(), **tx_kwargs)
@@ -416,8 +474,10 @@ class Trainer:
         if message:
             raise DecaiError(message)
 
-    def _send(self, method, *args, sender, value: int = 0, **tx_kwargs):
-        """Dry-run the call (a revert costs nothing and sends nothing), check funds, then send."""
+    def _send(self, method, *args, sender, value: int = 0, block_id: str | None = None, **tx_kwargs):
+        """Dry-run the call (a revert costs nothing and sends nothing), check funds, then send.
+        `block_id="pending"` dry-runs on the pending block, where the transaction will land
+        (add_data: the deposit asked there, which the latest block's time would overstate)."""
         from ape.exceptions import AccountsError, ContractLogicError, VirtualMachineError
 
         def insufficient(needed: int) -> DecaiError:
@@ -429,9 +489,16 @@ class Trainer:
         if sender.balance <= value:
             raise insufficient(value)
         try:
-            method.call(*args, sender=sender, value=value)
+            at = {"block_id": block_id} if block_id else {}
+            method.call(*args, sender=sender, value=value, **at)
             gas_price = int(self.provider.gas_price or 0)
-            estimate = int(method.estimate_gas_cost(*args, sender=sender, value=value)) if gas_price else 0
+            if gas_price and block_id:
+                txn = method.as_transaction(*args, sender=sender, value=value)
+                estimate = int(self.provider.estimate_gas_cost(txn, block_id=block_id))
+            elif gas_price:
+                estimate = int(method.estimate_gas_cost(*args, sender=sender, value=value))
+            else:
+                estimate = 0
         except ContractLogicError:
             raise
         except VirtualMachineError as err:

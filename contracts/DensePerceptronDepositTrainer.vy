@@ -119,9 +119,18 @@ def __init__(
 @view
 def next_deposit() -> uint256:
     """
-    @notice The deposit a contribution made in the next block needs (wei).
-    @dev Computed for the current block's timestamp; the next block's is at
-         least as late, so paying this is always enough.
+    @notice The deposit (wei) a contribution needs in the block this call runs
+            in, if no other contribution comes before it: max(min_deposit,
+            cost_weight // s), s = seconds since the last accepted contribution
+            (at least 1).
+    @dev Through eth_call on the latest block it is also enough in any later
+         block, but only while no other contribution is accepted first: one
+         earlier in the same block makes s = 1 (max(min_deposit, cost_weight)),
+         one in a block between makes s the time since it. It promises nothing then; `add_data` reverts if underpaid. Clients
+         evaluate the formula for the pending block and its pending
+         contributions and add a margin (`ape decai add-data` does): whatever
+         is paid above the asked deposit is kept as part of the deposit,
+         refundable in full with it (see `stakeable`).
     @return The deposit in wei.
     """
     return stakeable._next_deposit(
@@ -135,7 +144,9 @@ def next_deposit() -> uint256:
 def add_data(data: DynArray[uint256, dense_perceptron.MAX_PACKED_WORDS], label: uint8):
     """
     @notice Contribute one labelled sample; the model trains on it.
-    @dev msg.value must be at least `next_deposit()`; all of it is the deposit.
+    @dev msg.value must be at least the deposit asked in this block (the
+         formula of `next_deposit`, after any contribution earlier in the
+         block); all of it is the deposit, nothing is sent back.
     @param data The sample's n_features int16 values, packed (see dense_perceptron).
     @param label The sample's label (0 or 1).
     """

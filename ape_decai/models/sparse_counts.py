@@ -98,6 +98,8 @@ class SparseCountModel(ReferenceModel):
             raise ValueError("need one count per class and feature")
         if any(not 0 <= c <= MAX_COUNT for row in self.counts for c in row):
             raise ValueError(f"counts must be in [0, {MAX_COUNT}]")
+        if any(n == 0 and any(row) for n, row in zip(self.class_sizes, self.counts, strict=True)):
+            raise ValueError("a class with no sample has no counts (the contract refuses them)")
         if not self.totals:
             self.totals = [self.total_of(row) for row in self.counts]
         if len(self.totals) != len(self.class_sizes):

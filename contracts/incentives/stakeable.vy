@@ -46,6 +46,15 @@ def _check_terms(t: uint256, tc: uint256, ta: uint256, deposit_floor: uint256):
 @internal
 @view
 def _next_deposit(now: uint256, cost_weight: uint256, min_deposit: uint256) -> uint256:
+    """
+    @dev The deposit a contribution at time `now` needs given the contributions
+         accepted so far: max(min_deposit, cost_weight // s), s = now minus
+         the last contribution's time (at least 1; 0 happens when one came
+         earlier in the same block). It falls as `now` grows, but jumps back
+         to cost_weight // s whenever another contribution is accepted: an
+         amount computed before that is no promise (see the trainers'
+         `next_deposit`).
+    """
     elapsed: uint256 = now - self.last_update_time
     if elapsed == 0:
         elapsed = 1

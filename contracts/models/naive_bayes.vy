@@ -46,7 +46,7 @@ from contracts.lib import errors
 from contracts.lib import sparse_input
 
 # The creator (owner) initialises the counts of a large model over several
-# transactions, seals it, and may add classes at any time.
+# transactions, seals it, and may then add empty classes only (see `add_class`).
 uses: ownable
 
 # @dev Fraction bits of the base-2 logarithms (see the module @dev).
@@ -129,9 +129,12 @@ def predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
 def initialize_counts(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER_CALL]):
     """
     @notice Write count words (without the marker) from flat word index
-            `first_word` on: before the model is sealed, or, after, for a
-            class that has no sample yet (e.g. zero words that pre-pay the
-            storage of a class added by `add_class`).
+            `first_word` on: counts of the classes that have samples before
+            the model is sealed; zero words of a class with no sample at any
+            time (they pre-pay the storage of a class added by `add_class`,
+            so that its first contributions overwrite words instead of
+            creating them). Counts in an empty class are refused: they would
+            make it win as soon as the owner adds one sample of their own.
     @param first_word Flat index k * words_per_class + j of the first word.
     @param words Packed counts, COUNTS_PER_WORD 16-bit lanes per word.
     """
@@ -142,8 +145,10 @@ def initialize_counts(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PE
 @external
 def add_class():
     """
-    @notice Add a class (label n_classes()), with no sample yet; allowed
-            before and after sealing.
+    @notice Add a class (label n_classes()), with no sample and no count;
+            allowed before and after sealing. It changes no prediction: a
+            class with no sample is skipped by predict, and after sealing
+            only contributions (`_update`) give it samples and counts.
     """
     ownable._check_owner()
     k: uint256 = self._classes(self.class_stats[0])
@@ -348,7 +353,16 @@ def _set_count_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER
         if word >> (lanes * LANE_BITS) != 0:
             errors._fail("naive_bayes: bad count word")
         stats: uint256 = self.class_stats[k]
-        if header & SEALED_BIT != 0 and stats & SIZE_MASK != 0:
+        # A class with no sample has no counts, sealed or not, so an empty
+        # class stays empty until contributions train it (a creator's counts
+        # waiting in it would turn on with the creator's own first sample).
+        # Once sealed, a class with samples is not written at all: only zero
+        # words of an empty class, which change no prediction and pre-pay
+        # storage.
+        if stats & SIZE_MASK == 0:
+            if word != 0:
+                errors._fail("naive_bayes: counts of an empty class")
+        elif header & SEALED_BIT != 0:
             errors._fail("naive_bayes: sealed")
         # T_k = sum of the class's counts: add the new word's, take the old
         # word's (checked: the old word is part of T_k).

@@ -14,7 +14,11 @@
         centroid exactly. Truncation makes the mean drift toward the old
         centroid once |x_i - c_i| <= n_y: keep the encoder's scale large
         (the whole int16 range is usable) so that the drift is negligible.
-        The owner adds classes at any time, even after sealing.
+        The owner adds classes at any time, but once sealed only empty ones
+        (count 0): predict skips an empty class, and its first contributed
+        sample becomes its centroid exactly (the placeholder centroid sent
+        with it is overwritten), so after `seal` no owner call changes any
+        prediction; only contributions do.
 @dev Gas shapes the storage and the input:
      - Centroids are int16, packed 16 to a storage slot, in one flat map:
        word k of class c is `centroid_words[c * N_WORDS + k]` with N_WORDS
@@ -32,10 +36,11 @@
      Reverts: "ncc: wrong dimension" (not ceil(n / 16) words, or a value in
      an unused lane; also for centroids), "unknown class" (a label not below
      `num_classes()`), "no populated class" (predict with every count 0),
-     "not sealed" (update before `seal`), "sealed" (`seal` twice), "not the
-     next class" (`add_class` with a label above `num_classes()`, or an
-     existing one after sealing), and at deployment "bad number of
-     features". A count of 2**256 - 1 cannot grow: the update reverts.
+     "not sealed" (update before `seal`), "sealed" (`seal` twice), "not next
+     class, or sealed" (`add_class` with a label above `num_classes()`, or,
+     after sealing, an existing label or a count other than 0: one check,
+     one reason, because every byte of this deployable's code costs ~200
+     gas at each deployment), and at deployment "bad number of features". A count of 2**256 - 1 cannot grow: the update reverts.
 """
 
 from snekmate.auth import ownable
@@ -43,7 +48,7 @@ from snekmate.auth import ownable
 from contracts.lib import errors
 
 # The creator (owner) completes a large model class by class (`add_class`),
-# seals it, and may add classes at any time.
+# seals it, and may then add empty classes only.
 uses: ownable
 
 # @dev Largest number of features.
@@ -141,10 +146,15 @@ def add_class(label: uint8, centroid: DynArray[uint256, MAX_PACKED_WORDS], count
     """
     @notice Add class `label` (the next label: `num_classes()`), before or after
             sealing; before sealing, an existing label is overwritten instead, so
-            that an interrupted deployment can resend its calls.
+            that an interrupted deployment can resend its calls. After sealing
+            the class must be empty (`count` 0): it is skipped by predict until
+            a contribution gives it its first sample, which then becomes its
+            centroid exactly, so the owner cannot change any prediction.
     @param label The class: `num_classes()` to add one, or a smaller one before sealing.
-    @param centroid Its centroid, packed like a sample.
-    @param count Its sample count (0: skipped by predict until its first sample).
+    @param centroid Its centroid, packed like a sample (after sealing a placeholder:
+           the first sample replaces it).
+    @param count Its sample count (0: skipped by predict until its first sample);
+           must be 0 after sealing.
     """
     ownable._check_owner()
     self._check_shape(centroid)
@@ -152,8 +162,8 @@ def add_class(label: uint8, centroid: DynArray[uint256, MAX_PACKED_WORDS], count
     c: uint256 = convert(label, uint256)
     # cannot overflow: both terms <= MAX_CLASSES
     classes: uint256 = unsafe_add(INITIAL_CLASSES, header & ~OPEN_BIT)
-    if c > classes or (c < classes and header & OPEN_BIT == 0):
-        errors._fail("ncc: not the next class")
+    if c > classes or (header & OPEN_BIT == 0 and (c < classes or count != 0)):
+        errors._fail("ncc: not next class, or sealed")
     k: uint256 = c * N_WORDS
     for w: uint256 in centroid:
         self.centroid_words[k] = w
@@ -287,7 +297,7 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
 @internal
 def _seal():
     # End initialisation: from now on only `_update` changes the model, and
-    # `add_class` only adds classes.
+    # `add_class` only adds empty classes (which no prediction can return).
     if self.header & OPEN_BIT == 0:
         errors._fail("ncc: sealed")
     self.header ^= OPEN_BIT

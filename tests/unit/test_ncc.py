@@ -197,10 +197,32 @@ def test_add_class__after_seal__adds_a_class_that_learns_and_predicts(trainer, c
     assert NearestCentroid.from_chain(trainer) == model
 
 
-def test_add_class__with_count__is_populated_at_once(trainer, creator):
+def test_add_class__with_count_before_seal__is_populated_at_once(deploy_ncc, creator):
+    trainer = deploy_ncc(seal=False)
     trainer.add_class(3, pack_dense([9000] * 20), 4, sender=creator)
     assert trainer.sample_counts(3) == 4
     assert trainer.predict(pack_dense([8000] * 20)) == 3
+
+
+@pytest.mark.parametrize("count", [1, 2**200])
+def test_add_class__with_count_after_seal__reverts(trainer, creator, count):
+    # Issue 10: a populated class added after seal would flip predictions (and refunds).
+    with ape.reverts("ncc: not next class, or sealed"):
+        trainer.add_class(3, pack_dense([9000] * 20), count, sender=creator)
+    assert trainer.num_classes() == 3
+
+
+def test_add_class__empty_after_seal__changes_no_prediction(trainer, creator, contributor):
+    # The centroid sent sits exactly on x, but the class has no sample: skipped; the first
+    # contribution replaces the placeholder by its own sample.
+    x = [9000] * 20
+    before = trainer.predict(pack_dense(x))
+    trainer.add_class(3, pack_dense(x), 0, sender=creator)
+    assert trainer.predict(pack_dense(x)) == before
+    far = [-30000] * 20
+    trainer.add_data(pack_dense(far), 3, sender=contributor)
+    assert [trainer.centroid_words(3 * 2 + k) for k in range(2)] == pack_dense(far)
+    assert trainer.predict(pack_dense(x)) == before
 
 
 def test_add_class__before_seal__overwrites_an_existing_class(deploy_ncc, creator):
@@ -215,12 +237,12 @@ def test_add_class__before_seal__overwrites_an_existing_class(deploy_ncc, creato
 
 @pytest.mark.parametrize("label", [4, 255])
 def test_add_class__label_after_the_next__reverts(trainer, creator, label):
-    with ape.reverts("ncc: not the next class"):
+    with ape.reverts("ncc: not next class, or sealed"):
         trainer.add_class(label, pack_dense([0] * 20), 1, sender=creator)
 
 
 def test_add_class__existing_label_after_seal__reverts(trainer, creator):
-    with ape.reverts("ncc: not the next class"):
+    with ape.reverts("ncc: not next class, or sealed"):
         trainer.add_class(0, pack_dense([0] * 20), 1, sender=creator)
 
 
@@ -236,9 +258,10 @@ def test_add_class__not_owner__reverts(trainer, stranger):
 
 
 def test_add_class__from_no_class__populates_an_empty_model(deploy_ncc, creator):
-    trainer = deploy_ncc(counts=[], centroids=[])
+    trainer = deploy_ncc(counts=[], centroids=[], seal=False)
     assert trainer.num_classes() == 0
     trainer.add_class(0, pack_dense([1] * 20), 1, sender=creator)
+    trainer.seal(sender=creator)
     assert trainer.predict(pack_dense([0] * 20)) == 0
 
 

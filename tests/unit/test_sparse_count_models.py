@@ -229,9 +229,33 @@ def test_initialize_counts__not_owner__reverts(project, chain, creator, contribu
         trainer.initialize_counts(0, [1], sender=contributor)
 
 
-def test_initialize_counts__class_with_samples_after_seal__reverts(trainer, creator, cls):
+@pytest.mark.parametrize("words", [[1], [0]], ids=["counts", "zeros"])
+def test_initialize_counts__class_with_samples_after_seal__reverts(trainer, creator, cls, words):
     with ape.reverts(f"{cls.module}: sealed"):
-        trainer.initialize_counts(0, [1], sender=creator)
+        trainer.initialize_counts(0, words, sender=creator)
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "open"])
+def test_initialize_counts__counts_in_an_empty_class__reverts(project, chain, creator, model, cls, sealed):
+    # Class 2 has no sample. Counts waiting there would turn on with one sample of the owner's.
+    trainer = deploy(project, chain, creator, model, seal=sealed)
+    with ape.reverts(f"{cls.module}: counts of an empty class"):
+        trainer.initialize_counts(6, [0, 0, 1], sender=creator)
+
+
+def test_add_class__then_counts_and_an_own_sample_after_seal__cannot_take_over(
+    trainer, creator, contributor, model, cls
+):
+    # Issue 10: add_class, counts on the new class, one sample of the owner's: the new class
+    # would win x and the honest contribution's refund would fail. The counts are refused.
+    x = [0, 1, 2, 3]
+    trainer.add_data(pack_indices(x), 0, sender=contributor)
+    trainer.add_class(sender=creator)
+    with ape.reverts(f"{cls.module}: counts of an empty class"):
+        trainer.initialize_counts(9, [2**16 - 1 - 2**15, 2**16 - 1, 2**16 - 1], sender=creator)
+    assert trainer.predict(pack_indices(x)) == 0
+    trainer.add_data(pack_indices([39]), 3, sender=creator)  # the owner's own (public) sample
+    assert trainer.predict(pack_indices(x)) == 0
 
 
 def test_initialize_counts__empty_class_after_seal__works(trainer, creator, contributor, model, cls):
