@@ -288,7 +288,7 @@ ABORTABLE = ("committed", "drawn", "ended")
 ABORTABLE_WITH_SETTLEMENT_WINDOW = (*ABORTABLE, "revealed", "evaluated")
 # The contract's caps, read by name (`MarketClient.limits`).
 LIMITS = ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS", "MAX_PART_WORDS",
-          "MAX_PART_FEATURES", "MAX_CONTRIBUTION_DATA_WORDS", "MAX_MODEL_WORDS")
+          "MAX_PART_FEATURES", "MAX_CONTRIBUTION_DATA_WORDS", "MAX_MODEL_WORDS", "MAX_WINDOW")
 
 
 def iso_time(timestamp: int | None) -> str | None:
@@ -551,10 +551,13 @@ class MarketClient:
         if bounty <= 0 or bounty % stake:
             raise DecaiError(f"the bounty ({bounty} wei) must be a positive multiple of the stake ({stake} wei): "
                              "it pays bounty / stake rounds")
-        if duration <= 0:
-            raise DecaiError("participation needs a time limit of more than 0 seconds")
-        if reveal_window <= 0:
-            raise DecaiError("the reveal window must be more than 0 seconds")
+        longest = lim.get("MAX_WINDOW")
+        if duration <= 0 or (longest and duration > longest):
+            raise DecaiError(f"participation needs a time limit of 1 second to {longest} seconds (MAX_WINDOW)"
+                             if longest else "participation needs a time limit of more than 0 seconds")
+        if reveal_window <= 0 or (longest and reveal_window > longest):
+            raise DecaiError(f"the reveal window must be 1 second to {longest} seconds (MAX_WINDOW)"
+                             if longest else "the reveal window must be more than 0 seconds")
         if not 1 <= max_contributions <= lim["MAX_PARTICIPANTS"]:
             raise DecaiError(f"{max_contributions} contributions at most: the contract takes 1 to "
                              f"{lim['MAX_PARTICIPANTS']} (MAX_PARTICIPANTS)")

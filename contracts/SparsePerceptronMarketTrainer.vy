@@ -56,6 +56,7 @@ exports: (
     prediction_market.MAX_PART_FEATURES,
     prediction_market.MAX_CONTRIBUTION_DATA_WORDS,
     prediction_market.SETTLEMENT_WINDOW,
+    prediction_market.MAX_WINDOW,
     prediction_market.MAX_MODEL_WORDS,
     prediction_market.MAX_CONTRIBUTION_WORDS,
 )
@@ -119,9 +120,9 @@ def open_market(
     @param commitment The fold of the parts' hashes (see the module @dev).
     @param n_parts N, the number of parts of the test set (<= MAX_PARTS).
     @param n_reveal K, the number of parts drawn for early reveal (<= N).
-    @param duration Seconds participation stays open (> 0).
+    @param duration Seconds participation stays open (1..MAX_WINDOW).
     @param max_contributions Participation ends after this many (<= MAX_PARTICIPANTS).
-    @param reveal_window Seconds to draw and reveal the drawn parts after
+    @param reveal_window Seconds (1..MAX_WINDOW) to draw and reveal the drawn parts after
            the commit, and to reveal the rest after the end.
     @return The market's id.
     """

@@ -131,8 +131,8 @@ class Market:
     def claim(self, t, sender=None):
         return self.trainer.claim(self.id, t, sender=sender or self.contributors[t])
 
-    def run_to_settled(self, contributions, sender=None):
-        """Open, draw, reveal, add each (who, indices, label), end, reveal, evaluate, settle."""
+    def run_to_revealed(self, contributions=()):
+        """Open, draw, reveal the drawn parts, add each (who, indices, label), end, reveal the rest."""
         self.open()
         self.draw()
         self.reveal_drawn()
@@ -140,6 +140,10 @@ class Market:
             self.add(who, indices, label)
         self.end()
         self.reveal_rest()
+
+    def run_to_settled(self, contributions, sender=None):
+        """`run_to_revealed`, then evaluate and settle."""
+        self.run_to_revealed(contributions)
         self.evaluate()
         self.settle()
 

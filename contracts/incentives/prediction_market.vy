@@ -122,6 +122,10 @@ MAX_PART_WORDS: public(constant(uint256)) = 2 * MAX_PART_FEATURES
 #      Evaluation replays every contribution in every transaction: ~36,000
 #      gas for 32 features that update the model, ~123,000 for 128.
 MAX_CONTRIBUTION_DATA_WORDS: public(constant(uint256)) = 2
+# @dev Longest participation time and reveal window: a market whose
+#      deadlines lie centuries ahead would hold the stakes as surely as one
+#      without deadlines.
+MAX_WINDOW: public(constant(uint256)) = 365 * 86400
 # @dev Once the whole test set is revealed, anyone has this long to evaluate
 #      and settle; after it anyone may abort (every stake goes back).
 SETTLEMENT_WINDOW: public(constant(uint256)) = 7 * 86400
@@ -238,11 +242,11 @@ def _open(
         errors._fail("prediction_market: bounty not a multiple of the stake")
     if not (n_parts > 0 and n_parts <= MAX_PARTS and n_reveal <= n_parts):
         errors._fail("prediction_market: bad number of parts")
-    if duration == 0:
+    if duration == 0 or duration > MAX_WINDOW:
         errors._fail("prediction_market: no time limit")
     if not (max_contributions > 0 and max_contributions <= MAX_PARTICIPANTS):
         errors._fail("prediction_market: bad number of contributions")
-    if reveal_window == 0:
+    if reveal_window == 0 or reveal_window > MAX_WINDOW:
         errors._fail("prediction_market: no reveal window")
     market_id: uint256 = self.market_count + 1
     self.market_count = market_id

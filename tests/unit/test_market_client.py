@@ -81,10 +81,15 @@ OPEN_DEFAULTS = {"n_reveal": 1, "bounty": 2 * STAKE, "stake": STAKE, "duration":
          "the bounty (1500000000000000 wei) must be a positive multiple of the stake (1000000000000000 wei): it pays "
          "bounty / stake rounds"),
         (SAMPLES, 2, {"stake": 0}, "the stake must be more than 0 wei"),
-        (SAMPLES, 2, {"duration": 0}, "participation needs a time limit of more than 0 seconds"),
-        (SAMPLES, 2, {"reveal_window": 0}, "the reveal window must be more than 0 seconds"),
+        (SAMPLES, 2, {"duration": 0}, "participation needs a time limit of 1 second to 31536000 seconds (MAX_WINDOW)"),
+        (SAMPLES, 2, {"duration": 365 * DAY + 1},
+         "participation needs a time limit of 1 second to 31536000 seconds (MAX_WINDOW)"),
+        (SAMPLES, 2, {"reveal_window": 0}, "the reveal window must be 1 second to 31536000 seconds (MAX_WINDOW)"),
+        (SAMPLES, 2, {"reveal_window": 365 * DAY + 1},
+         "the reveal window must be 1 second to 31536000 seconds (MAX_WINDOW)"),
     ],
-    ids=["parts", "reveal", "samples", "words", "contributions", "feature", "bounty", "stake", "duration", "window"],
+    ids=["parts", "reveal", "samples", "words", "contributions", "feature", "bounty", "stake", "duration",
+         "duration-too-long", "window", "window-too-long"],
 )
 def test_open__beyond_a_cap_or_rule__refuses_before_saving_or_sending(client, provider, tmp_path, samples, n_parts,
                                                                    overrides, message):

@@ -101,9 +101,11 @@ def test_open__records_the_market_and_logs_the_commitment(market, market_trainer
         (dict(n_parts=257), "bad number of parts"),
         (dict(n_reveal=9), "bad number of parts"),
         (dict(duration=0), "no time limit"),
+        (dict(duration=365 * DAY + 1), "no time limit"),  # MAX_WINDOW: deadlines within a year
         (dict(max_contributions=0), "bad number of contributions"),
         (dict(max_contributions=129), "bad number of contributions"),
         (dict(reveal_window=0), "no reveal window"),
+        (dict(reveal_window=365 * DAY + 1), "no reveal window"),
     ],
 )
 def test_open__with_bad_parameters__reverts(market, overrides, reason):
@@ -420,12 +422,7 @@ def oversized_market(chain, market_trainer, provider):
 
 
 def test_reveal_rest__a_part_over_the_evaluation_bound__aborts(chain, market_trainer, provider):
-    m = oversized_market(chain, market_trainer, provider)
-    m.open()
-    m.draw()
-    m.reveal_drawn()
-    m.end()
-    m.reveal_rest()
+    oversized_market(chain, market_trainer, provider).run_to_revealed()
     assert phase(market_trainer) == "aborted"
 
 
@@ -434,12 +431,7 @@ def test_reveal_rest__a_part_at_the_evaluation_bound__is_accepted(chain, market_
     part = [(list(range(k, k + 40)), k % 2) for k in range(limit // 40)]
     assert sum(len(x) for x, _ in part) == limit
     secrets = mk.MarketSecrets(parts=[part, [([1, 2], 1)]], salts=[bytes([7]) * 32, bytes([8]) * 32])
-    m = Market(chain, market_trainer, provider, [], secrets=secrets, n_parts=2, n_reveal=0)
-    m.open()
-    m.draw()
-    m.reveal_drawn()
-    m.end()
-    m.reveal_rest()
+    Market(chain, market_trainer, provider, [], secrets=secrets, n_parts=2, n_reveal=0).run_to_revealed()
     assert phase(market_trainer) == "revealed"
 
 
