@@ -271,8 +271,10 @@ def test_initialize_counts__empty_class_after_seal__works(trainer, creator, cont
     assert cls.from_chain(trainer) == model
     trainer.add_class(sender=creator)  # class 4: not pre-paid
     fresh = trainer.add_data(pack_indices([0, 15, 30]), 4, sender=contributor)
-    # Three pre-paid words are overwritten (2,900 gas each) instead of created (20,000 each).
-    assert fresh.gas_used - prepaid.gas_used >= 3 * (20_000 - 2_900)
+    # Three pre-paid words are overwritten (2,900 gas each) instead of created (20,000 each):
+    # 51,300 less, minus what the two contributions' other writes differ by (naive Bayes
+    # measured 48,509). Above 40,000, so fewer than three pre-paid words would fail.
+    assert fresh.gas_used - prepaid.gas_used >= 40_000
 
 
 @pytest.mark.parametrize("first_word, count", [(0, 10), (8, 2), (9, 1), (100, 1)])
