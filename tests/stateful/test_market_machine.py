@@ -4,7 +4,9 @@ Providers open markets, anyone draws, the provider reveals (honestly, or tamperi
 part, which must revert), contributors stake and train, anyone ends the market, the provider
 reveals the rest (honestly, or with a changed part, which aborts), time passes (missed
 deadlines abort), anyone evaluates (a few parts a transaction) and settles in chunks, or nobody
-does until the settlement deadline and anyone aborts; participants claim. Several markets
+does until the settlement deadline and anyone aborts; participants claim. Hostile shapes: a
+contribution over the market's size cap reverts, a tampered part reverts or aborts (the worst cases
+at every cap are in tests/unit/test_market_worst_case.py). Several markets
 follow each other on one trainer. Invariants, after every step:
 
 - the contract's balance is every bounty plus every stake minus what was paid out;
@@ -31,7 +33,7 @@ from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
 from market_support import DAY, Market, market_state
 
-N_FEATURES = 16
+N_FEATURES = 40  # room for a contribution over the market's size cap (32 features)
 _rng = random.Random(4242)
 WEIGHTS = [_rng.choice([-3, -2, -1, 1, 2, 3]) for _ in range(N_FEATURES)]
 TEST_POOL = [(sorted(_rng.sample(range(N_FEATURES), _rng.randint(1, 4))), _rng.randint(0, 1)) for _ in range(12)]
@@ -130,6 +132,15 @@ class MarketMachine(RuleBasedStateMachine):
         changed = self.model.update(*sample)
         event(f"add: model changed {changed}")
         self.expected_balance += STAKE
+
+    @precondition(lambda self: self.phase == "participation")
+    @rule(who=st.sampled_from(ROLES), extra=st.integers(1, N_FEATURES - 32))
+    def add_too_large(self, who, extra):
+        """A hostile shape: a contribution over MAX_CONTRIBUTION_DATA_WORDS packed words (more
+        than 32 features) would make every evaluation transaction replay more than it bounds."""
+        indices = list(range(32 + extra))
+        self._reverts(self.trainer.add_data, (pack_indices(indices), 1), getattr(self.env, who),
+                      "prediction_market: contribution too large", value=STAKE)
 
     @precondition(lambda self: self.phase == "participation")
     @rule()
