@@ -14,6 +14,7 @@ from ape_decai.packing import pack_indices
 from sparse_models import deploy
 
 
+# Pure Python (the twin's fixed-point log): no chain, so no snapshot to take or restore.
 @given(x=st.one_of(st.integers(1, 2**20), st.integers(1, 2**256 - 1)))
 def test_log2_fixed__is_log2_truncated_to_32_fraction_bits(x):
     exact = math.log2(x) * 2**LOG_BITS
