@@ -40,6 +40,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 from ape_decai.models.sparse_perceptron import SparsePerceptron  # noqa: E402
 from ape_decai.packing import LANES, pack_weights, unpack_weights  # noqa: E402
+from fast_chain import install as install_fast_chain  # noqa: E402
+
+install_fast_chain()
 
 # --- Hypothesis -----------------------------------------------------------------------------------
 # "ci" (default) is fast and reproducible; "deep" runs ten times as many examples with fresh
