@@ -31,6 +31,8 @@ os.environ.pop("APE_FOUNDRY_HOST", None)
 os.environ["PATH"] = os.pathsep.join([os.path.join(os.path.dirname(__file__), "..", "scripts", "bin"), os.environ["PATH"]])
 
 import random  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import NamedTuple  # noqa: E402
 
 import eth_abi  # noqa: E402
@@ -41,8 +43,16 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from ape_decai.models.sparse_perceptron import SparsePerceptron  # noqa: E402
 from ape_decai.packing import LANES, pack_weights, unpack_weights  # noqa: E402
 from fast_chain import install as install_fast_chain  # noqa: E402
+from fast_chain import isolate_node_registry  # noqa: E402
 
 install_fast_chain()
+
+
+def pytest_sessionstart(session):
+    """Before Ape starts the test Anvil: this run's own registry of node processes."""
+    from ape.utils import ManagerAccessMixin
+
+    isolate_node_registry(ManagerAccessMixin.network_manager, Path(tempfile.mkdtemp(prefix="decai-nodes-")))
 
 # --- Hypothesis -----------------------------------------------------------------------------------
 # "ci" (default) is fast and reproducible; "deep" runs ten times as many examples with fresh
@@ -152,18 +162,6 @@ def _record_key(data, label: int, added_at: int, contributor) -> bytes:
             [data_hash, label, added_at, str(getattr(contributor, "address", contributor))],
         )
     )
-
-
-def _forget_stale_contract(chain, sender) -> None:
-    """Drop Ape's cached contract type at the address the next deployment of ``sender`` gets.
-
-    Each test reverts the chain, so the same (sender, nonce) address is reused by the next
-    test, possibly for the other trainer. When a deployment reverts, ape-foundry decodes
-    the call tree with the type cached for that address by an earlier test, fails on the
-    other constructor's ABI (eth_abi InvalidPointer) and `ape.reverts` sees that error
-    instead of the revert. A successful deployment re-caches the right type anyway.
-    """
-    del chain.contracts[sender.get_deployment_address()]
 
 
 def _build(defaults: dict, overrides: dict) -> dict:
@@ -279,7 +277,6 @@ def deploy_deposit_trainer(project, chain, creator):
     def deploy(**overrides):
         p = _build(DEPOSIT_DEFAULTS, overrides)
         sender = p.get("sender", creator)
-        _forget_stale_contract(chain, sender)
         return project.SparsePerceptronDepositTrainer.deploy(
             p["name"],
             p["description"],
@@ -308,7 +305,6 @@ def deploy_points_trainer(project, chain, creator):
     def deploy(**overrides):
         p = _build(POINTS_DEFAULTS, overrides)
         sender = p.get("sender", creator)
-        _forget_stale_contract(chain, sender)
         return project.SparsePerceptronPointsTrainer.deploy(
             p["name"],
             p["description"],
@@ -401,7 +397,6 @@ def deploy_market_trainer(project, chain, creator):
     def deploy(**overrides):
         p = _build(MARKET_DEFAULTS, overrides)
         sender = p.get("sender", creator)
-        _forget_stale_contract(chain, sender)
         return project.SparsePerceptronMarketTrainer.deploy(
             p["name"],
             p["description"],

@@ -64,8 +64,6 @@ def _deploy(project, chain, creator, prefix, model_args, mechanism, overrides):
     mech = {k: overrides.pop(k, v) for k, v in MECHANISM[mechanism].items()}
     if overrides:
         raise TypeError(f"unknown trainer parameter(s): {sorted(overrides)}")
-    # See tests/conftest.py (_forget_stale_contract): the address may hold a stale cached type.
-    del chain.contracts[sender.get_deployment_address()]
     container = getattr(project, f"{prefix}{mechanism.capitalize()}Trainer")
     return container.deploy(
         common["name"], common["description"], common["encoder"], *model_args, seal, *mech.values(), sender=sender

@@ -14,17 +14,39 @@ requests whose answer never changes within a test:
 - ``trace_transaction`` after every transaction, to print Vyper ``print`` debug logs. The
   contracts have no ``print``; nothing reads those logs.
 
+And two costs in Python (cProfile of the same run):
+
+- ``Ethereum.default_transaction_type`` validates the network's configuration with pydantic on
+  every call and transaction (~8 ms each); the configuration does not change during a run, so
+  the answer is kept per network.
+- When Ape disconnects, it matches every entry of its user-wide registry of node processes
+  (``~/.ape/processes/nodes.json``, which keeps dead entries of earlier runs) at ~100 ms each;
+  the session gets a registry of its own (``isolate_node_registry``).
+
 Revert reasons, events, return values, gas used and balances all come from the same requests as
 before. ``install()`` is called once by ``tests/conftest.py``.
+
+``install()`` also holds the one workaround the tests need for Ape's cache of contract types by
+address: every test reverts the chain, so the same (sender, nonce) address is reused by the next
+test, possibly for another contract. When a deployment reverts, Ape decodes its call tree with the
+type cached for that address by an earlier test, fails on the other constructor's ABI (eth_abi
+``InvalidPointer``) and ``ape.reverts`` sees that error instead of the revert. Every
+``ContractContainer.deploy`` first drops the cached type at the address it deploys to (a
+successful deployment caches the right type again).
 """
 
+from pathlib import Path
+
 import ape_ethereum.provider as ethereum_provider
-from ape.contracts.base import ContractMethodHandler
+from ape.managers.networks import NodeProcessMap
+from ape_ethereum.ecosystem import Ethereum
+from ape.contracts.base import ContractContainer, ContractMethodHandler
 from ape.managers.chain import ChainManager
 from ape_foundry.provider import FoundryProvider
 
 _contracts_seen: set[str] = set()
 _max_gas: dict[int, int] = {}
+_transaction_types: dict[str, object] = {}
 
 
 def _forget() -> None:
@@ -74,3 +96,65 @@ def install() -> None:
 
     ChainManager.restore = restore_and_forget
     ethereum_provider._post_send_transaction = lambda tx, receipt: None
+
+    deploy = ContractContainer.deploy
+
+    def deploy_where_nothing_is_cached(self, *args, **kwargs):
+        sender = kwargs.get("sender")
+        if hasattr(sender, "get_deployment_address"):
+            del self.chain_manager.contracts[sender.get_deployment_address()]
+        return deploy(self, *args, **kwargs)
+
+    ContractContainer.deploy = deploy_where_nothing_is_cached
+
+    read_type = Ethereum.default_transaction_type.fget
+
+    def default_transaction_type(self):
+        provider = self.network_manager.active_provider
+        key = f"{self.name}:{provider.network.name if provider else ''}"
+        if key not in _transaction_types:
+            _transaction_types[key] = read_type(self)
+        return _transaction_types[key]
+
+    Ethereum.default_transaction_type = property(default_transaction_type)
+
+
+def isolate_node_registry(networks, folder: Path) -> None:
+    """Give this process its own (empty) registry of running nodes in `folder`."""
+    networks.running_nodes = NodeProcessMap.model_validate_file(folder / "nodes.json")
+
+
+def read_views(calls) -> list:
+    """Read many views in one JSON-RPC batch: ``[(contract, "method", *args), ...]`` -> the values
+    Ape would return for each call (decoded by Ape's own ``ContractCall``), in order.
+
+    An invariant that checks every record after every step would otherwise pay a full HTTP round
+    trip (and Ape's transaction building) per view: the state machines' invariants use this.
+    """
+    from ape.contracts.base import ContractCall
+    from ape.utils import ManagerAccessMixin
+    from eth_utils import to_hex
+    from hexbytes import HexBytes
+
+    calls = list(calls)
+    provider = ManagerAccessMixin.provider
+    ecosystem = provider.network.ecosystem
+    converter = ManagerAccessMixin.conversion_manager
+    readers, requests = [], []
+    for contract, name, *args in calls:
+        abi = getattr(contract, name).abis[0]
+        args = converter.convert_method_args(abi, args)
+        data = ecosystem.get_method_selector(abi) + ecosystem.encode_calldata(abi, *args)
+        readers.append(ContractCall(abi, contract.address))
+        requests.append(("eth_call", [{"to": contract.address, "data": to_hex(data)}, "latest"]))
+    if not requests:
+        return []
+    responses = provider.web3.provider.make_batch_request(requests)
+    if not isinstance(responses, list):  # the node refused the whole batch
+        raise RuntimeError(f"batch of {len(requests)} reads refused: {responses}")
+    values = []
+    for reader, (contract, name, *args), response in zip(readers, calls, responses, strict=True):
+        if "error" in response:
+            raise RuntimeError(f"{name}{tuple(args)} at {contract.address} failed: {response['error']}")
+        values.append(reader._decode_returndata(HexBytes(response["result"])))
+    return values

@@ -35,9 +35,6 @@ def deploy(project, chain, creator, model, mechanism="deposit", seal=True, max_w
     if clones.is_cloned(name):
         clones.ensure_implementation(name, sender)
         return clones.create_trainer(name, [*common, *args], sender)[0]
-    # Ape caches contract types by address; each test reverts the chain, so an address is reused
-    # by another trainer type (see tests/conftest.py, _forget_stale_contract).
-    del chain.contracts[sender.get_deployment_address()]
     return getattr(project, name).deploy(*common, *args, sender=sender)
 
 

@@ -213,7 +213,6 @@ def deploy_reviews_trainer(review_model, creator, chain):
     parameters of `DepositParameters` unless overridden) or "points"."""
 
     def deploy(mechanism="deposit", **params):
-        del chain.contracts[creator.get_deployment_address()]  # see tests/conftest.py
         p = DepositParameters(**params) if mechanism == "deposit" else PointsParameters(**params)
         return deploy_trainer(review_model, mechanism, p, sender=creator)
 

@@ -14,7 +14,6 @@ DAY = 24 * 3600
 
 @pytest.fixture
 def market_trainer_cli(review_model, creator, chain):
-    del chain.contracts[creator.get_deployment_address()]
     return deploy_trainer(review_model, "market", PointsParameters(), sender=creator)
 
 

@@ -70,6 +70,7 @@ from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
 from sparse_models import TA, TC, T
 from sparse_models import deploy as deploy_sparse_model
+from fast_chain import read_views
 from strategies import durations
 
 MAX_CONTRIBUTIONS = 12  # with the up to 6 of @initialize: most steps act on them or let time pass
@@ -225,7 +226,7 @@ class DepositMachine(RuleBasedStateMachine):
         env = self.env
         self.scenario = scenario = env.scenario
         self.snapshot = env.chain.snapshot()
-        self.trainer = scenario.deploy(env, scenario.new_model())
+        self.trainer = env.trainer  # deployed once by the test: every example starts from it
         self.t, self.tc, self.ta = env.t, env.tc, env.ta
         self.creator = env.creator.address
         self.accounts = {getattr(env, name).address: getattr(env, name) for name in CONTRIBUTORS}
@@ -520,7 +521,7 @@ class DepositMachine(RuleBasedStateMachine):
     def balance_equals_sum_of_claimable(self):
         if self._unchanged_since_last_check("balance"):
             return
-        on_chain = [self.env.unpack_record(self.trainer.records(key)) for key in self.records]
+        on_chain = [self.env.unpack_record(packed) for packed in read_views((self.trainer, "records", key) for key in self.records)]
         for record, c in zip(on_chain, self.records.values()):
             assert record == (True, c.refunded, c.deposit, c.claimable)
         assert self.trainer.balance == sum(r.claimable for r in on_chain)
@@ -566,12 +567,13 @@ class DepositMachine(RuleBasedStateMachine):
     def good_data_counts_only_grow(self):
         if self._unchanged_since_last_check("good data"):
             return
-        for address in self.accounts:
-            count = self.trainer.good_data_count(address)
+        *counts, total = read_views(
+            [*((self.trainer, "good_data_count", address) for address in self.accounts), (self.trainer, "total_good_data")]
+        )
+        for address, count in zip(self.accounts, counts, strict=True):
             assert count >= self.seen_good.get(address, 0)
             assert count == self.good[address]
             self.seen_good[address] = count
-        total = self.trainer.total_good_data()
         assert total >= self.seen_good.get("total", 0)
         assert total == sum(self.good.values())
         self.seen_good["total"] = total
@@ -598,5 +600,7 @@ def test_deposit_mechanism(
     assert (t, tc, ta) == (T, TC, TA)  # the waits of sparse_models.deploy (the count models)
     env = SimpleNamespace(**locals(), reasons_checked_by_ape=set(), predict_calls=None)
     scenario.prepare(env)
+    # One deployment per test, before the examples' snapshots: each example restores to it.
+    env.trainer = scenario.deploy(env, scenario.new_model())
     DepositMachine.env = env
     run_state_machine_as_test(DepositMachine, settings=stateful_settings)

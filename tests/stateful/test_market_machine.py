@@ -52,7 +52,7 @@ class MarketMachine(RuleBasedStateMachine):
     def deploy(self):
         env = self.env
         self.snapshot = env.chain.snapshot()
-        self.trainer = env.deploy_market_trainer(n_features=N_FEATURES, weights=WEIGHTS)
+        self.trainer = env.trainer  # deployed once by the test: every example starts from it
         self.model = SparsePerceptron(N_FEATURES, 1, 0, list(WEIGHTS))
         self.market = None  # the current Market driver
         self.phase = "none"
@@ -267,5 +267,7 @@ def test_market_machine(
         chain=chain, deploy_market_trainer=deploy_market_trainer, provider=provider, contributor=contributor,
         other_contributor=other_contributor, reporter=reporter, stranger=stranger,
     )
+    # One deployment per test, before the examples' snapshots: each example restores to it.
+    MarketMachine.env.trainer = deploy_market_trainer(n_features=N_FEATURES, weights=WEIGHTS)
     # The profile's depth, like the other machines: 100 runs of 30 steps in CI, 1,000 in "deep".
     run_state_machine_as_test(MarketMachine, settings=stateful_settings)

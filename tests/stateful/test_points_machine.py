@@ -38,6 +38,7 @@ from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
+from fast_chain import read_views
 from strategies import durations
 
 MAX_CONTRIBUTIONS = 12
@@ -88,9 +89,7 @@ class PointsMachine(RuleBasedStateMachine):
     def deploy(self, first):
         env = self.env
         self.snapshot = env.chain.snapshot()
-        self.trainer = env.deploy_points_trainer(
-            n_features=N_FEATURES, weights=WEIGHTS, learning_rate=1, intercept=0, validation_wait=env.t
-        )
+        self.trainer = env.trainer  # deployed once by the test: every example starts from it
         self.wait = env.t
         self.accounts = {getattr(env, name).address: getattr(env, name) for name in CONTRIBUTORS}
         self.model = SparsePerceptron(n_features=N_FEATURES, learning_rate=1, intercept=0, weights=list(WEIGHTS))
@@ -286,14 +285,22 @@ class PointsMachine(RuleBasedStateMachine):
             return
         self.checked_at = self.state_changes
         t = self.trainer
-        for address in self.accounts:
-            assert t.contributions(address) == self.contributions[address]
-            assert t.labels_contributed(address) == self.labels[address]
-            assert t.active_weeks(address) == self.weeks[address]
-            assert t.good_data_count(address) == self.good[address]
-        assert t.total_good_data() == sum(self.good.values())
-        for key, c in self.records.items():
-            assert self.env.unpack_record(t.records(key)) == (True, c.validated, 0, 0)
+        views = [
+            (t, view, address)
+            for address in self.accounts
+            for view in ("contributions", "labels_contributed", "active_weeks", "good_data_count")
+        ]
+        values = read_views([*views, (t, "total_good_data"), *((t, "records", key) for key in self.records)])
+        expected = [
+            tally[address]
+            for address in self.accounts
+            for tally in (self.contributions, self.labels, self.weeks, self.good)
+        ]
+        assert values[: len(views)] == expected
+        assert values[len(views)] == sum(self.good.values())
+        records = values[len(views) + 1 :]
+        for (key, c), packed in zip(self.records.items(), records, strict=True):
+            assert self.env.unpack_record(packed) == (True, c.validated, 0, 0), key
 
     @invariant()
     def validated_only_after_the_wait_when_the_model_agreed(self):
@@ -319,4 +326,8 @@ def test_points_mechanism(
     stateful_settings,
 ):
     PointsMachine.env = SimpleNamespace(**locals(), reasons_checked_by_ape=set())
+    # One deployment per test, before the examples' snapshots: each example restores to it.
+    PointsMachine.env.trainer = deploy_points_trainer(
+        n_features=N_FEATURES, weights=WEIGHTS, learning_rate=1, intercept=0, validation_wait=t
+    )
     run_state_machine_as_test(PointsMachine, settings=stateful_settings)
