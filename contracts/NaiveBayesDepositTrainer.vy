@@ -26,15 +26,20 @@ from snekmate.auth import ownable
 from contracts import data_handler
 from contracts.incentives import stakeable
 from contracts.incentives import stakeable_terms_stored
+from contracts.interfaces import IStakeable
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.lib import errors
 from contracts.models import naive_bayes
 
 initializes: ownable
 initializes: naive_bayes[ownable := ownable]
 initializes: data_handler
-initializes: stakeable
+initializes: stakeable[data_handler := data_handler, ownable := ownable]
 initializes: stakeable_terms_stored
+
+implements: ITrainer
+implements: IStakeable
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -66,15 +71,13 @@ exports: (
     stakeable.total_good_data,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 
 interface Clone:
     def initialize(
         creator: address,
         name: String[64],
         description: String[512],
-        encoder: String[MAX_ENCODER_LENGTH],
+        encoder: String[constants.MAX_ENCODER_LENGTH],
         n_features: uint256,
         class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
         count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
@@ -114,7 +117,7 @@ def __init__():
 def create_trainer(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
     class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
     count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
@@ -173,7 +176,7 @@ def initialize(
     creator: address,
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
     class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
     count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
@@ -243,17 +246,8 @@ def add_data(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
-    deposit: uint256 = stakeable._handle_add(
-        msg.value, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit
-    )
-    key: bytes32 = data_handler._key(
-        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
-    )
-    data_handler._add(key, deposit)
+    stakeable._add(data, label, msg.value, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit)
     naive_bayes._update(data, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=deposit, added_at=block.timestamp, data=data
-    )
 
 
 @external
@@ -270,17 +264,13 @@ def refund(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
-    c: data_handler.Contribution = data_handler._get(key)
-    agrees: bool = naive_bayes._predict(data) == label
-    amount: uint256 = stakeable._handle_refund(
-        c, msg.sender, block.timestamp - added_at, agrees, stakeable_terms_stored.refund_wait
+    stakeable._refund(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        naive_bayes._predict(data) == label,
+        stakeable_terms_stored.refund_wait,
     )
-    c.refunded = True
-    c.claimable = 0
-    data_handler._set(key, c)
-    log ITrainer.DepositRefunded(contributor=msg.sender, key=key, amount=amount)
-    self._pay(msg.sender, amount)
 
 
 @external
@@ -304,38 +294,14 @@ def report(
     @param added_at The contribution's time (from its `DataAdded` event).
     @param contributor Who added it.
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, contributor)
-    c: data_handler.Contribution = data_handler._get(key)
-    age: uint256 = block.timestamp - added_at
-    amount: uint256 = 0
-    if stakeable._may_take_remaining(
-        msg.sender,
-        ownable.owner,
-        age,
+    stakeable._report(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        contributor,
+        naive_bayes._predict(data) == label,
+        stakeable_terms_stored.refund_wait,
         stakeable_terms_stored.creator_wait,
         stakeable_terms_stored.anyone_wait,
-    ):
-        amount = stakeable._handle_take_remaining(c)
-    else:
-        agrees: bool = naive_bayes._predict(data) == label
-        amount = stakeable._handle_report(
-            c,
-            msg.sender,
-            contributor,
-            age,
-            agrees,
-            stakeable_terms_stored.refund_wait,
-            stakeable_terms_stored.min_share,
-        )
-        data_handler._mark_taken(key, msg.sender)
-    c.claimable -= amount
-    data_handler._set(key, c)
-    log ITrainer.DepositTaken(taker=msg.sender, contributor=contributor, key=key, amount=amount)
-    self._pay(msg.sender, amount)
-
-
-@internal
-def _pay(to: address, amount: uint256):
-    # Forwards all gas (no 2,300 stipend); reverts if the receiver does.
-    if amount > 0:
-        raw_call(to, b"", value=amount)
+        stakeable_terms_stored.min_share,
+    )

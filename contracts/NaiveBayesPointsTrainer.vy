@@ -16,13 +16,18 @@ from snekmate.auth import ownable
 
 from contracts import data_handler
 from contracts.incentives import points
+from contracts.interfaces import IPoints
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.models import naive_bayes
 
 initializes: ownable
 initializes: naive_bayes[ownable := ownable]
 initializes: data_handler
-initializes: points
+initializes: points[data_handler := data_handler]
+
+implements: ITrainer
+implements: IPoints
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -50,8 +55,6 @@ exports: (
     points.total_good_data,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 # @dev Block of deployment: where clients find `TrainerDeployed` (only this
 #      contract's constructor can log it, so the encoder needs no stored hash).
 deployed_at_block: public(immutable(uint256))
@@ -61,7 +64,7 @@ deployed_at_block: public(immutable(uint256))
 def __init__(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
     class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
     count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
@@ -98,15 +101,8 @@ def add_data(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
-    key: bytes32 = data_handler._key(
-        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
-    )
-    data_handler._add(key, 0)
+    points._add(data, label)
     naive_bayes._update(data, label)
-    points._handle_add(msg.sender, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=0, added_at=block.timestamp, data=data
-    )
 
 
 @external
@@ -122,10 +118,4 @@ def validate(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
-    c: data_handler.Contribution = data_handler._get(key)
-    agrees: bool = naive_bayes._predict(data) == label
-    points._handle_validate(c.refunded, msg.sender, block.timestamp - added_at, agrees)
-    c.refunded = True
-    data_handler._set(key, c)
-    log ITrainer.DataValidated(contributor=msg.sender, key=key)
+    points._validate(keccak256(abi_encode(data)), label, added_at, naive_bayes._predict(data) == label)
