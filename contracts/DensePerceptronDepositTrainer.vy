@@ -4,13 +4,15 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: dense perceptron + deposit, refund and take
-@notice The paper's Fig. 4 in one contract: this trainer is the only entry
-        point; it asks the incentive mechanism (`stakeable`) what a
-        contribution costs and who may be paid, records contributions in the
-        `data_handler`, and trains the `dense_perceptron`. The modules compile
-        into this contract, so the composition costs no external calls.
-@dev Every path that sends value is `@nonreentrant`, updates state before
-     the call and forwards all gas (contract wallets can receive).
+@license MIT
+@notice The paper's Fig. 4 in one contract: the deposit mechanism
+        (`stakeable`) runs `add_data`, `refund` and `report` (deposit,
+        record in `data_handler`, decision, event, payment); this file only
+        wires the modules, trains the `dense_perceptron` and passes its verdict in.
+        The modules compile into this contract: no external calls.
+@custom:security Every path that sends value is `@nonreentrant`, updates
+                 state before the call and forwards all gas (contract
+                 wallets can receive).
 """
 
 from snekmate.auth import ownable

@@ -4,21 +4,17 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: sparse nearest centroid classifier + deposit, refund and take
-@notice The paper's Fig. 4 in one contract: this trainer is the only entry
-        point; it asks the incentive mechanism (`stakeable`) what a
-        contribution costs and who may be paid, records contributions in the
-        `data_handler`, and trains the `sparse_ncc`. The modules compile
-        into this contract, so the composition costs no external calls.
-        Deployed as clones: this contract is deployed once per chain as the
-        shared implementation, and `create_trainer` makes each trainer an
-        EIP-1167 minimal proxy to it, with its own storage, owner and model.
-        A trainer then costs its storage, not its code, to deploy; a
-        contribution costs ~7,000 gas more (the proxy's delegate call and
-        the deposit terms read from storage). No admin, no upgrade: the
-        proxy's target is fixed in its code, and the implementation has no
-        owner and cannot destroy itself.
-@dev Every path that sends value is `@nonreentrant`, updates state before
-     the call and forwards all gas (contract wallets can receive).
+@license MIT
+@notice The paper's Fig. 4 in one contract: the deposit mechanism
+        (`stakeable`) runs `add_data`, `refund` and `report` (deposit,
+        record in `data_handler`, decision, event, payment); this file only
+        wires the modules, trains the `sparse_ncc` and passes its verdict in.
+        The modules compile into this contract: no external calls.
+@custom:deployment Clones (EIP-1167) of one shared implementation per
+                   chain: see "Clone or whole" in scripts/generate_trainers.py.
+@custom:security Every path that sends value is `@nonreentrant`, updates
+                 state before the call and forwards all gas (contract
+                 wallets can receive).
 """
 
 from snekmate.auth import ownable

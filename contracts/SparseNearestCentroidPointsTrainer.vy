@@ -4,12 +4,13 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: sparse nearest centroid classifier + points (no money)
+@license MIT
 @notice The paper's gamification mechanism (III-A): contributions cost
         nothing but gas and earn on-chain tallies (contributions, labels
         used, active weeks); once `validation_wait` has passed, a
         contribution the model still agrees with can be validated by its
         author for one good-data point.
-@dev Nothing here is payable: no value can enter or leave.
+@custom:security Nothing here is payable: no value can enter or leave.
 """
 
 from snekmate.auth import ownable

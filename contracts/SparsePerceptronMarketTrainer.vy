@@ -2,14 +2,16 @@
 # pragma optimize codesize
 """
 @title Collaborative trainer: sparse perceptron + prediction market with a bounty
+@license MIT
 @notice The paper's Fig. 4 with the Fig. 2 mechanism: a provider posts a
         bounty and commits to a hidden test set, contributors stake one unit
         each while the model trains live, the test set is revealed and every
         participant is paid by how much their update lowered the error rate.
         See `contracts/incentives/prediction_market.vy` for the phases.
-@dev Every path that sends value is `@nonreentrant`, updates state before
-     the call and forwards all gas (contract wallets can receive). No data
-     handler: a market contribution's record is its participant slot, and
+@custom:security Every path that sends value is `@nonreentrant`, updates
+                 state before the call and forwards all gas (contract
+                 wallets can receive).
+@dev No data handler: a market contribution's record is its participant slot, and
      the data is public through `DataAdded`.
 """
 

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Prediction market with a bounty (paper section III-B, Fig. 2)
+@license MIT
 @notice A provider posts a bounty B and commits to a hidden test set; staked
         contributions train the model; the test set is revealed and every
         participant is paid by how much their update lowered the error rate,
@@ -83,6 +84,11 @@
      next round in which someone drops (at most T + 1 jumps, each scanning
      only the participants whose change is negative). Payout of t:
      floor(b_t * stake / M) wei: the only rounding, under 1 wei each.
+@custom:security Value leaves only through `_claim` (pull payments), called
+                 under the trainer's reentrancy lock, state written and the
+                 event logged before the payment, which forwards all gas.
+                 Every transaction is bounded for any accepted input, and
+                 every phase has a deadline or an action anyone can take.
 """
 
 from contracts.interfaces import IPredictionMarket

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Multinomial naive Bayes (multi-class, word presence), in log space
+@license MIT
 @notice Each class k is summed up by its number of samples n_k, the number
         s[k][i] of its samples that contain feature i, and their total
         T_k = sum(s[k][i] over all features). With Laplace smoothing and
@@ -36,6 +37,9 @@
        deployment saves a slot, and the module has no immutables, so it
        also runs in a clone (see `scripts/generate_trainers.py`).
      The input is decoded and checked by `sparse_input`.
+@custom:security Writers are `@internal` (the trainer's `_update`) or
+                 owner-only before `seal`; counts saturate instead of
+                 reverting, so no input can block contributions.
 """
 
 from snekmate.auth import ownable
@@ -50,28 +54,28 @@ from contracts.lib import sparse_input
 uses: ownable
 
 # @dev Fraction bits of the base-2 logarithms (see the module @dev).
-LOG_BITS: public(constant(uint256)) = 32
+LOG_BITS: constant(uint256) = 32
 
 # @dev Largest number of packed words in one sample (16 indices each).
-MAX_PACKED_WORDS: public(constant(uint256)) = sparse_input.MAX_PACKED_WORDS
+MAX_PACKED_WORDS: constant(uint256) = sparse_input.MAX_PACKED_WORDS
 
 # @dev Largest number of features: index + 1 must fit in a 16-bit lane.
-MAX_FEATURES: public(constant(uint256)) = 65535
+MAX_FEATURES: constant(uint256) = 65535
 
 # @dev Largest number of classes (labels are uint8).
-MAX_CLASSES: public(constant(uint256)) = 256
+MAX_CLASSES: constant(uint256) = 256
 
 # @dev Largest number of samples of a class set at deployment.
-MAX_CLASS_SIZE: public(constant(uint256)) = 2**64
+MAX_CLASS_SIZE: constant(uint256) = 2**64
 
 # @dev Largest count of a feature in a class (a 16-bit lane; saturates).
-MAX_COUNT: public(constant(uint256)) = 2**16 - 1
+MAX_COUNT: constant(uint256) = 2**16 - 1
 
 # @dev Largest number of count words accepted in one call.
-MAX_WORDS_PER_CALL: public(constant(uint256)) = 128
+MAX_WORDS_PER_CALL: constant(uint256) = 128
 
 # @dev Counts per storage word.
-COUNTS_PER_WORD: public(constant(uint256)) = 15
+COUNTS_PER_WORD: constant(uint256) = 15
 
 LANE_BITS: constant(uint256) = 16
 LANE_MASK: constant(uint256) = 2**16 - 1
