@@ -28,7 +28,7 @@ from contracts.models import dense_perceptron
 initializes: ownable
 initializes: dense_perceptron[ownable := ownable]
 initializes: data_handler
-initializes: stakeable[data_handler := data_handler, ownable := ownable]
+initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms
 
 implements: ITrainer
@@ -155,7 +155,13 @@ def add_data(data: DynArray[uint256, dense_perceptron.MAX_PACKED_WORDS], label: 
     @param data The sample's n_features int16 values, packed (see dense_perceptron).
     @param label The sample's label (0 or 1).
     """
-    stakeable._add(data, label, msg.value, stakeable_terms.cost_weight, stakeable_terms.min_deposit)
+    stakeable._add(
+        data,
+        label,
+        msg.value,
+        stakeable_terms.cost_weight,
+        stakeable_terms.min_deposit,
+    )
     dense_perceptron._update(data, label)
 
 
@@ -209,6 +215,7 @@ def report(
         added_at,
         contributor,
         dense_perceptron._predict(data) == label,
+        ownable.owner,
         stakeable_terms.refund_wait,
         stakeable_terms.creator_wait,
         stakeable_terms.anyone_wait,

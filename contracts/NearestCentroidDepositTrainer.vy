@@ -28,7 +28,7 @@ from contracts.models import ncc
 initializes: ownable
 initializes: ncc[ownable := ownable]
 initializes: data_handler
-initializes: stakeable[data_handler := data_handler, ownable := ownable]
+initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms
 
 implements: ITrainer
@@ -149,7 +149,13 @@ def add_data(data: DynArray[uint256, ncc.MAX_PACKED_WORDS], label: uint8):
     @param data The sample's n_features int16 values, packed (see ncc).
     @param label The sample's class (0 .. num_classes - 1).
     """
-    stakeable._add(data, label, msg.value, stakeable_terms.cost_weight, stakeable_terms.min_deposit)
+    stakeable._add(
+        data,
+        label,
+        msg.value,
+        stakeable_terms.cost_weight,
+        stakeable_terms.min_deposit,
+    )
     ncc._update(data, label)
 
 
@@ -203,6 +209,7 @@ def report(
         added_at,
         contributor,
         ncc._predict(data) == label,
+        ownable.owner,
         stakeable_terms.refund_wait,
         stakeable_terms.creator_wait,
         stakeable_terms.anyone_wait,

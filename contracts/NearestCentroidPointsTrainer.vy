@@ -117,4 +117,9 @@ def validate(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    points._validate(keccak256(abi_encode(data)), label, added_at, ncc._predict(data) == label)
+    points._validate(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        ncc._predict(data) == label,
+    )

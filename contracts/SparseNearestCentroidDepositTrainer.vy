@@ -31,7 +31,7 @@ from contracts.models import sparse_ncc
 initializes: ownable
 initializes: sparse_ncc[ownable := ownable]
 initializes: data_handler
-initializes: stakeable[data_handler := data_handler, ownable := ownable]
+initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms_stored
 
 implements: ITrainer
@@ -242,7 +242,13 @@ def add_data(data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS], label: uint8)
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
-    stakeable._add(data, label, msg.value, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit)
+    stakeable._add(
+        data,
+        label,
+        msg.value,
+        stakeable_terms_stored.cost_weight,
+        stakeable_terms_stored.min_deposit,
+    )
     sparse_ncc._update(data, label)
 
 
@@ -296,6 +302,7 @@ def report(
         added_at,
         contributor,
         sparse_ncc._predict(data) == label,
+        ownable.owner,
         stakeable_terms_stored.refund_wait,
         stakeable_terms_stored.creator_wait,
         stakeable_terms_stored.anyone_wait,

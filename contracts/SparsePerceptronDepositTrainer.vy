@@ -28,7 +28,7 @@ from contracts.models import sparse_perceptron
 initializes: ownable
 initializes: sparse_perceptron[ownable := ownable]
 initializes: data_handler
-initializes: stakeable[data_handler := data_handler, ownable := ownable]
+initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms
 
 implements: ITrainer
@@ -152,7 +152,13 @@ def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label:
     @param data The sample's feature indices, packed (see sparse_perceptron).
     @param label The sample's label (0 or 1).
     """
-    stakeable._add(data, label, msg.value, stakeable_terms.cost_weight, stakeable_terms.min_deposit)
+    stakeable._add(
+        data,
+        label,
+        msg.value,
+        stakeable_terms.cost_weight,
+        stakeable_terms.min_deposit,
+    )
     sparse_perceptron._update(data, label)
 
 
@@ -206,6 +212,7 @@ def report(
         added_at,
         contributor,
         sparse_perceptron._predict(data) == label,
+        ownable.owner,
         stakeable_terms.refund_wait,
         stakeable_terms.creator_wait,
         stakeable_terms.anyone_wait,

@@ -120,4 +120,9 @@ def validate(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    points._validate(keccak256(abi_encode(data)), label, added_at, sparse_perceptron._predict(data) == label)
+    points._validate(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        sparse_perceptron._predict(data) == label,
+    )

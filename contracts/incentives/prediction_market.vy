@@ -466,7 +466,9 @@ def reveal(
     self.markets[market_id].revealed = revealed
     self.markets[market_id].n_samples = samples
     self.markets[market_id].n_test_words = test_words
-    log IPredictionMarket.TestSetRevealed(provider=msg.sender, market_id=market_id, parts=revealed ^ before)
+    log IPredictionMarket.TestSetRevealed(
+        provider=msg.sender, market_id=market_id, parts=revealed ^ before
+    )
     if drawn_phase:
         log IPredictionMarket.ParticipationOpened(
             provider=msg.sender,
@@ -961,7 +963,9 @@ def settle_market(max_payouts: uint256) -> bool:
         total: uint256 = 0
         for t: uint256 in range(n, bound=MAX_PARTICIPANTS):
             total += convert(bal[t], uint256) * stake // big_m
-        log IPredictionMarket.MarketSettled(caller=msg.sender, market_id=market_id, total_payout=total)
+        log IPredictionMarket.MarketSettled(
+            caller=msg.sender, market_id=market_id, total_payout=total
+        )
     return done
 
 

@@ -26,8 +26,6 @@
                  reverts if the receiver does.
 """
 
-from snekmate.auth import ownable
-
 from contracts import data_handler
 from contracts.interfaces import IStakeable
 from contracts.interfaces import ITrainer
@@ -35,7 +33,6 @@ from contracts.lib import constants
 from contracts.lib import errors
 
 uses: data_handler
-uses: ownable
 
 # @dev Time of the last accepted contribution (seconds since the epoch; 0: none yet).
 last_update_time: public(uint256)
@@ -136,6 +133,7 @@ def _report(
     added_at: uint256,
     contributor: address,
     model_agrees: bool,
+    creator: address,
     refund_wait: uint256,
     creator_wait: uint256,
     anyone_wait: uint256,
@@ -143,7 +141,7 @@ def _report(
 ):
     """
     @dev Pay msg.sender from `contributor`'s contribution: everything that
-         is left after `anyone_wait`, or for the creator (`ownable.owner`)
+         is left after `anyone_wait`, or for the `creator` (the owner)
          after `creator_wait`; before, a reporter's share of a contribution
          the model disagrees with, once per reporter.
     """
@@ -151,7 +149,7 @@ def _report(
     c: data_handler.Contribution = data_handler._get(key)
     age: uint256 = block.timestamp - added_at
     # a reporter's share, or (after the waits) everything that is left
-    share: bool = age < anyone_wait and (msg.sender != ownable.owner or age < creator_wait)
+    share: bool = age < anyone_wait and (msg.sender != creator or age < creator_wait)
     if share:
         if msg.sender == contributor:
             errors._fail("stakeable: cannot take own deposit")
@@ -171,9 +169,7 @@ def _report(
         amount = min(max(c.deposit * n // self.total_good_data, min_share), amount)
     c.claimable -= amount
     data_handler._set(key, c)
-    log IStakeable.DepositTaken(
-        taker=msg.sender, contributor=contributor, key=key, amount=amount
-    )
+    log IStakeable.DepositTaken(taker=msg.sender, contributor=contributor, key=key, amount=amount)
     self._pay(amount)
 
 
