@@ -21,9 +21,11 @@ from contracts.interfaces import IPoints
 from contracts.interfaces import ITrainer
 from contracts.lib import constants
 from contracts.models import naive_bayes
+from contracts.models import sparse_counts
 
 initializes: ownable
-initializes: naive_bayes[ownable := ownable]
+initializes: sparse_counts[ownable := ownable]
+initializes: naive_bayes[sparse_counts := sparse_counts]
 initializes: data_handler
 initializes: points[data_handler := data_handler]
 
@@ -37,14 +39,14 @@ exports: (
     ownable.owner,
     # the model: free views, and the creator's initialisation before `seal`
     naive_bayes.predict,
-    naive_bayes.n_features,
-    naive_bayes.n_classes,
-    naive_bayes.sealed,
-    naive_bayes.class_stats,
-    naive_bayes.count_words,
-    naive_bayes.initialize_counts,
-    naive_bayes.add_class,
-    naive_bayes.seal,
+    sparse_counts.n_features,
+    sparse_counts.n_classes,
+    sparse_counts.sealed,
+    sparse_counts.class_stats,
+    sparse_counts.count_words,
+    sparse_counts.initialize_counts,
+    sparse_counts.add_class,
+    sparse_counts.seal,
     # the records
     data_handler.records,
     # the tallies
@@ -67,8 +69,8 @@ def __init__(
     description: String[512],
     encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
-    class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
-    count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
+    class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
     seal: bool,
     validation_wait: uint256,
 ):
@@ -84,11 +86,11 @@ def __init__(
     @param validation_wait Seconds before a contribution can be validated.
     """
     ownable.__init__()
-    naive_bayes._configure(n_features, class_sizes)
-    naive_bayes._set_count_words(0, count_words)
+    sparse_counts._configure(n_features, class_sizes, False)
+    sparse_counts._set_count_words(0, count_words)
     points.__init__(validation_wait)
     if seal:
-        naive_bayes._seal()
+        sparse_counts._seal()
     deployed_at_block = block.number
     log ITrainer.TrainerDeployed(
         creator=msg.sender, name=name, description=description, encoder=encoder
@@ -103,7 +105,7 @@ def add_data(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8
     @param label The sample's class, below n_classes().
     """
     points._add(data, label)
-    naive_bayes._update(data, label)
+    sparse_counts._update(data, label)
 
 
 @external

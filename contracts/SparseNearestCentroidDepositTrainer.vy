@@ -26,10 +26,12 @@ from contracts.interfaces import IStakeable
 from contracts.interfaces import ITrainer
 from contracts.lib import constants
 from contracts.lib import errors
+from contracts.models import sparse_counts
 from contracts.models import sparse_ncc
 
 initializes: ownable
-initializes: sparse_ncc[ownable := ownable]
+initializes: sparse_counts[ownable := ownable]
+initializes: sparse_ncc[sparse_counts := sparse_counts]
 initializes: data_handler
 initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms_stored
@@ -44,14 +46,14 @@ exports: (
     ownable.owner,
     # the model: free views, and the creator's initialisation before `seal`
     sparse_ncc.predict,
-    sparse_ncc.n_features,
-    sparse_ncc.n_classes,
-    sparse_ncc.sealed,
-    sparse_ncc.class_stats,
-    sparse_ncc.count_words,
-    sparse_ncc.initialize_counts,
-    sparse_ncc.add_class,
-    sparse_ncc.seal,
+    sparse_counts.n_features,
+    sparse_counts.n_classes,
+    sparse_counts.sealed,
+    sparse_counts.class_stats,
+    sparse_counts.count_words,
+    sparse_counts.initialize_counts,
+    sparse_counts.add_class,
+    sparse_counts.seal,
     # the records
     data_handler.records,
     data_handler.taken_by,
@@ -75,8 +77,8 @@ interface Clone:
         description: String[512],
         encoder: String[constants.MAX_ENCODER_LENGTH],
         n_features: uint256,
-        class_sizes: DynArray[uint256, sparse_ncc.MAX_CLASSES],
-        count_words: DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL],
+        class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+        count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
         seal: bool,
         refund_wait: uint256,
         creator_wait: uint256,
@@ -115,8 +117,8 @@ def create_trainer(
     description: String[512],
     encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
-    class_sizes: DynArray[uint256, sparse_ncc.MAX_CLASSES],
-    count_words: DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL],
+    class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
     seal: bool,
     refund_wait: uint256,
     creator_wait: uint256,
@@ -174,8 +176,8 @@ def initialize(
     description: String[512],
     encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
-    class_sizes: DynArray[uint256, sparse_ncc.MAX_CLASSES],
-    count_words: DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL],
+    class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
     seal: bool,
     refund_wait: uint256,
     creator_wait: uint256,
@@ -194,13 +196,13 @@ def initialize(
     if self.deployed_at_block != 0:
         errors._fail("trainer: already initialised")
     ownable._transfer_ownership(creator)
-    sparse_ncc._configure(n_features, class_sizes)
-    sparse_ncc._set_count_words(0, count_words)
+    sparse_counts._configure(n_features, class_sizes, True)
+    sparse_counts._set_count_words(0, count_words)
     stakeable_terms_stored._configure(
         refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share
     )
     if seal:
-        sparse_ncc._seal()
+        sparse_counts._seal()
     self.deployed_at_block = block.number
     log ITrainer.TrainerDeployed(
         creator=creator, name=name, description=description, encoder=encoder
@@ -249,7 +251,7 @@ def add_data(data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS], label: uint8)
         stakeable_terms_stored.cost_weight,
         stakeable_terms_stored.min_deposit,
     )
-    sparse_ncc._update(data, label)
+    sparse_counts._update(data, label)
 
 
 @external

@@ -61,6 +61,23 @@ class ModelEntry:
     label_doc: str  # NatSpec of add_data's `label`
     # How the deposit trainer is deployed: "whole" or "clone" (see "Clone or whole" above).
     deposit_deployment: str = "whole"
+    # The module that holds the model's state (`_update`, `_seal`), if not `module` itself: the
+    # count models predict in their own module from the counts of `sparse_counts`.
+    store: str = ""
+    # How the model's modules are wired (`initializes:` lines), if not `<module>[ownable := ownable]`.
+    wiring: tuple[str, ...] = ()
+
+    @property
+    def state_module(self) -> str:
+        return self.store or self.module
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted({self.module, self.state_module})
+
+    @property
+    def initializes(self) -> tuple[str, ...]:
+        return self.wiring or (f"{self.module}[ownable := ownable]",)
 
 
 MODELS: tuple[ModelEntry, ...] = (
@@ -169,32 +186,34 @@ MODELS: tuple[ModelEntry, ...] = (
             ("n_features", "uint256", "Number of features of the model."),
             (
                 "class_sizes",
-                "DynArray[uint256, sparse_ncc.MAX_CLASSES]",
+                "DynArray[uint256, sparse_counts.MAX_CLASSES]",
                 "Number of samples of each class (one per class).",
             ),
             (
                 "count_words",
-                "DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL]",
+                "DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL]",
                 "First count words, class-major, 15 16-bit lanes per word.",
             ),
         ),
         init=(
-            "sparse_ncc._configure(n_features, class_sizes)",
-            "sparse_ncc._set_count_words(0, count_words)",
+            "sparse_counts._configure(n_features, class_sizes, True)",
+            "sparse_counts._set_count_words(0, count_words)",
         ),
         exports=(
             "sparse_ncc.predict",
-            "sparse_ncc.n_features",
-            "sparse_ncc.n_classes",
-            "sparse_ncc.sealed",
-            "sparse_ncc.class_stats",
-            "sparse_ncc.count_words",
-            "sparse_ncc.initialize_counts",
-            "sparse_ncc.add_class",
-            "sparse_ncc.seal",
+            "sparse_counts.n_features",
+            "sparse_counts.n_classes",
+            "sparse_counts.sealed",
+            "sparse_counts.class_stats",
+            "sparse_counts.count_words",
+            "sparse_counts.initialize_counts",
+            "sparse_counts.add_class",
+            "sparse_counts.seal",
         ),
         data_doc="The sample's feature indices, packed (see sparse_input).",
         label_doc="The sample's class, below n_classes().",
+        store="sparse_counts",
+        wiring=("sparse_counts[ownable := ownable]", "sparse_ncc[sparse_counts := sparse_counts]"),
         deposit_deployment="clone",
     ),
     ModelEntry(
@@ -206,32 +225,34 @@ MODELS: tuple[ModelEntry, ...] = (
             ("n_features", "uint256", "Number of features of the model."),
             (
                 "class_sizes",
-                "DynArray[uint256, naive_bayes.MAX_CLASSES]",
+                "DynArray[uint256, sparse_counts.MAX_CLASSES]",
                 "Number of samples of each class (one per class).",
             ),
             (
                 "count_words",
-                "DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL]",
+                "DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL]",
                 "First count words, class-major, 15 16-bit lanes per word.",
             ),
         ),
         init=(
-            "naive_bayes._configure(n_features, class_sizes)",
-            "naive_bayes._set_count_words(0, count_words)",
+            "sparse_counts._configure(n_features, class_sizes, False)",
+            "sparse_counts._set_count_words(0, count_words)",
         ),
         exports=(
             "naive_bayes.predict",
-            "naive_bayes.n_features",
-            "naive_bayes.n_classes",
-            "naive_bayes.sealed",
-            "naive_bayes.class_stats",
-            "naive_bayes.count_words",
-            "naive_bayes.initialize_counts",
-            "naive_bayes.add_class",
-            "naive_bayes.seal",
+            "sparse_counts.n_features",
+            "sparse_counts.n_classes",
+            "sparse_counts.sealed",
+            "sparse_counts.class_stats",
+            "sparse_counts.count_words",
+            "sparse_counts.initialize_counts",
+            "sparse_counts.add_class",
+            "sparse_counts.seal",
         ),
         data_doc="The sample's feature indices, packed (see sparse_input).",
         label_doc="The sample's class, below n_classes().",
+        store="sparse_counts",
+        wiring=("sparse_counts[ownable := ownable]", "naive_bayes[sparse_counts := sparse_counts]"),
         deposit_deployment="clone",
     ),
 )
@@ -251,6 +272,9 @@ CLONE_DOC = """\
 def render(entry: ModelEntry, mechanism: str) -> str:
     substitutions = {
         "module": entry.module,
+        "store": entry.state_module,
+        "model_imports": "".join(f"from contracts.models import {m}\n" for m in entry.modules),
+        "model_wiring": "".join(f"initializes: {line}\n" for line in entry.initializes),
         "model_id": entry.model_id,
         "title": entry.title,
         "params": "\n".join(f"    {name}: {type_}," for name, type_, _ in entry.params),

@@ -122,6 +122,10 @@ def set_refuse_payments(refuse: bool):
 @external
 @payable
 def __default__():
+    """
+    @notice Receive a payment: count it and, if armed, re-enter the target
+            once with the armed call (its outcome is recorded).
+    """
     assert not self.refuse_payments, "wallet: payments refused"
     self.payments += 1
     self.received += msg.value
