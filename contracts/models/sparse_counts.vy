@@ -223,7 +223,10 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
     x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
         data, self._features(header)
     )
-    squares: bool = header & SQUARES_BIT != 0
+    # s -> s + 1 adds 2s + 1 to a sum of squares, 1 to a sum: s * slope + 1
+    slope: uint256 = 0
+    if header & SQUARES_BIT != 0:
+        slope = 2
     total: uint256 = 0  # what the total grows by
     base: uint256 = k * self._words_per_class(header)
     loaded: uint256 = max_value(uint256)
@@ -240,12 +243,8 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
         if s < MAX_COUNT:
             # cannot carry out of the lane: s < 2**16 - 1
             word = unsafe_add(word, 1 << offset)
-            # s -> s + 1 adds 2s + 1 to a sum of squares, 1 to a sum. Cannot
-            # overflow: a total <= n_features * (2**16 - 1)**2 < 2**48.
-            if squares:
-                total = unsafe_add(total, unsafe_add(unsafe_mul(s, 2), 1))
-            else:
-                total = unsafe_add(total, 1)
+            # cannot overflow: a total <= n_features * (2**16 - 1)**2 < 2**48
+            total = unsafe_add(total, unsafe_add(unsafe_mul(s, slope), 1))
     self.count_words[loaded] = word
     # Adding keeps the other fields: n_k < 2**128 (it starts <= 2**64 and
     # grows by one per transaction) and the total < 2**48 do not carry.
@@ -257,14 +256,18 @@ def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
 @pure
 def _total(word: uint256, squares: bool) -> uint256:
     # The word's part of its class's total: the sum of its counts, or of their squares.
+    # cannot overflow: 15 terms < 2**32
     total: uint256 = 0
     rest: uint256 = word
-    for _: uint256 in range(COUNTS_PER_WORD):
-        c: uint256 = rest & LANE_MASK
-        if squares:
-            c = unsafe_mul(c, c)
-        total = unsafe_add(total, c)  # cannot overflow: 15 terms < 2**32
-        rest = rest >> LANE_BITS
+    if squares:
+        for _: uint256 in range(COUNTS_PER_WORD):
+            c: uint256 = rest & LANE_MASK
+            total = unsafe_add(total, unsafe_mul(c, c))
+            rest = rest >> LANE_BITS
+    else:
+        for _: uint256 in range(COUNTS_PER_WORD):
+            total = unsafe_add(total, rest & LANE_MASK)
+            rest = rest >> LANE_BITS
     return total
 
 
