@@ -80,6 +80,21 @@ class ModelEntry:
         return self.wiring or (f"{self.module}[ownable := ownable]",)
 
 
+# What a count model's trainer exports of `sparse_counts` (its views and the creator's initialisation).
+COUNT_EXPORTS = tuple(
+    f"sparse_counts.{name}"
+    for name in (
+        "n_features",
+        "n_classes",
+        "sealed",
+        "class_stats",
+        "count_words",
+        "initialize_counts",
+        "add_class",
+        "seal",
+    )
+)
+
 MODELS: tuple[ModelEntry, ...] = (
     ModelEntry(
         module="sparse_perceptron",
@@ -201,14 +216,7 @@ MODELS: tuple[ModelEntry, ...] = (
         ),
         exports=(
             "sparse_ncc.predict",
-            "sparse_counts.n_features",
-            "sparse_counts.n_classes",
-            "sparse_counts.sealed",
-            "sparse_counts.class_stats",
-            "sparse_counts.count_words",
-            "sparse_counts.initialize_counts",
-            "sparse_counts.add_class",
-            "sparse_counts.seal",
+            *COUNT_EXPORTS,
         ),
         data_doc="The sample's feature indices, packed (see sparse_input).",
         label_doc="The sample's class, below n_classes().",
@@ -240,14 +248,7 @@ MODELS: tuple[ModelEntry, ...] = (
         ),
         exports=(
             "naive_bayes.predict",
-            "sparse_counts.n_features",
-            "sparse_counts.n_classes",
-            "sparse_counts.sealed",
-            "sparse_counts.class_stats",
-            "sparse_counts.count_words",
-            "sparse_counts.initialize_counts",
-            "sparse_counts.add_class",
-            "sparse_counts.seal",
+            *COUNT_EXPORTS,
         ),
         data_doc="The sample's feature indices, packed (see sparse_input).",
         label_doc="The sample's class, below n_classes().",
