@@ -4,25 +4,31 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: dense perceptron + points (no money)
+@license MIT
 @notice The paper's gamification mechanism (III-A): contributions cost
         nothing but gas and earn on-chain tallies (contributions, labels
         used, active weeks); once `validation_wait` has passed, a
         contribution the model still agrees with can be validated by its
         author for one good-data point.
-@dev Nothing here is payable: no value can enter or leave.
+@custom:security Nothing here is payable: no value can enter or leave.
 """
 
 from snekmate.auth import ownable
 
 from contracts import data_handler
 from contracts.incentives import points
+from contracts.interfaces import IPoints
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.models import dense_perceptron
 
 initializes: ownable
 initializes: dense_perceptron[ownable := ownable]
 initializes: data_handler
-initializes: points
+initializes: points[data_handler := data_handler]
+
+implements: ITrainer
+implements: IPoints
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -50,8 +56,6 @@ exports: (
     points.total_good_data,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 # @dev Block of deployment: where clients find `TrainerDeployed` (only this
 #      contract's constructor can log it, so the encoder needs no stored hash).
 deployed_at_block: public(immutable(uint256))
@@ -61,7 +65,7 @@ deployed_at_block: public(immutable(uint256))
 def __init__(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
     x_scale: int256,
     intercept: int256,
@@ -102,15 +106,8 @@ def add_data(data: DynArray[uint256, dense_perceptron.MAX_PACKED_WORDS], label: 
     @param data The sample's n_features int16 values, packed (see dense_perceptron).
     @param label The sample's label (0 or 1).
     """
-    key: bytes32 = data_handler._key(
-        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
-    )
-    data_handler._add(key, 0)
+    points._add(data, label)
     dense_perceptron._update(data, label)
-    points._handle_add(msg.sender, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=0, added_at=block.timestamp, data=data
-    )
 
 
 @external
@@ -126,10 +123,9 @@ def validate(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
-    c: data_handler.Contribution = data_handler._get(key)
-    agrees: bool = dense_perceptron._predict(data) == label
-    points._handle_validate(c.refunded, msg.sender, block.timestamp - added_at, agrees)
-    c.refunded = True
-    data_handler._set(key, c)
-    log ITrainer.DataValidated(contributor=msg.sender, key=key)
+    points._validate(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        dense_perceptron._predict(data) == label,
+    )

@@ -4,21 +4,17 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: multinomial naive Bayes + deposit, refund and take
-@notice The paper's Fig. 4 in one contract: this trainer is the only entry
-        point; it asks the incentive mechanism (`stakeable`) what a
-        contribution costs and who may be paid, records contributions in the
-        `data_handler`, and trains the `naive_bayes`. The modules compile
-        into this contract, so the composition costs no external calls.
-        Deployed as clones: this contract is deployed once per chain as the
-        shared implementation, and `create_trainer` makes each trainer an
-        EIP-1167 minimal proxy to it, with its own storage, owner and model.
-        A trainer then costs its storage, not its code, to deploy; a
-        contribution costs ~7,000 gas more (the proxy's delegate call and
-        the deposit terms read from storage). No admin, no upgrade: the
-        proxy's target is fixed in its code, and the implementation has no
-        owner and cannot destroy itself.
-@dev Every path that sends value is `@nonreentrant`, updates state before
-     the call and forwards all gas (contract wallets can receive).
+@license MIT
+@notice The paper's Fig. 4 in one contract: the deposit mechanism
+        (`stakeable`) runs `add_data`, `refund` and `report` (deposit,
+        record in `data_handler`, decision, event, payment); this file only
+        wires the modules, trains the `naive_bayes` and passes its verdict in.
+        The modules compile into this contract: no external calls.
+@custom:deployment Clones (EIP-1167) of one shared implementation per
+                   chain: see "Clone or whole" in scripts/generate_trainers.py.
+@custom:security Every path that sends value is `@nonreentrant`, updates
+                 state before the call and forwards all gas (contract
+                 wallets can receive).
 """
 
 from snekmate.auth import ownable
@@ -26,15 +22,22 @@ from snekmate.auth import ownable
 from contracts import data_handler
 from contracts.incentives import stakeable
 from contracts.incentives import stakeable_terms_stored
+from contracts.interfaces import IStakeable
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.lib import errors
 from contracts.models import naive_bayes
+from contracts.models import sparse_counts
 
 initializes: ownable
-initializes: naive_bayes[ownable := ownable]
+initializes: sparse_counts[ownable := ownable]
+initializes: naive_bayes[sparse_counts := sparse_counts]
 initializes: data_handler
-initializes: stakeable
+initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms_stored
+
+implements: ITrainer
+implements: IStakeable
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -43,14 +46,14 @@ exports: (
     ownable.owner,
     # the model: free views, and the creator's initialisation before `seal`
     naive_bayes.predict,
-    naive_bayes.n_features,
-    naive_bayes.n_classes,
-    naive_bayes.sealed,
-    naive_bayes.class_stats,
-    naive_bayes.count_words,
-    naive_bayes.initialize_counts,
-    naive_bayes.add_class,
-    naive_bayes.seal,
+    sparse_counts.n_features,
+    sparse_counts.n_classes,
+    sparse_counts.sealed,
+    sparse_counts.class_stats,
+    sparse_counts.count_words,
+    sparse_counts.initialize_counts,
+    sparse_counts.add_class,
+    sparse_counts.seal,
     # the records
     data_handler.records,
     data_handler.taken_by,
@@ -66,18 +69,16 @@ exports: (
     stakeable.total_good_data,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 
 interface Clone:
     def initialize(
         creator: address,
         name: String[64],
         description: String[512],
-        encoder: String[MAX_ENCODER_LENGTH],
+        encoder: String[constants.MAX_ENCODER_LENGTH],
         n_features: uint256,
-        class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
-        count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
+        class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+        count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
         seal: bool,
         refund_wait: uint256,
         creator_wait: uint256,
@@ -114,10 +115,10 @@ def __init__():
 def create_trainer(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
-    class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
-    count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
+    class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
     seal: bool,
     refund_wait: uint256,
     creator_wait: uint256,
@@ -173,10 +174,10 @@ def initialize(
     creator: address,
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
-    class_sizes: DynArray[uint256, naive_bayes.MAX_CLASSES],
-    count_words: DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL],
+    class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
     seal: bool,
     refund_wait: uint256,
     creator_wait: uint256,
@@ -195,13 +196,13 @@ def initialize(
     if self.deployed_at_block != 0:
         errors._fail("trainer: already initialised")
     ownable._transfer_ownership(creator)
-    naive_bayes._configure(n_features, class_sizes)
-    naive_bayes._set_count_words(0, count_words)
+    sparse_counts._configure(n_features, class_sizes, False)
+    sparse_counts._set_count_words(0, count_words)
     stakeable_terms_stored._configure(
         refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share
     )
     if seal:
-        naive_bayes._seal()
+        sparse_counts._seal()
     self.deployed_at_block = block.number
     log ITrainer.TrainerDeployed(
         creator=creator, name=name, description=description, encoder=encoder
@@ -243,17 +244,14 @@ def add_data(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
-    deposit: uint256 = stakeable._handle_add(
-        msg.value, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit
+    stakeable._add(
+        data,
+        label,
+        msg.value,
+        stakeable_terms_stored.cost_weight,
+        stakeable_terms_stored.min_deposit,
     )
-    key: bytes32 = data_handler._key(
-        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
-    )
-    data_handler._add(key, deposit)
-    naive_bayes._update(data, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=deposit, added_at=block.timestamp, data=data
-    )
+    sparse_counts._update(data, label)
 
 
 @external
@@ -270,17 +268,13 @@ def refund(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
-    c: data_handler.Contribution = data_handler._get(key)
-    agrees: bool = naive_bayes._predict(data) == label
-    amount: uint256 = stakeable._handle_refund(
-        c, msg.sender, block.timestamp - added_at, agrees, stakeable_terms_stored.refund_wait
+    stakeable._refund(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        naive_bayes._predict(data) == label,
+        stakeable_terms_stored.refund_wait,
     )
-    c.refunded = True
-    c.claimable = 0
-    data_handler._set(key, c)
-    log ITrainer.DepositRefunded(contributor=msg.sender, key=key, amount=amount)
-    self._pay(msg.sender, amount)
 
 
 @external
@@ -304,38 +298,15 @@ def report(
     @param added_at The contribution's time (from its `DataAdded` event).
     @param contributor Who added it.
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, contributor)
-    c: data_handler.Contribution = data_handler._get(key)
-    age: uint256 = block.timestamp - added_at
-    amount: uint256 = 0
-    if stakeable._may_take_remaining(
-        msg.sender,
+    stakeable._report(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        contributor,
+        naive_bayes._predict(data) == label,
         ownable.owner,
-        age,
+        stakeable_terms_stored.refund_wait,
         stakeable_terms_stored.creator_wait,
         stakeable_terms_stored.anyone_wait,
-    ):
-        amount = stakeable._handle_take_remaining(c)
-    else:
-        agrees: bool = naive_bayes._predict(data) == label
-        amount = stakeable._handle_report(
-            c,
-            msg.sender,
-            contributor,
-            age,
-            agrees,
-            stakeable_terms_stored.refund_wait,
-            stakeable_terms_stored.min_share,
-        )
-        data_handler._mark_taken(key, msg.sender)
-    c.claimable -= amount
-    data_handler._set(key, c)
-    log ITrainer.DepositTaken(taker=msg.sender, contributor=contributor, key=key, amount=amount)
-    self._pay(msg.sender, amount)
-
-
-@internal
-def _pay(to: address, amount: uint256):
-    # Forwards all gas (no 2,300 stipend); reverts if the receiver does.
-    if amount > 0:
-        raw_call(to, b"", value=amount)
+        stakeable_terms_stored.min_share,
+    )

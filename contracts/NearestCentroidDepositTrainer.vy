@@ -4,13 +4,15 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: nearest centroid (dense) + deposit, refund and take
-@notice The paper's Fig. 4 in one contract: this trainer is the only entry
-        point; it asks the incentive mechanism (`stakeable`) what a
-        contribution costs and who may be paid, records contributions in the
-        `data_handler`, and trains the `ncc`. The modules compile
-        into this contract, so the composition costs no external calls.
-@dev Every path that sends value is `@nonreentrant`, updates state before
-     the call and forwards all gas (contract wallets can receive).
+@license MIT
+@notice The paper's Fig. 4 in one contract: the deposit mechanism
+        (`stakeable`) runs `add_data`, `refund` and `report` (deposit,
+        record in `data_handler`, decision, event, payment); this file only
+        wires the modules, trains the `ncc` and passes its verdict in.
+        The modules compile into this contract: no external calls.
+@custom:security Every path that sends value is `@nonreentrant`, updates
+                 state before the call and forwards all gas (contract
+                 wallets can receive).
 """
 
 from snekmate.auth import ownable
@@ -18,14 +20,19 @@ from snekmate.auth import ownable
 from contracts import data_handler
 from contracts.incentives import stakeable
 from contracts.incentives import stakeable_terms
+from contracts.interfaces import IStakeable
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.models import ncc
 
 initializes: ownable
 initializes: ncc[ownable := ownable]
 initializes: data_handler
-initializes: stakeable
+initializes: stakeable[data_handler := data_handler]
 initializes: stakeable_terms
+
+implements: ITrainer
+implements: IStakeable
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -56,8 +63,6 @@ exports: (
     stakeable.total_good_data,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 # @dev Block of deployment: where clients find `TrainerDeployed` (only this
 #      contract's constructor can log it, so the encoder needs no stored hash).
 deployed_at_block: public(immutable(uint256))
@@ -67,7 +72,7 @@ deployed_at_block: public(immutable(uint256))
 def __init__(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
     counts: DynArray[uint256, ncc.MAX_CLASSES],
     centroid_words: DynArray[uint256, ncc.MAX_WORDS_PER_CALL],
@@ -144,17 +149,14 @@ def add_data(data: DynArray[uint256, ncc.MAX_PACKED_WORDS], label: uint8):
     @param data The sample's n_features int16 values, packed (see ncc).
     @param label The sample's class (0 .. num_classes - 1).
     """
-    deposit: uint256 = stakeable._handle_add(
-        msg.value, stakeable_terms.cost_weight, stakeable_terms.min_deposit
+    stakeable._add(
+        data,
+        label,
+        msg.value,
+        stakeable_terms.cost_weight,
+        stakeable_terms.min_deposit,
     )
-    key: bytes32 = data_handler._key(
-        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
-    )
-    data_handler._add(key, deposit)
     ncc._update(data, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=deposit, added_at=block.timestamp, data=data
-    )
 
 
 @external
@@ -171,17 +173,13 @@ def refund(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
-    c: data_handler.Contribution = data_handler._get(key)
-    agrees: bool = ncc._predict(data) == label
-    amount: uint256 = stakeable._handle_refund(
-        c, msg.sender, block.timestamp - added_at, agrees, stakeable_terms.refund_wait
+    stakeable._refund(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        ncc._predict(data) == label,
+        stakeable_terms.refund_wait,
     )
-    c.refunded = True
-    c.claimable = 0
-    data_handler._set(key, c)
-    log ITrainer.DepositRefunded(contributor=msg.sender, key=key, amount=amount)
-    self._pay(msg.sender, amount)
 
 
 @external
@@ -205,38 +203,15 @@ def report(
     @param added_at The contribution's time (from its `DataAdded` event).
     @param contributor Who added it.
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, contributor)
-    c: data_handler.Contribution = data_handler._get(key)
-    age: uint256 = block.timestamp - added_at
-    amount: uint256 = 0
-    if stakeable._may_take_remaining(
-        msg.sender,
+    stakeable._report(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        contributor,
+        ncc._predict(data) == label,
         ownable.owner,
-        age,
+        stakeable_terms.refund_wait,
         stakeable_terms.creator_wait,
         stakeable_terms.anyone_wait,
-    ):
-        amount = stakeable._handle_take_remaining(c)
-    else:
-        agrees: bool = ncc._predict(data) == label
-        amount = stakeable._handle_report(
-            c,
-            msg.sender,
-            contributor,
-            age,
-            agrees,
-            stakeable_terms.refund_wait,
-            stakeable_terms.min_share,
-        )
-        data_handler._mark_taken(key, msg.sender)
-    c.claimable -= amount
-    data_handler._set(key, c)
-    log ITrainer.DepositTaken(taker=msg.sender, contributor=contributor, key=key, amount=amount)
-    self._pay(msg.sender, amount)
-
-
-@internal
-def _pay(to: address, amount: uint256):
-    # Forwards all gas (no 2,300 stipend); reverts if the receiver does.
-    if amount > 0:
-        raw_call(to, b"", value=amount)
+        stakeable_terms.min_share,
+    )

@@ -4,25 +4,33 @@
 # edit the template or the model's entry there, then run `make generate`.
 """
 @title Collaborative trainer: sparse nearest centroid classifier + points (no money)
+@license MIT
 @notice The paper's gamification mechanism (III-A): contributions cost
         nothing but gas and earn on-chain tallies (contributions, labels
         used, active weeks); once `validation_wait` has passed, a
         contribution the model still agrees with can be validated by its
         author for one good-data point.
-@dev Nothing here is payable: no value can enter or leave.
+@custom:security Nothing here is payable: no value can enter or leave.
 """
 
 from snekmate.auth import ownable
 
 from contracts import data_handler
 from contracts.incentives import points
+from contracts.interfaces import IPoints
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
+from contracts.models import sparse_counts
 from contracts.models import sparse_ncc
 
 initializes: ownable
-initializes: sparse_ncc[ownable := ownable]
+initializes: sparse_counts[ownable := ownable]
+initializes: sparse_ncc[sparse_counts := sparse_counts]
 initializes: data_handler
-initializes: points
+initializes: points[data_handler := data_handler]
+
+implements: ITrainer
+implements: IPoints
 
 exports: (
     # The owner is the creator: the deploying account. Transfer and renounce
@@ -31,14 +39,14 @@ exports: (
     ownable.owner,
     # the model: free views, and the creator's initialisation before `seal`
     sparse_ncc.predict,
-    sparse_ncc.n_features,
-    sparse_ncc.n_classes,
-    sparse_ncc.sealed,
-    sparse_ncc.class_stats,
-    sparse_ncc.count_words,
-    sparse_ncc.initialize_counts,
-    sparse_ncc.add_class,
-    sparse_ncc.seal,
+    sparse_counts.n_features,
+    sparse_counts.n_classes,
+    sparse_counts.sealed,
+    sparse_counts.class_stats,
+    sparse_counts.count_words,
+    sparse_counts.initialize_counts,
+    sparse_counts.add_class,
+    sparse_counts.seal,
     # the records
     data_handler.records,
     # the tallies
@@ -50,8 +58,6 @@ exports: (
     points.total_good_data,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 # @dev Block of deployment: where clients find `TrainerDeployed` (only this
 #      contract's constructor can log it, so the encoder needs no stored hash).
 deployed_at_block: public(immutable(uint256))
@@ -61,10 +67,10 @@ deployed_at_block: public(immutable(uint256))
 def __init__(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
-    class_sizes: DynArray[uint256, sparse_ncc.MAX_CLASSES],
-    count_words: DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL],
+    class_sizes: DynArray[uint256, sparse_counts.MAX_CLASSES],
+    count_words: DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL],
     seal: bool,
     validation_wait: uint256,
 ):
@@ -80,11 +86,11 @@ def __init__(
     @param validation_wait Seconds before a contribution can be validated.
     """
     ownable.__init__()
-    sparse_ncc._configure(n_features, class_sizes)
-    sparse_ncc._set_count_words(0, count_words)
+    sparse_counts._configure(n_features, class_sizes, True)
+    sparse_counts._set_count_words(0, count_words)
     points.__init__(validation_wait)
     if seal:
-        sparse_ncc._seal()
+        sparse_counts._seal()
     deployed_at_block = block.number
     log ITrainer.TrainerDeployed(
         creator=msg.sender, name=name, description=description, encoder=encoder
@@ -98,15 +104,8 @@ def add_data(data: DynArray[uint256, sparse_ncc.MAX_PACKED_WORDS], label: uint8)
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
-    key: bytes32 = data_handler._key(
-        keccak256(abi_encode(data)), label, block.timestamp, msg.sender
-    )
-    data_handler._add(key, 0)
-    sparse_ncc._update(data, label)
-    points._handle_add(msg.sender, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=0, added_at=block.timestamp, data=data
-    )
+    points._add(data, label)
+    sparse_counts._update(data, label)
 
 
 @external
@@ -122,10 +121,9 @@ def validate(
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
     """
-    key: bytes32 = data_handler._key(keccak256(abi_encode(data)), label, added_at, msg.sender)
-    c: data_handler.Contribution = data_handler._get(key)
-    agrees: bool = sparse_ncc._predict(data) == label
-    points._handle_validate(c.refunded, msg.sender, block.timestamp - added_at, agrees)
-    c.refunded = True
-    data_handler._set(key, c)
-    log ITrainer.DataValidated(contributor=msg.sender, key=key)
+    points._validate(
+        keccak256(abi_encode(data)),
+        label,
+        added_at,
+        sparse_ncc._predict(data) == label,
+    )

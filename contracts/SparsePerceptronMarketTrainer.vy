@@ -2,26 +2,33 @@
 # pragma optimize codesize
 """
 @title Collaborative trainer: sparse perceptron + prediction market with a bounty
+@license MIT
 @notice The paper's Fig. 4 with the Fig. 2 mechanism: a provider posts a
         bounty and commits to a hidden test set, contributors stake one unit
         each while the model trains live, the test set is revealed and every
         participant is paid by how much their update lowered the error rate.
         See `contracts/incentives/prediction_market.vy` for the phases.
-@dev Every path that sends value is `@nonreentrant`, updates state before
-     the call and forwards all gas (contract wallets can receive). No data
-     handler: a market contribution's record is its participant slot, and
+@custom:security Every path that sends value is `@nonreentrant`, updates
+                 state before the call and forwards all gas (contract
+                 wallets can receive).
+@dev No data handler: a market contribution's record is its participant slot, and
      the data is public through `DataAdded`.
 """
 
 from snekmate.auth import ownable
 
 from contracts.incentives import prediction_market
+from contracts.interfaces import IPredictionMarket
 from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.models import sparse_perceptron
 
 initializes: ownable
 initializes: sparse_perceptron[ownable := ownable]
 initializes: prediction_market[sparse_perceptron := sparse_perceptron]
+
+implements: ITrainer
+implements: IPredictionMarket
 
 exports: (
     # The owner is the creator: the deploying account (it seals the model).
@@ -61,8 +68,6 @@ exports: (
     prediction_market.MAX_CONTRIBUTION_WORDS,
 )
 
-MAX_ENCODER_LENGTH: constant(uint256) = 32768
-
 # @dev Block of deployment: where clients find `TrainerDeployed`.
 deployed_at_block: public(immutable(uint256))
 
@@ -71,7 +76,7 @@ deployed_at_block: public(immutable(uint256))
 def __init__(
     name: String[64],
     description: String[512],
-    encoder: String[MAX_ENCODER_LENGTH],
+    encoder: String[constants.MAX_ENCODER_LENGTH],
     n_features: uint256,
     intercept: int256,
     learning_rate: int256,
@@ -126,7 +131,7 @@ def open_market(
            the commit, and to reveal the rest after the end.
     @return The market's id.
     """
-    market_id: uint256 = prediction_market._open(
+    return prediction_market._open(
         msg.sender,
         msg.value,
         stake,
@@ -137,19 +142,6 @@ def open_market(
         max_contributions,
         reveal_window,
     )
-    log ITrainer.TestSetCommitted(
-        provider=msg.sender,
-        market_id=market_id,
-        bounty=msg.value,
-        stake=stake,
-        commitment=commitment,
-        n_parts=n_parts,
-        n_reveal=n_reveal,
-        duration=duration,
-        max_contributions=max_contributions,
-        reveal_window=reveal_window,
-    )
-    return market_id
 
 
 @external
@@ -162,11 +154,8 @@ def add_data(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label:
     @param data Feature indices present in the sample, packed.
     @param label The sample's label (0 or 1).
     """
-    prediction_market._handle_add(msg.sender, msg.value, data, label)
+    prediction_market._add(data, label, msg.value)
     sparse_perceptron._update(data, label)
-    log ITrainer.DataAdded(
-        contributor=msg.sender, label=label, deposit=msg.value, added_at=block.timestamp, data=data
-    )
 
 
 @external
@@ -177,17 +166,4 @@ def claim(market_id: uint256, index: uint256):
     @param market_id The market.
     @param index Your contribution's index in the market (0-based).
     """
-    amount: uint256 = 0
-    settled: bool = False
-    amount, settled = prediction_market._claim(market_id, index, msg.sender)
-    if settled:
-        log ITrainer.PayoutClaimed(
-            participant=msg.sender, market_id=market_id, index=index, amount=amount
-        )
-    else:
-        log ITrainer.StakeReturned(
-            participant=msg.sender, market_id=market_id, index=index, amount=amount
-        )
-    if amount > 0:
-        # Forwards all gas (no 2,300 stipend); reverts if the receiver does.
-        raw_call(msg.sender, b"", value=amount)
+    prediction_market._claim(market_id, index)

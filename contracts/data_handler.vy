@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Data handler: the record of every contribution
+@license MIT
 @notice Remembers each contribution under a key that commits to the data,
         the label, the time it was added and the contributor. The data itself
         is not stored (it is public through the trainer's `DataAdded` event);
@@ -12,6 +13,10 @@
        bits 96..191   the original deposit d (uint96)
        bits 0..95     what is still claimable, dr <= d (uint96)
      Only the deployable that `initializes:` this module can write it.
+@custom:security Its writers are `@internal`: only the deployable that
+                 initializes it (through its mechanism) writes records; a
+                 record can neither be overwritten nor forged (the key
+                 commits to data, label, time and contributor).
 """
 
 from contracts.lib import errors
@@ -21,7 +26,7 @@ REFUNDED_BIT: constant(uint256) = 1 << 254
 AMOUNT_MASK: constant(uint256) = 2**96 - 1
 
 # @dev Largest deposit a record can hold (wei).
-MAX_DEPOSIT: public(constant(uint256)) = 2**96 - 1
+MAX_DEPOSIT: constant(uint256) = 2**96 - 1
 
 # @dev Packed contribution records by key (see the module docstring).
 records: public(HashMap[bytes32, uint256])

@@ -13,10 +13,20 @@ Every model module follows one convention (see `contracts/models/`):
 - `uses: ownable`, with its owner-only initialisation functions (`seal` and the model's own,
   exported through the entry's `exports`).
 
-A model whose deposit trainer is deployed as clones (`deposit_deployment="clone"`, see CLONE_DOC
-and `ape_decai.clones`) must have no immutables: a clone runs the implementation's code, whose
-immutables are the implementation's. It is set up by an internal `_configure` (from the
-`init` lines), which the clone's `initialize` calls, and the points trainer's constructor too.
+Clone or whole (the one place this rule is stated; the contracts, the templates and the README
+point here): a deposit trainer is deployed whole, unless its code alone would take the deploy
+budget (2,000,000 gas for a trained 100-word model; code costs 200 gas a byte): then its entry
+says `deposit_deployment="clone"`. Its contract is deployed once per chain as the shared
+implementation (`ape_decai.clones` deploys it at a deterministic address and finds it), and its
+`create_trainer` makes each trainer an EIP-1167 minimal proxy (45 bytes) with its own storage,
+owner and model, set up in the same transaction. The price is ~7,000 gas a contribution: the
+proxy's delegate call, and the deposit terms read from storage (`stakeable_terms_stored`) since a
+clone runs the implementation's code, whose immutables are the implementation's (a whole trainer
+keeps them in code, `stakeable_terms`). So such a model has no immutables either: an internal
+`_configure` (the entry's `init` lines) sets it up, called by the clone's `initialize`. No admin,
+no upgrade: a proxy's target is fixed in its code, and the implementation has no owner and cannot
+destroy itself. Today the count models (sparse-ncc, naive-bayes) are clones; the sparse
+perceptron's contribution target (80,000) has no room for a proxy.
 
 Run: .venv/bin/python scripts/generate_trainers.py [--check]
 `--check` writes nothing and exits 1 if a generated file is missing or out of date (the tests
@@ -49,10 +59,41 @@ class ModelEntry:
     exports: tuple[str, ...]  # the module's externals the trainer exports
     data_doc: str  # NatSpec of add_data's `data`
     label_doc: str  # NatSpec of add_data's `label`
-    # How the deposit trainer is deployed: "whole" (one contract per trainer) or "clone" (a
-    # shared implementation per chain, each trainer an EIP-1167 proxy to it; see CLONE_DOC).
+    # How the deposit trainer is deployed: "whole" or "clone" (see "Clone or whole" above).
     deposit_deployment: str = "whole"
+    # The module that holds the model's state (`_update`, `_seal`), if not `module` itself: the
+    # count models predict in their own module from the counts of `sparse_counts`.
+    store: str = ""
+    # How the model's modules are wired (`initializes:` lines), if not `<module>[ownable := ownable]`.
+    wiring: tuple[str, ...] = ()
 
+    @property
+    def state_module(self) -> str:
+        return self.store or self.module
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted({self.module, self.state_module})
+
+    @property
+    def initializes(self) -> tuple[str, ...]:
+        return self.wiring or (f"{self.module}[ownable := ownable]",)
+
+
+# What a count model's trainer exports of `sparse_counts` (its views and the creator's initialisation).
+COUNT_EXPORTS = tuple(
+    f"sparse_counts.{name}"
+    for name in (
+        "n_features",
+        "n_classes",
+        "sealed",
+        "class_stats",
+        "count_words",
+        "initialize_counts",
+        "add_class",
+        "seal",
+    )
+)
 
 MODELS: tuple[ModelEntry, ...] = (
     ModelEntry(
@@ -160,32 +201,27 @@ MODELS: tuple[ModelEntry, ...] = (
             ("n_features", "uint256", "Number of features of the model."),
             (
                 "class_sizes",
-                "DynArray[uint256, sparse_ncc.MAX_CLASSES]",
+                "DynArray[uint256, sparse_counts.MAX_CLASSES]",
                 "Number of samples of each class (one per class).",
             ),
             (
                 "count_words",
-                "DynArray[uint256, sparse_ncc.MAX_WORDS_PER_CALL]",
+                "DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL]",
                 "First count words, class-major, 15 16-bit lanes per word.",
             ),
         ),
         init=(
-            "sparse_ncc._configure(n_features, class_sizes)",
-            "sparse_ncc._set_count_words(0, count_words)",
+            "sparse_counts._configure(n_features, class_sizes, True)",
+            "sparse_counts._set_count_words(0, count_words)",
         ),
         exports=(
             "sparse_ncc.predict",
-            "sparse_ncc.n_features",
-            "sparse_ncc.n_classes",
-            "sparse_ncc.sealed",
-            "sparse_ncc.class_stats",
-            "sparse_ncc.count_words",
-            "sparse_ncc.initialize_counts",
-            "sparse_ncc.add_class",
-            "sparse_ncc.seal",
+            *COUNT_EXPORTS,
         ),
         data_doc="The sample's feature indices, packed (see sparse_input).",
         label_doc="The sample's class, below n_classes().",
+        store="sparse_counts",
+        wiring=("sparse_counts[ownable := ownable]", "sparse_ncc[sparse_counts := sparse_counts]"),
         deposit_deployment="clone",
     ),
     ModelEntry(
@@ -197,32 +233,27 @@ MODELS: tuple[ModelEntry, ...] = (
             ("n_features", "uint256", "Number of features of the model."),
             (
                 "class_sizes",
-                "DynArray[uint256, naive_bayes.MAX_CLASSES]",
+                "DynArray[uint256, sparse_counts.MAX_CLASSES]",
                 "Number of samples of each class (one per class).",
             ),
             (
                 "count_words",
-                "DynArray[uint256, naive_bayes.MAX_WORDS_PER_CALL]",
+                "DynArray[uint256, sparse_counts.MAX_WORDS_PER_CALL]",
                 "First count words, class-major, 15 16-bit lanes per word.",
             ),
         ),
         init=(
-            "naive_bayes._configure(n_features, class_sizes)",
-            "naive_bayes._set_count_words(0, count_words)",
+            "sparse_counts._configure(n_features, class_sizes, False)",
+            "sparse_counts._set_count_words(0, count_words)",
         ),
         exports=(
             "naive_bayes.predict",
-            "naive_bayes.n_features",
-            "naive_bayes.n_classes",
-            "naive_bayes.sealed",
-            "naive_bayes.class_stats",
-            "naive_bayes.count_words",
-            "naive_bayes.initialize_counts",
-            "naive_bayes.add_class",
-            "naive_bayes.seal",
+            *COUNT_EXPORTS,
         ),
         data_doc="The sample's feature indices, packed (see sparse_input).",
         label_doc="The sample's class, below n_classes().",
+        store="sparse_counts",
+        wiring=("sparse_counts[ownable := ownable]", "naive_bayes[sparse_counts := sparse_counts]"),
         deposit_deployment="clone",
     ),
 )
@@ -232,24 +263,19 @@ def contract_name(entry: ModelEntry, mechanism: str) -> str:
     return f"{entry.contract_prefix}{mechanism.capitalize()}Trainer"
 
 
-# The deposit trainers of the count models carry too much code to deploy whole under the issue's
-# budget (2,000,000 gas for a 100-word model: code costs 200 gas a byte). They are deployed as
-# clones instead, and their terms live in storage (`stakeable_terms_stored`).
+# The deployment rule is stated once, in the module docstring ("Clone or whole").
 CLONE_DOC = """\
-        Deployed as clones: this contract is deployed once per chain as the
-        shared implementation, and `create_trainer` makes each trainer an
-        EIP-1167 minimal proxy to it, with its own storage, owner and model.
-        A trainer then costs its storage, not its code, to deploy; a
-        contribution costs ~7,000 gas more (the proxy's delegate call and
-        the deposit terms read from storage). No admin, no upgrade: the
-        proxy's target is fixed in its code, and the implementation has no
-        owner and cannot destroy itself.
+@custom:deployment Clones (EIP-1167) of one shared implementation per
+                   chain: see "Clone or whole" in scripts/generate_trainers.py.
 """
 
 
 def render(entry: ModelEntry, mechanism: str) -> str:
     substitutions = {
         "module": entry.module,
+        "store": entry.state_module,
+        "model_imports": "".join(f"from contracts.models import {m}\n" for m in entry.modules),
+        "model_wiring": "".join(f"initializes: {line}\n" for line in entry.initializes),
         "model_id": entry.model_id,
         "title": entry.title,
         "params": "\n".join(f"    {name}: {type_}," for name, type_, _ in entry.params),

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Prediction market with a bounty (paper section III-B, Fig. 2)
+@license MIT
 @notice A provider posts a bounty B and commits to a hidden test set; staked
         contributions train the model; the test set is revealed and every
         participant is paid by how much their update lowered the error rate,
@@ -83,8 +84,14 @@
      next round in which someone drops (at most T + 1 jumps, each scanning
      only the participants whose change is negative). Payout of t:
      floor(b_t * stake / M) wei: the only rounding, under 1 wei each.
+@custom:security Value leaves only through `_claim` (pull payments), called
+                 under the trainer's reentrancy lock, state written and the
+                 event logged before the payment, which forwards all gas.
+                 Every transaction is bounded for any accepted input, and
+                 every phase has a deadline or an action anyone can take.
 """
 
+from contracts.interfaces import IPredictionMarket
 from contracts.interfaces import ITrainer
 from contracts.lib import errors
 from contracts.models import sparse_perceptron
@@ -228,7 +235,7 @@ def _open(
     max_contributions: uint256,
     reveal_window: uint256,
 ) -> uint256:
-    # Returns the new market's id.
+    # Opens a market (`bounty`: msg.value) and logs `TestSetCommitted`; returns its id.
     phase: uint256 = self.markets[self.market_count].phase
     if not (phase == NO_MARKET or phase == SETTLED or phase == ABORTED):
         errors._fail("prediction_market: a market is running")
@@ -275,6 +282,18 @@ def _open(
         paid=0,
         evaluated_parts=0,
     )
+    log IPredictionMarket.TestSetCommitted(
+        provider=provider,
+        market_id=market_id,
+        bounty=bounty,
+        stake=stake,
+        commitment=commitment,
+        n_parts=n_parts,
+        n_reveal=n_reveal,
+        duration=duration,
+        max_contributions=max_contributions,
+        reveal_window=reveal_window,
+    )
     return market_id
 
 
@@ -312,7 +331,7 @@ def draw_parts():
         drawn |= 1 << picked
     self.markets[market_id].drawn = drawn
     self.markets[market_id].phase = DRAWN
-    log ITrainer.PartsDrawn(caller=msg.sender, market_id=market_id, drawn=drawn)
+    log IPredictionMarket.PartsDrawn(caller=msg.sender, market_id=market_id, drawn=drawn)
 
 
 # --- phases 3 and 5: reveal -------------------------------------------------
@@ -439,7 +458,7 @@ def reveal(
         self.markets[market_id].h0_hash = self._snapshot()
     elif not ok:
         self.markets[market_id].phase = ABORTED
-        log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
+        log IPredictionMarket.MarketAborted(caller=msg.sender, market_id=market_id)
         return
     elif revealed == self._all_parts(n_parts):
         self.markets[market_id].phase = REVEALED
@@ -447,9 +466,11 @@ def reveal(
     self.markets[market_id].revealed = revealed
     self.markets[market_id].n_samples = samples
     self.markets[market_id].n_test_words = test_words
-    log ITrainer.TestSetRevealed(provider=msg.sender, market_id=market_id, parts=revealed ^ before)
+    log IPredictionMarket.TestSetRevealed(
+        provider=msg.sender, market_id=market_id, parts=revealed ^ before
+    )
     if drawn_phase:
-        log ITrainer.ParticipationOpened(
+        log IPredictionMarket.ParticipationOpened(
             provider=msg.sender,
             market_id=market_id,
             ends_at=self.markets[market_id].ends_at,
@@ -473,10 +494,9 @@ def _snapshot() -> bytes32:
 
 
 @internal
-def _handle_add(
-    contributor: address, paid: uint256, data: DynArray[uint256, 8], label: uint8
-) -> uint256:
-    # Records one staked contribution; returns the market id.
+def _add(data: DynArray[uint256, 8], label: uint8, paid: uint256):
+    # Records one staked contribution of msg.sender (stake: `paid`) and logs
+    # `DataAdded`; the deployable trains the model.
     market_id: uint256 = self.market_count
     if self.markets[market_id].phase != PARTICIPATION:
         errors._fail("prediction_market: not in participation")
@@ -497,8 +517,10 @@ def _handle_add(
     for w: uint256 in data:
         h = self._fold(h, w)
     self.markets[market_id].replay_hash = h
-    self.participants[market_id][t] = convert(contributor, uint256)
-    return market_id
+    self.participants[market_id][t] = convert(msg.sender, uint256)
+    log ITrainer.DataAdded(
+        contributor=msg.sender, label=label, deposit=paid, added_at=block.timestamp, data=data
+    )
 
 
 # --- phase 4: end, and aborts ----------------------------------------------
@@ -526,7 +548,7 @@ def end_market():
         deadline = block.timestamp + SETTLEMENT_WINDOW
     self.markets[market_id].phase = phase
     self.markets[market_id].deadline = deadline
-    log ITrainer.MarketEnded(
+    log IPredictionMarket.MarketEnded(
         caller=msg.sender,
         market_id=market_id,
         contributions=self.markets[market_id].contributions,
@@ -557,7 +579,7 @@ def abort_market():
     if block.timestamp <= self.markets[market_id].deadline:
         errors._fail("prediction_market: deadline not passed")
     self.markets[market_id].phase = ABORTED
-    log ITrainer.MarketAborted(caller=msg.sender, market_id=market_id)
+    log IPredictionMarket.MarketAborted(caller=msg.sender, market_id=market_id)
 
 
 # --- phase 6: evaluate ------------------------------------------------------
@@ -805,7 +827,7 @@ def evaluate_market(
         return False
     self.markets[market_id].phase = EVALUATED
     last: uint256 = len(errs) - 1
-    log ITrainer.LossesEvaluated(
+    log IPredictionMarket.LossesEvaluated(
         caller=msg.sender,
         market_id=market_id,
         n_samples=self.markets[market_id].n_samples,
@@ -941,7 +963,9 @@ def settle_market(max_payouts: uint256) -> bool:
         total: uint256 = 0
         for t: uint256 in range(n, bound=MAX_PARTICIPANTS):
             total += convert(bal[t], uint256) * stake // big_m
-        log ITrainer.MarketSettled(caller=msg.sender, market_id=market_id, total_payout=total)
+        log IPredictionMarket.MarketSettled(
+            caller=msg.sender, market_id=market_id, total_payout=total
+        )
     return done
 
 
@@ -949,8 +973,11 @@ def settle_market(max_payouts: uint256) -> bool:
 
 
 @internal
-def _claim(market_id: uint256, t: uint256, claimant: address) -> (uint256, bool):
-    # Returns (amount, True if a payout, False if a returned stake); marks it.
+def _claim(market_id: uint256, t: uint256):
+    # Pays msg.sender its payout (settled) or its stake back (aborted), once;
+    # state and log before the payment, which forwards all gas (no 2,300
+    # stipend) and reverts if the receiver does. Called under a reentrancy lock.
+    claimant: address = msg.sender
     phase: uint256 = self.markets[market_id].phase
     entry: uint256 = self.participants[market_id][t]
     if entry & ADDRESS_MASK != convert(claimant, uint256):
@@ -966,4 +993,13 @@ def _claim(market_id: uint256, t: uint256, claimant: address) -> (uint256, bool)
         errors._fail("prediction_market: not settled")
     self.participants[market_id][t] = entry | CLAIMED_BIT
     self.markets[market_id].paid += amount
-    return amount, phase == SETTLED
+    if phase == SETTLED:
+        log IPredictionMarket.PayoutClaimed(
+            participant=claimant, market_id=market_id, index=t, amount=amount
+        )
+    else:
+        log IPredictionMarket.StakeReturned(
+            participant=claimant, market_id=market_id, index=t, amount=amount
+        )
+    if amount > 0:
+        raw_call(claimant, b"", value=amount)

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Deposit, refund and take (paper section III-C)
+@license MIT
 @notice Every contribution carries a deposit d. After `refund_wait` (t), if the
         model agrees with the label, the contributor gets d back and earns one
         good-data mark n(c). A reporter with n(cr) > 0, other than the author,
@@ -14,13 +15,24 @@
      last update). Whatever is sent above the asked deposit is part of the
      deposit (refundable in full, or taken): no change is sent back, which
      would cost every contributor a transfer.
-     This module only computes amounts and keeps the good-data tallies; the
-     trainer that initializes it records, sends value and logs.
+     This module owns the flow of `add_data`, `refund` and `report`: it
+     records the contribution in `data_handler`, decides, logs and pays. The
+     deployable passes in what only it knows (Vyper 0.4 has no module
+     generics): the model's verdict, and the terms, from immutables
+     (`stakeable_terms`) or from storage in a clone (`stakeable_terms_stored`).
+@custom:security Every function that pays is called from a `@nonreentrant`
+                 external function; state is written before the payment,
+                 which forwards all gas (contract wallets can receive) and
+                 reverts if the receiver does.
 """
 
+from contracts import data_handler
+from contracts.interfaces import IStakeable
+from contracts.interfaces import ITrainer
+from contracts.lib import constants
 from contracts.lib import errors
 
-from contracts import data_handler
+uses: data_handler
 
 # @dev Time of the last accepted contribution (seconds since the epoch; 0: none yet).
 last_update_time: public(uint256)
@@ -62,75 +74,107 @@ def _next_deposit(now: uint256, cost_weight: uint256, min_deposit: uint256) -> u
 
 
 @internal
-def _handle_add(paid: uint256, cost_weight: uint256, min_deposit: uint256) -> uint256:
-    # Returns the deposit to record: everything that was sent.
+def _add(
+    data: DynArray[uint256, constants.MAX_DATA_WORDS],
+    label: uint8,
+    paid: uint256,
+    cost_weight: uint256,
+    min_deposit: uint256,
+):
+    """
+    @dev Accept a contribution of msg.sender with deposit `paid` (msg.value:
+         all of it is the deposit), record it and log `DataAdded`. The
+         deployable trains the model.
+    """
     if paid < self._next_deposit(block.timestamp, cost_weight, min_deposit):
         errors._fail("stakeable: deposit too low")
     self.last_update_time = block.timestamp
-    return paid
+    data_handler._add(
+        data_handler._key(keccak256(abi_encode(data)), label, block.timestamp, msg.sender), paid
+    )
+    log ITrainer.DataAdded(
+        contributor=msg.sender, label=label, deposit=paid, added_at=block.timestamp, data=data
+    )
 
 
 @internal
-def _handle_refund(
-    c: data_handler.Contribution,
-    contributor: address,
-    age: uint256,
-    model_agrees: bool,
-    refund_wait: uint256,
-) -> uint256:
+def _refund(
+    data_hash: bytes32, label: uint8, added_at: uint256, model_agrees: bool, refund_wait: uint256
+):
+    """
+    @dev Pay msg.sender back the whole deposit of its contribution (data
+         `data_hash` = keccak256(abi_encode(data)), `label`, `added_at`)
+         if `refund_wait` is over and the model agrees; one good-data mark.
+    """
+    key: bytes32 = data_handler._key(data_hash, label, added_at, msg.sender)
+    c: data_handler.Contribution = data_handler._get(key)
     if c.refunded:
         errors._fail("stakeable: already refunded")
     if c.claimable != c.deposit:
         errors._fail("stakeable: deposit was taken")
-    if age < refund_wait:
+    if block.timestamp - added_at < refund_wait:
         errors._fail("stakeable: refund wait not over")
     if not model_agrees:
         errors._fail("stakeable: model disagrees")
     # cannot overflow: at most one increment per contribution
-    self.good_data_count[contributor] = unsafe_add(self.good_data_count[contributor], 1)
+    self.good_data_count[msg.sender] = unsafe_add(self.good_data_count[msg.sender], 1)
     self.total_good_data = unsafe_add(self.total_good_data, 1)
-    return c.deposit
+    c.refunded = True
+    c.claimable = 0
+    data_handler._set(key, c)
+    log IStakeable.DepositRefunded(contributor=msg.sender, key=key, amount=c.deposit)
+    self._pay(c.deposit)
 
 
 @internal
-@view
-def _handle_report(
-    c: data_handler.Contribution,
-    reporter: address,
+def _report(
+    data_hash: bytes32,
+    label: uint8,
+    added_at: uint256,
     contributor: address,
-    age: uint256,
     model_agrees: bool,
+    creator: address,
     refund_wait: uint256,
+    creator_wait: uint256,
+    anyone_wait: uint256,
     min_share: uint256,
-) -> uint256:
-    if reporter == contributor:
-        errors._fail("stakeable: cannot take own deposit")
-    if age < refund_wait:
-        errors._fail("stakeable: refund wait not over")
-    if model_agrees:
-        errors._fail("stakeable: model agrees")
-    if c.claimable == 0:
+):
+    """
+    @dev Pay msg.sender from `contributor`'s contribution: everything that
+         is left after `anyone_wait`, or for the `creator` (the owner)
+         after `creator_wait`; before, a reporter's share of a contribution
+         the model disagrees with, once per reporter.
+    """
+    key: bytes32 = data_handler._key(data_hash, label, added_at, contributor)
+    c: data_handler.Contribution = data_handler._get(key)
+    age: uint256 = block.timestamp - added_at
+    # a reporter's share, or (after the waits) everything that is left
+    share: bool = age < anyone_wait and (msg.sender != creator or age < creator_wait)
+    if share:
+        if msg.sender == contributor:
+            errors._fail("stakeable: cannot take own deposit")
+        if age < refund_wait:
+            errors._fail("stakeable: refund wait not over")
+        if model_agrees:
+            errors._fail("stakeable: model agrees")
+    amount: uint256 = c.claimable
+    if amount == 0:
         errors._fail("stakeable: nothing left to take")
-    n: uint256 = self.good_data_count[reporter]
-    if n == 0:
-        errors._fail("stakeable: no refunded data")
-    # n <= total, so share <= deposit < 2**96: no overflow
-    share: uint256 = c.deposit * n // self.total_good_data
-    return min(max(share, min_share), c.claimable)
+    if share:
+        n: uint256 = self.good_data_count[msg.sender]
+        if n == 0:
+            errors._fail("stakeable: no refunded data")
+        data_handler._mark_taken(key, msg.sender)
+        # n <= total, so the share <= deposit < 2**96: no overflow
+        amount = min(max(c.deposit * n // self.total_good_data, min_share), amount)
+    c.claimable -= amount
+    data_handler._set(key, c)
+    log IStakeable.DepositTaken(taker=msg.sender, contributor=contributor, key=key, amount=amount)
+    self._pay(amount)
 
 
 @internal
-@view
-def _may_take_remaining(
-    taker: address, creator: address, age: uint256, creator_wait: uint256, anyone_wait: uint256
-) -> bool:
-    # The creator after tc, anyone after ta: everything that is left.
-    return age >= anyone_wait or (taker == creator and age >= creator_wait)
-
-
-@internal
-@pure
-def _handle_take_remaining(c: data_handler.Contribution) -> uint256:
-    if c.claimable == 0:
-        errors._fail("stakeable: nothing left to take")
-    return c.claimable
+def _pay(amount: uint256):
+    # To msg.sender, forwarding all gas (no 2,300 stipend); reverts if the receiver does.
+    if amount > 0:
+        raw_call(msg.sender, b"", value=amount)

@@ -1,12 +1,14 @@
 # pragma version ~=0.4.3
 """
 @title The deposit mechanism's terms, fixed at deployment (immutables)
+@license MIT
 @notice The parameters of `stakeable` for a trainer deployed whole: they live
         in the contract's code, where reading one costs a few gas.
-@dev `stakeable` takes its terms as arguments instead of keeping them, so
-     that a trainer deployed as a clone of a shared implementation (whose
-     immutables would be the implementation's) can keep them in storage
-     (`stakeable_terms_stored`) and still run the same rules.
+@dev `stakeable` takes its terms as arguments, so that a clone can keep them
+     in storage instead (`stakeable_terms_stored`; when a trainer is a
+     clone: "Clone or whole" in scripts/generate_trainers.py).
+@custom:security Immutables, checked once by the constructor
+                 (`stakeable._check_terms`).
 """
 
 from contracts.incentives import stakeable

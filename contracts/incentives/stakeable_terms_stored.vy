@@ -1,13 +1,16 @@
 # pragma version ~=0.4.3
 """
 @title The deposit mechanism's terms, in storage (for clones)
-@notice The parameters of `stakeable` for a trainer deployed as a clone of a
-        shared implementation: a clone runs the implementation's code, so
-        its own terms cannot be immutables. Each is set once, when the clone
-        is initialised.
+@license MIT
+@notice The parameters of `stakeable` for a trainer deployed as a clone (a
+        clone runs the implementation's code, so its terms cannot be
+        immutables; "Clone or whole" in scripts/generate_trainers.py). Each
+        is set once, when the clone is initialised.
 @dev Same names and meaning as `stakeable_terms`. A read costs a storage
-     access (2,100 gas the first time in a transaction), which is why the
-     trainers deployed whole keep their terms in code.
+     access (2,100 gas the first time in a transaction).
+@custom:security Written once, by the clone's `initialize` (which runs
+                 once, called by the implementation), after
+                 `stakeable._check_terms`.
 """
 
 from contracts.incentives import stakeable

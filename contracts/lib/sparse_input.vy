@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Packed sparse input: decode and check
+@license MIT
 @notice The input of the sparse multi-class models (`sparse_ncc`,
         `naive_bayes`): the sample's feature indices, strictly increasing,
         16 to a 256-bit word, lane j of word k (bits [16j, 16j+16)) holding
@@ -13,6 +14,7 @@
      decodes once into memory. `sparse_perceptron` keeps its own fused copy
      of this loop: it reads its weights while it checks, one pass in all,
      which a shared decoder cannot do for free (and it has one class).
+@custom:security Pure input checks; no state.
 """
 
 from contracts.lib import errors

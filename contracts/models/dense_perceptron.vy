@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Dense perceptron (binary classifier over a fixed-length integer vector)
+@license MIT
 @notice A linear classifier over n int16 features x_1 .. x_n, where each x_i
         = round(real_i * x_scale) with the encoder's scale `x_scale` (so a
         real value of 1.0 is the integer x_scale):
@@ -34,6 +35,9 @@
      after `seal`), "too many weights" (a weight word past ceil(n / 16)),
      and at deployment "bad number of features", "bad input scale", "bad
      learning rate", "intercept out of range".
+@custom:security Writers are `@internal` (the trainer's `_update`) or
+                 owner-only before `seal`; updates saturate instead of
+                 reverting, so no input can block contributions.
 """
 
 from snekmate.auth import ownable
@@ -45,16 +49,16 @@ from contracts.lib import errors
 uses: ownable
 
 # @dev Largest number of features.
-MAX_FEATURES: public(constant(uint256)) = 1024
+MAX_FEATURES: constant(uint256) = 1024
 
 # @dev Largest number of packed words in one sample (16 features each).
-MAX_PACKED_WORDS: public(constant(uint256)) = 64
+MAX_PACKED_WORDS: constant(uint256) = 64
 
 # @dev Largest number of packed weight words accepted in one call.
-MAX_WORDS_PER_CALL: public(constant(uint256)) = 64
+MAX_WORDS_PER_CALL: constant(uint256) = 64
 
 # @dev The labels of a binary classifier: 0 and 1.
-NUM_CLASSES: public(constant(uint256)) = 2
+NUM_CLASSES: constant(uint256) = 2
 
 LANES: constant(uint256) = 16
 LANE_BITS: constant(uint256) = 16

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Nearest-centroid classifier, dense (multi-class)
+@license MIT
 @notice Each class c has a centroid (n int16 values, the running mean of
         its samples) and a sample count n_c. A sample x (n int16 values) is
         labelled with the populated class (n_c > 0) whose centroid is
@@ -41,6 +42,9 @@
      after sealing, an existing label or a count other than 0: one check,
      one reason, because every byte of this deployable's code costs ~200
      gas at each deployment), and at deployment "bad number of features". A count of 2**256 - 1 cannot grow: the update reverts.
+@custom:security Writers are `@internal` (the trainer's `_update`) or
+                 owner-only before `seal`; updates saturate instead of
+                 reverting, so no input can block contributions.
 """
 
 from snekmate.auth import ownable
@@ -52,17 +56,17 @@ from contracts.lib import errors
 uses: ownable
 
 # @dev Largest number of features.
-MAX_FEATURES: public(constant(uint256)) = 1024
+MAX_FEATURES: constant(uint256) = 1024
 
 # @dev Largest number of packed words in one sample (16 features each).
-MAX_PACKED_WORDS: public(constant(uint256)) = 64
+MAX_PACKED_WORDS: constant(uint256) = 64
 
 # @dev Largest number of packed centroid words the constructor accepts (whole
 #      classes; `add_class` sends the others one by one).
-MAX_WORDS_PER_CALL: public(constant(uint256)) = 128
+MAX_WORDS_PER_CALL: constant(uint256) = 128
 
 # @dev Largest number of classes (labels are uint8).
-MAX_CLASSES: public(constant(uint256)) = 256
+MAX_CLASSES: constant(uint256) = 256
 
 LANES: constant(uint256) = 16
 LANE_BITS: constant(uint256) = 16

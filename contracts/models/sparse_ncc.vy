@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Sparse nearest centroid classifier (multi-class, binary features)
+@license MIT
 @notice Each class k is summed up by its number of samples n_k and, per
         feature i, the number s[k][i] of its samples that contain i; its
         centroid is s[k] / n_k. A sample x (a set of feature indices, i.e. a
@@ -18,95 +19,22 @@
      the k with the smallest d_k; ties go to the lowest index; a class with
      n_k = 0 has no centroid and is skipped; with no sample at all the
      prediction is 0.
-     Storage, shaped by gas:
-     - `count_words[k * words_per_class + j]` holds s[k][15j .. 15j+14] in
-       16-bit lanes (lane l in bits [16l, 16l+16)) and a marker in bit 255,
-       so a written word is never zero again: an update overwrites (2,900
-       gas) instead of creating (20,000). Counts saturate at 2**16 - 1
-       (that count, and Q, then stop growing) so a popular feature never
-       blocks contributions.
-     - `class_stats[k]`: n_k in bits 0..127, Q_k in bits 128..191, the
-       marker in bit 255 (set when the class is created). Class 0's word
-       also holds the model's header: the number of classes in bits
-       192..200, the number of features in bits 208..223 and the sealed
-       flag in bit 254. Every prediction and update reads it anyway, a
-       deployment saves a slot, and the module has no immutables, so it
-       also runs in a clone (see `scripts/generate_trainers.py`).
-     The input is decoded and checked by `sparse_input`.
+     The counts, their storage and training are `sparse_counts`'s; this
+     module only predicts from them.
+@custom:security A view over `sparse_counts`: this module writes nothing.
 """
 
-from snekmate.auth import ownable
-
-from contracts.lib import errors
 from contracts.lib import sparse_input
+from contracts.models import sparse_counts
 
-# The creator (owner) initialises the counts of a large model over several
-# transactions, seals it, and may then add empty classes only (see `add_class`).
-uses: ownable
+# The counts (and their training, initialisation and seal) live in `sparse_counts`.
+uses: sparse_counts
 
 # @dev Fixed-point scale of the distances (see the module @dev).
-SCALE: public(constant(uint256)) = 10**18
+SCALE: constant(uint256) = 10**18
 
 # @dev Largest number of packed words in one sample (16 indices each).
-MAX_PACKED_WORDS: public(constant(uint256)) = sparse_input.MAX_PACKED_WORDS
-
-# @dev Largest number of features: index + 1 must fit in a 16-bit lane.
-MAX_FEATURES: public(constant(uint256)) = 65535
-
-# @dev Largest number of classes (labels are uint8).
-MAX_CLASSES: public(constant(uint256)) = 256
-
-# @dev Largest number of samples of a class set at deployment.
-MAX_CLASS_SIZE: public(constant(uint256)) = 2**64
-
-# @dev Largest count of a feature in a class (a 16-bit lane; saturates).
-MAX_COUNT: public(constant(uint256)) = 2**16 - 1
-
-# @dev Largest number of count words accepted in one call.
-MAX_WORDS_PER_CALL: public(constant(uint256)) = 128
-
-# @dev Counts per storage word.
-COUNTS_PER_WORD: public(constant(uint256)) = 15
-
-LANE_BITS: constant(uint256) = 16
-LANE_MASK: constant(uint256) = 2**16 - 1
-MARKER: constant(uint256) = 1 << 255
-SEALED_BIT: constant(uint256) = 1 << 254
-CLASSES_SHIFT: constant(uint256) = 192
-CLASSES_MASK: constant(uint256) = 2**9 - 1
-FEATURES_SHIFT: constant(uint256) = 208
-FEATURES_MASK: constant(uint256) = 2**16 - 1
-SIZE_MASK: constant(uint256) = 2**128 - 1
-TOTAL_SHIFT: constant(uint256) = 128
-TOTAL_MASK: constant(uint256) = 2**64 - 1
-
-# @dev Packed counts, class-major (see the module @dev).
-count_words: public(HashMap[uint256, uint256])
-
-# @dev Per class: n_k (bits 0..127), Q_k (bits 128..191), marker (bit 255);
-#      class 0's also holds the header (see the module @dev).
-class_stats: public(HashMap[uint256, uint256])
-
-
-@internal
-def _configure(features: uint256, class_sizes: DynArray[uint256, MAX_CLASSES]):
-    """
-    @dev Set the shape of the model and the sample count of each class.
-    @param features Number of features (vocabulary size), 1 .. MAX_FEATURES.
-    @param class_sizes n_k of each class (one per class, at least one
-           class); the counts follow with `_set_count_words`.
-    """
-    if not (features > 0 and features <= MAX_FEATURES):
-        errors._fail("sparse_ncc: bad number of features")
-    if len(class_sizes) == 0:
-        errors._fail("sparse_ncc: no class")
-    k: uint256 = 0
-    for n: uint256 in class_sizes:
-        if n > MAX_CLASS_SIZE:
-            errors._fail("sparse_ncc: class too large")
-        self.class_stats[k] = MARKER | n
-        k = unsafe_add(k, 1)
-    self.class_stats[0] |= (features << FEATURES_SHIFT) | (k << CLASSES_SHIFT)
+MAX_PACKED_WORDS: constant(uint256) = sparse_counts.MAX_PACKED_WORDS
 
 
 @external
@@ -120,113 +48,21 @@ def predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
     return self._predict(data)
 
 
-@external
-def initialize_counts(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER_CALL]):
-    """
-    @notice Write count words (without the marker) from flat word index
-            `first_word` on: counts of the classes that have samples before
-            the model is sealed; zero words of a class with no sample at any
-            time (they pre-pay the storage of a class added by `add_class`,
-            so that its first contributions overwrite words instead of
-            creating them). Counts in an empty class are refused: they would
-            make it win as soon as the owner adds one sample of their own.
-    @param first_word Flat index k * words_per_class + j of the first word.
-    @param words Packed counts, COUNTS_PER_WORD 16-bit lanes per word.
-    """
-    ownable._check_owner()
-    self._set_count_words(first_word, words)
-
-
-@external
-def add_class():
-    """
-    @notice Add a class (label n_classes()), with no sample and no count;
-            allowed before and after sealing. It changes no prediction: a
-            class with no sample is skipped by predict, and after sealing
-            only contributions (`_update`) give it samples and counts.
-    """
-    ownable._check_owner()
-    k: uint256 = self._classes(self.class_stats[0])
-    if k == MAX_CLASSES:
-        errors._fail("sparse_ncc: too many classes")
-    self.class_stats[k] = MARKER
-    # cannot carry: k < MAX_CLASSES
-    self.class_stats[0] = unsafe_add(self.class_stats[0], 1 << CLASSES_SHIFT)
-
-
-@external
-def seal():
-    """
-    @notice End initialisation: the model starts accepting data.
-    """
-    ownable._check_owner()
-    self._seal()
-
-
-@external
-@view
-def n_classes() -> uint256:
-    """
-    @notice Number of classes (labels are 0 .. n_classes - 1).
-    @return The number of classes.
-    """
-    return self._classes(self.class_stats[0])
-
-
-@external
-@view
-def sealed() -> bool:
-    """
-    @notice Whether initialisation is over and the model accepts data.
-    @return True once sealed.
-    """
-    return self.class_stats[0] & SEALED_BIT != 0
-
-
-@external
-@view
-def n_features() -> uint256:
-    """
-    @notice Number of features (valid indices are 0 .. n_features - 1).
-    @return The number of features.
-    """
-    return self._features(self.class_stats[0])
-
-
-@internal
-@pure
-def _classes(header: uint256) -> uint256:
-    return (header >> CLASSES_SHIFT) & CLASSES_MASK
-
-
-@internal
-@pure
-def _features(header: uint256) -> uint256:
-    return (header >> FEATURES_SHIFT) & FEATURES_MASK
-
-
-@internal
-@pure
-def _words_per_class(header: uint256) -> uint256:
-    # ceil(n_features / COUNTS_PER_WORD); cannot overflow: n_features < 2**16
-    return unsafe_div(unsafe_add(self._features(header), COUNTS_PER_WORD - 1), COUNTS_PER_WORD)
-
-
 @internal
 @view
 def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
-    header: uint256 = self.class_stats[0]
+    header: uint256 = sparse_counts.class_stats[0]
     x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
-        data, self._features(header)
+        data, sparse_counts._features(header)
     )
-    words_per_class: uint256 = self._words_per_class(header)
+    words_per_class: uint256 = sparse_counts._words_per_class(header)
     # cannot overflow: |x| <= 128
     x_norm: uint256 = unsafe_mul(len(x), SCALE)
     best: uint256 = 0
     best_distance: uint256 = max_value(uint256)
-    for k: uint256 in range(self._classes(header), bound=MAX_CLASSES):
-        stats: uint256 = self.class_stats[k]
-        n: uint256 = stats & SIZE_MASK
+    for k: uint256 in range(sparse_counts._classes(header), bound=sparse_counts.MAX_CLASSES):
+        stats: uint256 = sparse_counts.class_stats[k]
+        n: uint256 = stats & sparse_counts.SIZE_MASK
         if n == 0:
             continue
         base: uint256 = k * words_per_class
@@ -234,13 +70,16 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
         loaded: uint256 = max_value(uint256)
         word: uint256 = 0
         for i: uint256 in x:
-            w: uint256 = base + i // COUNTS_PER_WORD
+            w: uint256 = base + i // sparse_counts.COUNTS_PER_WORD
             if w != loaded:
-                word = self.count_words[w]
+                word = sparse_counts.count_words[w]
                 loaded = w
             # cannot overflow: at most 128 16-bit counts
-            s_sum = unsafe_add(s_sum, (word >> (i % COUNTS_PER_WORD * LANE_BITS)) & LANE_MASK)
-        q: uint256 = (stats >> TOTAL_SHIFT) & TOTAL_MASK
+            s_sum = unsafe_add(
+                s_sum,
+                sparse_counts._count(word, i),
+            )
+        q: uint256 = (stats >> sparse_counts.TOTAL_SHIFT) & sparse_counts.TOTAL_MASK
         # Checked arithmetic: n < 2**128 and Q < 2**48, so nothing overflows,
         # and the subtraction cannot underflow (see the module @dev).
         distance: uint256 = q * SCALE // (n * n) + x_norm - 2 * s_sum * SCALE // n
@@ -248,103 +87,3 @@ def _predict(data: DynArray[uint256, MAX_PACKED_WORDS]) -> uint8:
             best_distance = distance
             best = k
     return convert(best, uint8)
-
-
-@internal
-def _update(data: DynArray[uint256, MAX_PACKED_WORDS], label: uint8) -> bool:
-    """
-    @dev Train on one sample (input and label checked): n_k, the touched
-         counts and Q_k of the label's class grow. Always changes the model.
-    """
-    header: uint256 = self.class_stats[0]
-    k: uint256 = convert(label, uint256)
-    if k >= self._classes(header):
-        errors._fail("sparse_ncc: unknown class")
-    if header & SEALED_BIT == 0:
-        errors._fail("sparse_ncc: not sealed")
-    x: DynArray[uint256, sparse_input.MAX_INPUT_LENGTH] = sparse_input._decode(
-        data, self._features(header)
-    )
-    q: uint256 = 0  # what Q_k grows by
-    base: uint256 = k * self._words_per_class(header)
-    loaded: uint256 = max_value(uint256)
-    word: uint256 = 0
-    for i: uint256 in x:
-        w: uint256 = base + i // COUNTS_PER_WORD
-        if w != loaded:
-            if loaded != max_value(uint256):
-                self.count_words[loaded] = word
-            word = self.count_words[w] | MARKER
-            loaded = w
-        offset: uint256 = i % COUNTS_PER_WORD * LANE_BITS
-        s: uint256 = (word >> offset) & LANE_MASK
-        if s < MAX_COUNT:
-            # cannot carry out of the lane: s < 2**16 - 1
-            word = unsafe_add(word, 1 << offset)
-            # cannot overflow: Q <= n_features * (2**16 - 1)**2 < 2**48
-            q = unsafe_add(q, unsafe_add(unsafe_mul(s, 2), 1))
-    self.count_words[loaded] = word
-    # Adding keeps the other fields: n_k < 2**128 (it starts <= 2**64 and
-    # grows by one per transaction) and Q_k < 2**48 do not carry.
-    self.class_stats[k] = unsafe_add(self.class_stats[k], unsafe_add(q << TOTAL_SHIFT, 1))
-    return True
-
-
-@internal
-@pure
-def _sum_of_squares(word: uint256) -> uint256:
-    total: uint256 = 0
-    rest: uint256 = word
-    for _: uint256 in range(COUNTS_PER_WORD):
-        c: uint256 = rest & LANE_MASK
-        total = unsafe_add(total, unsafe_mul(c, c))  # cannot overflow: 15 terms < 2**32
-        rest = rest >> LANE_BITS
-    return total
-
-
-@internal
-def _set_count_words(first_word: uint256, words: DynArray[uint256, MAX_WORDS_PER_CALL]):
-    """
-    @dev Write count words from flat index `first_word` on (initialisation),
-         keeping each class's Q_k equal to the sum of its squared counts.
-    """
-    header: uint256 = self.class_stats[0]
-    words_per_class: uint256 = self._words_per_class(header)
-    if first_word + len(words) > self._classes(header) * words_per_class:
-        errors._fail("sparse_ncc: too many counts")
-    w: uint256 = first_word
-    last_lanes: uint256 = self._features(header) - (words_per_class - 1) * COUNTS_PER_WORD
-    for word: uint256 in words:
-        k: uint256 = w // words_per_class
-        lanes: uint256 = COUNTS_PER_WORD
-        if w % words_per_class == words_per_class - 1:
-            lanes = last_lanes
-        if word >> (lanes * LANE_BITS) != 0:
-            errors._fail("sparse_ncc: bad count word")
-        stats: uint256 = self.class_stats[k]
-        # A class with no sample has no counts, sealed or not, so an empty
-        # class stays empty until contributions train it (a creator's counts
-        # waiting in it would turn on with the creator's own first sample).
-        # Once sealed, a class with samples is not written at all: only zero
-        # words of an empty class, which change no prediction and pre-pay
-        # storage.
-        if stats & SIZE_MASK == 0:
-            if word != 0:
-                errors._fail("sparse_ncc: counts of an empty class")
-        elif header & SEALED_BIT != 0:
-            errors._fail("sparse_ncc: sealed")
-        # Q_k = sum of squares of the class's counts: add the new word's, take
-        # the old word's (checked: the old word is part of Q_k).
-        q: uint256 = (stats >> TOTAL_SHIFT) & TOTAL_MASK
-        q = q + self._sum_of_squares(word) - self._sum_of_squares(self.count_words[w])
-        self.class_stats[k] = (stats & ~(TOTAL_MASK << TOTAL_SHIFT)) | (q << TOTAL_SHIFT)
-        self.count_words[w] = word | MARKER
-        w = unsafe_add(w, 1)
-
-
-@internal
-def _seal():
-    # End initialisation: from now on only `_update` changes the counts.
-    if self.class_stats[0] & SEALED_BIT != 0:
-        errors._fail("sparse_ncc: sealed")
-    self.class_stats[0] |= SEALED_BIT

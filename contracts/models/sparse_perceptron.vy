@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Sparse perceptron (binary classifier over word indices)
+@license MIT
 @notice A linear classifier whose input is the set of feature indices present
         in a sample (e.g. the vocabulary indices of the words of a review):
         h(x) = 1 if intercept + sum(w[i] for i in x) > 0 else 0.
@@ -21,6 +22,9 @@
        lets neighbouring indices share one storage read and write.
      Only the deployable that `initializes:` this module can call `_update`;
      `predict` is an external view (free through eth_call).
+@custom:security Writers are `@internal` (the trainer's `_update`) or
+                 owner-only before `seal`; updates saturate instead of
+                 reverting, so no input can block contributions.
 """
 
 from snekmate.auth import ownable
@@ -32,22 +36,22 @@ from contracts.lib import errors
 uses: ownable
 
 # @dev Fixed-point scale of weights, intercept and learning rate (see @dev above).
-SCALE: public(constant(int256)) = 1
+SCALE: constant(int256) = 1
 
 # @dev Largest number of packed words in one sample (16 indices each).
-MAX_PACKED_WORDS: public(constant(uint256)) = 8
+MAX_PACKED_WORDS: constant(uint256) = 8
 
 # @dev Largest number of feature indices in one sample.
-MAX_INPUT_LENGTH: public(constant(uint256)) = 128
+MAX_INPUT_LENGTH: constant(uint256) = 128
 
 # @dev Largest number of features: index + 1 must fit in a 16-bit lane.
-MAX_FEATURES: public(constant(uint256)) = 65535
+MAX_FEATURES: constant(uint256) = 65535
 
 # @dev The labels of a binary classifier: 0 and 1.
-NUM_CLASSES: public(constant(uint256)) = 2
+NUM_CLASSES: constant(uint256) = 2
 
 # @dev Largest number of packed weight words accepted in one call (2,048 weights).
-MAX_WORDS_PER_CALL: public(constant(uint256)) = 128
+MAX_WORDS_PER_CALL: constant(uint256) = 128
 
 LANES: constant(uint256) = 16
 LANE_BITS: constant(uint256) = 16

@@ -1,11 +1,14 @@
 # pragma version ~=0.4.3
 """
 @title A contract wallet that contributes to a trainer (tests only)
+@license MIT
 @notice Adds data, asks for refunds and reports like an account would. Its
         receive hook writes storage and logs (far more than the 2,300 gas a
         `transfer` forwards) and, when armed, tries to re-enter the trainer
         with a prepared call. It can also refuse payments.
 @dev Never deployed by the plugin; used by tests/unit/test_money_paths.py.
+@custom:security Test-only (tests/unit/test_money_paths.py): never shipped
+                 in the package's manifests.
 """
 
 
@@ -119,6 +122,10 @@ def set_refuse_payments(refuse: bool):
 @external
 @payable
 def __default__():
+    """
+    @notice Receive a payment: count it and, if armed, re-enter the target
+            once with the armed call (its outcome is recorded).
+    """
     assert not self.refuse_payments, "wallet: payments refused"
     self.payments += 1
     self.received += msg.value

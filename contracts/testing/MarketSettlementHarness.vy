@@ -1,11 +1,14 @@
 # pragma version ~=0.4.3
 """
 @title The prediction market's settlement at chosen error counts (tests only)
+@license MIT
 @notice Runs the real `prediction_market` module's `settle_market` on error
         counts E_0..E_T written directly, so that tests can search the
         patterns of E for the most expensive settlement without building a
         test set that produces each one.
 @dev Never deployed by the plugin; used by tests/unit/test_market_worst_case.py.
+@custom:security Test-only (tests/unit/test_market_worst_case.py): never
+                 shipped in the package's manifests.
 """
 
 from snekmate.auth import ownable

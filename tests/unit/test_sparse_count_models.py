@@ -66,7 +66,7 @@ def test_deploy__bad_model_argument__reverts(project, chain, creator, cls, overr
     model = cls(n_features=1, class_sizes=[1])
     args = {"n_features": 1, "class_sizes": [1], **overrides}
     model.constructor_args = lambda _max_words: [args["n_features"], args["class_sizes"], []]
-    with ape.reverts(f"{cls.module}: {reason}"):
+    with ape.reverts(f"sparse_counts: {reason}"):
         deploy(project, chain, creator, model)
 
 
@@ -124,14 +124,14 @@ def test_predict__last_feature_and_full_words__work(trainer, model):
 
 @pytest.mark.parametrize("label", [3, 255])
 def test_add_data__unknown_class__reverts(trainer, contributor, cls, label):
-    with ape.reverts(f"{cls.module}: unknown class"):
+    with ape.reverts("sparse_counts: unknown class"):
         trainer.add_data(pack_indices([1]), label, sender=contributor)
 
 
 def test_add_data__not_sealed__reverts(project, chain, creator, contributor, model, cls):
     trainer = deploy(project, chain, creator, model, seal=False)
     assert not trainer.sealed()
-    with ape.reverts(f"{cls.module}: not sealed"):
+    with ape.reverts("sparse_counts: not sealed"):
         trainer.add_data(pack_indices([1]), 0, sender=contributor)
 
 
@@ -185,7 +185,7 @@ def test_add_class__beyond_256__reverts(project, chain, creator, cls):
     model = cls(n_features=1, class_sizes=[0] * 256)
     trainer = deploy(project, chain, creator, model)
     assert trainer.n_classes() == 256
-    with ape.reverts(f"{cls.module}: too many classes"):
+    with ape.reverts("sparse_counts: too many classes"):
         trainer.add_class(sender=creator)
 
 
@@ -231,7 +231,7 @@ def test_initialize_counts__not_owner__reverts(project, chain, creator, contribu
 
 @pytest.mark.parametrize("words", [[1], [0]], ids=["counts", "zeros"])
 def test_initialize_counts__class_with_samples_after_seal__reverts(trainer, creator, cls, words):
-    with ape.reverts(f"{cls.module}: sealed"):
+    with ape.reverts("sparse_counts: sealed"):
         trainer.initialize_counts(0, words, sender=creator)
 
 
@@ -239,7 +239,7 @@ def test_initialize_counts__class_with_samples_after_seal__reverts(trainer, crea
 def test_initialize_counts__counts_in_an_empty_class__reverts(project, chain, creator, model, cls, sealed):
     # Class 2 has no sample. Counts waiting there would turn on with one sample of the owner's.
     trainer = deploy(project, chain, creator, model, seal=sealed)
-    with ape.reverts(f"{cls.module}: counts of an empty class"):
+    with ape.reverts("sparse_counts: counts of an empty class"):
         trainer.initialize_counts(6, [0, 0, 1], sender=creator)
 
 
@@ -251,7 +251,7 @@ def test_add_class__then_counts_and_an_own_sample_after_seal__cannot_take_over(
     x = [0, 1, 2, 3]
     trainer.add_data(pack_indices(x), 0, sender=contributor)
     trainer.add_class(sender=creator)
-    with ape.reverts(f"{cls.module}: counts of an empty class"):
+    with ape.reverts("sparse_counts: counts of an empty class"):
         trainer.initialize_counts(9, [2**16 - 1 - 2**15, 2**16 - 1, 2**16 - 1], sender=creator)
     assert trainer.predict(pack_indices(x)) == 0
     trainer.add_data(pack_indices([39]), 3, sender=creator)  # the owner's own (public) sample
@@ -280,7 +280,7 @@ def test_initialize_counts__empty_class_after_seal__works(trainer, creator, cont
 @pytest.mark.parametrize("first_word, count", [(0, 10), (8, 2), (9, 1), (100, 1)])
 def test_initialize_counts__too_many_counts__reverts(project, chain, creator, model, cls, first_word, count):
     trainer = deploy(project, chain, creator, model, seal=False)
-    with ape.reverts(f"{cls.module}: too many counts"):
+    with ape.reverts("sparse_counts: too many counts"):
         trainer.initialize_counts(first_word, [0] * count, sender=creator)
 
 
@@ -294,7 +294,7 @@ def test_initialize_counts__too_many_counts__reverts(project, chain, creator, mo
 )
 def test_initialize_counts__bad_count_word__reverts(project, chain, creator, model, cls, first_word, value):
     trainer = deploy(project, chain, creator, model, seal=False)
-    with ape.reverts(f"{cls.module}: bad count word"):
+    with ape.reverts("sparse_counts: bad count word"):
         trainer.initialize_counts(first_word, [value], sender=creator)
 
 
@@ -305,7 +305,7 @@ def test_initialize_counts__last_lane_of_last_word__works(project, chain, creato
 
 
 def test_seal__twice__reverts(trainer, creator, cls):
-    with ape.reverts(f"{cls.module}: sealed"):
+    with ape.reverts("sparse_counts: sealed"):
         trainer.seal(sender=creator)
 
 
