@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ape.utils import ManagerAccessMixin
 from eth_utils import function_signature_to_4byte_selector
 
 BATCH_SIZE = 500
@@ -17,8 +18,6 @@ BATCH_SIZE = 500
 
 def read_words(contract: Any, getter: str, indices: Sequence[int]) -> list[int]:
     """`[contract.<getter>(k) for k in indices]` for a `getter(uint256) -> uint256`, batched."""
-    from ape.utils import ManagerAccessMixin
-
     indices = list(indices)
     web3 = getattr(ManagerAccessMixin.provider, "web3", None)
     if web3 is None or not hasattr(web3, "batch_requests"):  # a provider without JSON-RPC batches

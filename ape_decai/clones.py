@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ape.utils import ManagerAccessMixin
 from eth_utils import keccak, to_checksum_address
 
+from ape_decai.errors import CloneError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
 
 # Arachnid's deterministic deployment proxy (https://github.com/Arachnid/deterministic-deployment-proxy).
@@ -27,10 +29,6 @@ SALT = keccak(b"ape-decai implementation")
 # The runtime code of an EIP-1167 minimal proxy: PREFIX, the 20-byte target, SUFFIX.
 EIP1167_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
 EIP1167_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
-
-
-class CloneError(Exception):
-    """The implementation cannot be found or deployed on this chain (message says why)."""
 
 
 def is_cloned(contract_name: str) -> bool:
@@ -68,14 +66,10 @@ def implementation_address(contract_name: str) -> str:
 
 def implementation_deployed(contract_name: str) -> bool:
     """Whether this chain has the implementation of `contract_name`."""
-    from ape.utils import ManagerAccessMixin
-
     return bool(ManagerAccessMixin.provider.get_code(implementation_address(contract_name)))
 
 
 def _check_deployer() -> None:
-    from ape.utils import ManagerAccessMixin
-
     if not ManagerAccessMixin.provider.get_code(CREATE2_DEPLOYER):
         raise CloneError(
             f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared implementations "
@@ -86,8 +80,6 @@ def _check_deployer() -> None:
 
 def implementation_gas_estimate(contract_name: str, sender: Any) -> int:
     """The estimated gas of deploying the implementation of `contract_name` (sends nothing)."""
-    from ape.utils import ManagerAccessMixin
-
     _check_deployer()
     provider = ManagerAccessMixin.provider
     txn = provider.network.ecosystem.create_transaction(
@@ -112,8 +104,6 @@ def ensure_implementation(contract_name: str, sender: Any) -> int | None:
 
 def implementation(contract_name: str):
     """The implementation as an Ape contract instance (it must be deployed)."""
-    from ape.utils import ManagerAccessMixin
-
     return ManagerAccessMixin.chain_manager.contracts.instance_at(
         implementation_address(contract_name), contract_type=load_contract_type(contract_name)
     )
@@ -121,8 +111,6 @@ def implementation(contract_name: str):
 
 def create_trainer(contract_name: str, args: list[Any], sender: Any):
     """Create a trainer (a clone) with the constructor-like `args`; returns (contract, receipt)."""
-    from ape.utils import ManagerAccessMixin
-
     receipt = implementation(contract_name).create_trainer(*args, sender=sender)
     logs = [log for log in receipt.events if log.event_name == "TrainerDeployed"]
     if not logs:

@@ -23,10 +23,19 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from ape_decai.manifest import trainer_name
+from ape.utils import ManagerAccessMixin
+
+from ape_decai import clones, state
+from ape_decai.errors import DecaiError, DeploymentError
+from ape_decai.manifest import DEPLOYABLES, load_contract_type, trainer_name
 from ape_decai.models import REFERENCE_MODELS
+from ape_decai.parameters import Parameters, default_parameters
+from ape_decai.trainers import Trainer, container
+from ape_decai.training import ModelFile, model_from_file, onchain_encoder_json
+from ape_decai.units import to_hex
 
 MAX_WORDS_PER_CALL = 128
 # What one initialisation word costs at most: a fresh storage slot (22,100), its calldata
@@ -38,8 +47,32 @@ DEFAULT_GAS_CAP = 10_000_000
 Progress = Callable[[int, int, str], None]  # (done, total, what) after each transaction
 
 
-class DeploymentError(Exception):
-    """The deployment cannot go on as asked (message says why and what to do)."""
+@dataclass
+class Deployment:
+    """What `deploy` did: where the trainer is, and what its deployment cost."""
+
+    address: str
+    # The block of the trainer's first transaction (its `TrainerDeployed` event).
+    block: int
+    contract_name: str
+    model_id: str
+    mechanism: str
+    # Whether this call finished an interrupted deployment rather than starting one.
+    resumed: bool
+    # Gas of every transaction this call sent, in order (the shared implementation's first, if sent).
+    gas_used: list[int]
+    # Gas of the shared implementation of a cloned trainer, if this call deployed it (once per chain).
+    implementation_gas: int | None = None
+    words_per_call: int = 0
+
+    @property
+    def transactions(self) -> int:
+        return len(self.gas_used)
+
+    @cached_property
+    def trainer(self) -> Trainer:
+        """The deployed trainer, as its mechanism's class."""
+        return Trainer.at(self.address)
 
 
 @dataclass
@@ -57,32 +90,19 @@ class DeploymentPlan:
         return 1 + len(self.init_calls) + (1 if self.init_calls else 0)
 
 
-def model_sha256(model: dict) -> str:
+def model_sha256(model: dict | ModelFile) -> str:
     """The hash that identifies a model file's content (for resuming its deployment)."""
-    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    data = model.to_dict() if isinstance(model, ModelFile) else model
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def mechanism_args(mechanism: str, params: Any) -> list[int]:
+def mechanism_args(mechanism: str, params: Parameters | None) -> list[int]:
     """The mechanism's part of the constructor (after `seal`)."""
-    if mechanism == "market":
-        return []  # markets are opened later, each with its own parameters (ape_decai.market)
-    params.validate()
-    if mechanism == "deposit":
-        return [
-            params.refund_wait,
-            params.creator_wait,
-            params.anyone_wait,
-            params.cost_weight,
-            params.min_deposit,
-            params.min_share,
-        ]
-    return [params.validation_wait]
+    return (params or default_parameters(mechanism)).constructor_args()
 
 
 def plan(model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WORDS_PER_CALL) -> DeploymentPlan:
     """The transactions that deploy `model` (a validated model file) with `words_per_call`."""
-    from ape_decai.training import model_from_file, onchain_encoder_json
-
     reference = model_from_file(model)
     init_calls = reference.init_calls(words_per_call)
     args = [
@@ -99,8 +119,6 @@ def plan(model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WOR
 
 def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_cap: int) -> DeploymentPlan:
     """The plan with the most words per transaction whose transactions all stay under `gas_cap`."""
-    from ape.utils import ManagerAccessMixin
-
     provider = ManagerAccessMixin.provider
     words = MAX_WORDS_PER_CALL
     while words >= 1:
@@ -117,9 +135,6 @@ def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_ca
 
 def _first_transaction_gas(candidate: DeploymentPlan, sender: Any, provider: Any) -> int:
     """The estimated gas of the constructor (or, for a clone, of `create_trainer`)."""
-    from ape_decai import clones
-    from ape_decai.client import container
-
     if clones.is_cloned(candidate.contract_name):
         factory = clones.implementation(candidate.contract_name).create_trainer
         return int(factory.estimate_gas_cost(*candidate.constructor_args, sender=sender))
@@ -136,8 +151,6 @@ def _check_implementation_fits(contract_name: str, sender: Any, gas_cap: int) ->
     and a 45-byte proxy, far less than the implementation's code), so the plan is fitted after
     the implementation is deployed, as `create_trainer` can only be estimated then.
     """
-    from ape_decai import clones
-
     if clones.implementation_deployed(contract_name):
         return
     needed = clones.implementation_gas_estimate(contract_name, sender)
@@ -150,9 +163,6 @@ def _check_implementation_fits(contract_name: str, sender: Any, gas_cap: int) ->
 
 def _create(the_plan: DeploymentPlan, sender: Any) -> tuple[Any, Any, list[int]]:
     """Send the first transaction: (contract, receipt or None, gas used by what was sent)."""
-    from ape_decai import clones
-    from ape_decai.client import container
-
     if not clones.is_cloned(the_plan.contract_name):
         contract = container(the_plan.contract_name).deploy(*the_plan.constructor_args, sender=sender)
         receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
@@ -162,26 +172,35 @@ def _create(the_plan: DeploymentPlan, sender: Any) -> tuple[Any, Any, list[int]]
 
 
 def deploy(
-    model: dict,
+    model: dict | ModelFile,
     mechanism: str,
-    params: Any,
+    params: Parameters | None = None,
+    *,
     sender: Any,
     gas_cap: int = DEFAULT_GAS_CAP,
     on_progress: Progress | None = None,
     restart: bool = False,
-) -> tuple[str, int, bool, list[int], int | None]:
-    """Deploy (or resume deploying) `model`; returns (address, deployment block, resumed, gas used
-    by each transaction this call sent, gas of the shared implementation if this call deployed
-    it: that is the first of the transactions).
+) -> Deployment:
+    """Deploy (or resume deploying) a trainer of `model` (a model file: `ModelFile` or its dict)
+    with `mechanism` and its `params` (the mechanism's defaults if None), from `sender`.
 
-    Every transaction is dry-run first by the caller's account (Ape estimates gas, which fails
-    before sending if the call would revert).
+    A large model goes over several transactions, each under `gas_cap`; if an earlier attempt on
+    this chain was interrupted, this one resumes it (unless `restart`). `on_progress(done, total,
+    what)` is called after each transaction. Every transaction is dry-run first by the caller's
+    account (Ape estimates gas, which fails before sending if the call would revert).
     """
-    from ape.utils import ManagerAccessMixin
-
-    from ape_decai import clones, state
-    from ape_decai.manifest import load_contract_type
-
+    model = ModelFile.parse(model).to_dict()
+    known = {m for _, m in DEPLOYABLES.values()}
+    if mechanism not in known:
+        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(sorted(known))}")
+    available = {m for model_id, m in DEPLOYABLES.values() if model_id == model["model"]}
+    if mechanism not in available:
+        raise DecaiError(
+            f"a {model['model']} model cannot be deployed with the {mechanism} mechanism "
+            f"(only with {', '.join(sorted(available))})"
+        )
+    params = params or default_parameters(mechanism)
+    params.validate()
     chain = ManagerAccessMixin.chain_manager
     digest = model_sha256(model)
     pending = None if restart else state.pending_deployment(digest)
@@ -211,11 +230,8 @@ def deploy(
     else:
         name = plan(model, mechanism, params).contract_name
         if clones.is_cloned(name):
-            try:
-                _check_implementation_fits(name, sender, gas_cap)
-                implementation_gas = clones.ensure_implementation(name, sender)
-            except clones.CloneError as err:
-                raise DeploymentError(str(err)) from None
+            _check_implementation_fits(name, sender, gas_cap)
+            implementation_gas = clones.ensure_implementation(name, sender)
             if implementation_gas is not None:
                 gas_used.append(implementation_gas)
         the_plan = fit_to_gas_cap(model, mechanism, params, sender, gas_cap)
@@ -227,7 +243,7 @@ def deploy(
             pending = {
                 "address": contract.address,
                 "block": block,
-                "block_hash": _hex(chain.provider.get_block(block).hash),
+                "block_hash": to_hex(chain.provider.get_block(block).hash),
                 "contract": the_plan.contract_name,
                 "mechanism": mechanism,
                 "model_sha256": digest,
@@ -248,8 +264,14 @@ def deploy(
             gas_used.append(int(contract.seal(sender=sender).gas_used))
         state.forget_pending()
         report(total, total, "seal")
-    return str(contract.address), block, resumed, gas_used, implementation_gas
-
-
-def _hex(value: Any) -> str:
-    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
+    return Deployment(
+        address=str(contract.address),
+        block=block,
+        contract_name=the_plan.contract_name,
+        model_id=model["model"],
+        mechanism=mechanism,
+        resumed=resumed,
+        gas_used=gas_used,
+        implementation_gas=implementation_gas,
+        words_per_call=the_plan.words_per_call,
+    )

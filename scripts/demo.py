@@ -55,7 +55,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
     from ape import accounts, chain, networks
     from rich.progress import Progress
 
-    from ape_decai.client import DecaiError, DepositParameters, Trainer, deploy_trainer
+    from ape_decai import DecaiError, DepositParameters, deploy
 
     model, stream, held_out, classes = prepare(per_contributor)
     gas = defaultdict(list)
@@ -72,9 +72,9 @@ def run(per_contributor: int, quiet: bool) -> dict:
         start_balance = {a.address: a.balance for a in [creator, *others]}
 
         params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
-        trainer = deploy_trainer(model, "deposit", params, sender=creator)
-        gas["deploy"].append(trainer.contract.creation_metadata.receipt.gas_used)
-        trainer = Trainer(trainer.address)
+        deployed = deploy(model, "deposit", params, sender=creator)
+        gas["deploy"].append(deployed.trainer.contract.creation_metadata.receipt.gas_used)
+        trainer = deployed.trainer
         encoded_held_out = [(trainer.encoder.encode(t), y) for t, y in held_out]
         encoded_held_out = [(x, y) for x, y in encoded_held_out if x]
         accuracy_before = trainer.reference_model().accuracy(encoded_held_out)

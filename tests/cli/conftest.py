@@ -32,8 +32,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from ape_decai import DepositParameters, PointsParameters, Trainer, deploy
 from ape_decai._cli import cli as decai_cli
-from ape_decai.client import DepositParameters, PointsParameters, Trainer, deploy_trainer
 from ape_decai.datasets import load_labelled_file, load_rotten_tomatoes
 from ape_decai.training import encoder_from_model_file, model_from_file, save_model_file, train_model
 
@@ -212,12 +212,12 @@ def deploy_reviews_trainer(review_model, creator, chain):
     """Factory: deploy a trainer of `review_model` from ``creator``: mechanism "deposit" (default
     parameters of `DepositParameters` unless overridden) or "points"."""
 
-    def deploy(mechanism="deposit", **params):
+    def deploy_one(mechanism="deposit", **params):
         del chain.contracts[creator.get_deployment_address()]  # see tests/conftest.py
         p = DepositParameters(**params) if mechanism == "deposit" else PointsParameters(**params)
-        return deploy_trainer(review_model, mechanism, p, sender=creator)
+        return deploy(review_model, mechanism, p, sender=creator).trainer
 
-    return deploy
+    return deploy_one
 
 
 @pytest.fixture

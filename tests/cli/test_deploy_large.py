@@ -10,8 +10,7 @@ import json
 
 import pytest
 
-from ape_decai import clones
-from ape_decai.client import DepositParameters, Trainer, deploy_trainer
+from ape_decai import DepositParameters, Trainer, clones, deploy
 from ape_decai.datasets import load_rotten_tomatoes
 from ape_decai.training import model_from_file, save_model_file, train_model
 
@@ -47,7 +46,7 @@ def test_deploy__large_model__goes_over_several_transactions_under_the_cap(decai
     assert out["transactions"] > 2  # constructor, initialisation calls, seal
     assert out["max_gas_per_transaction"] <= GAS_CAP
     assert out["resumed"] is False
-    trainer = Trainer(out["address"])
+    trainer = Trainer.at(out["address"])
     assert trainer.contract.sealed()
     assert trainer.reference_model() == model_from_file(large_model)
     # The encoder comes from the chain: a hashing encoder has no vocabulary to publish.
@@ -63,7 +62,7 @@ def test_deploy__interrupted__resumes_where_it_stopped(decai, creator, large_mod
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        deploy_trainer(large_model, "deposit", DepositParameters(), creator, gas_cap=GAS_CAP, on_progress=crash_after_the_third_transaction)
+        deploy(large_model, "deposit", DepositParameters(), sender=creator, gas_cap=GAS_CAP, on_progress=crash_after_the_third_transaction)
     total = steps[-1][1]
     pending = json.loads((state_dir / "trainers.json").read_text())["pending"]
     (entry,) = pending.values()
@@ -76,7 +75,7 @@ def test_deploy__interrupted__resumes_where_it_stopped(decai, creator, large_mod
     assert out["address"] == entry["address"]
     # Only what was left: the remaining initialisation calls and the seal.
     assert creator.nonce - nonce == out["transactions"] == total - 3
-    trainer = Trainer(out["address"])
+    trainer = Trainer.at(out["address"])
     assert trainer.contract.sealed()
     assert trainer.reference_model() == model_from_file(large_model)
     assert json.loads((state_dir / "trainers.json").read_text())["pending"] == {}
@@ -88,14 +87,14 @@ def test_deploy__restart__ignores_the_unfinished_deployment(decai, creator, larg
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        deploy_trainer(large_model, "deposit", DepositParameters(), creator, gas_cap=GAS_CAP, on_progress=crash_after_the_second_transaction)
+        deploy(large_model, "deposit", DepositParameters(), sender=creator, gas_cap=GAS_CAP, on_progress=crash_after_the_second_transaction)
     unfinished = creator.get_deployment_address(creator.nonce - 2)
 
     out = decai.json("deploy", large_model_file, "--restart", "--gas-cap", GAS_CAP, account=creator)
 
     assert out["resumed"] is False
     assert out["address"] != unfinished
-    assert Trainer(out["address"]).contract.sealed()
+    assert Trainer.at(out["address"]).contract.sealed()
 
 
 def test_deploy__gas_cap_below_the_smallest_constructor__fails_before_any_transaction(decai, creator, large_model_file):
@@ -136,7 +135,7 @@ def test_deploy__large_clone__implementation_then_the_trainer_under_the_cap(
     assert out["implementation_gas"] > 2_000_000  # the shared code, once per chain
     assert out["transactions"] > 3  # implementation, creation, initialisation calls, seal
     assert out["max_gas_per_transaction"] <= NB_GAS_CAP
-    trainer = Trainer(out["address"])
+    trainer = Trainer.at(out["address"])
     assert clones.proxy_target(trainer.provider.get_code(trainer.address)) == clones.implementation_address(name)
     assert trainer.contract.sealed()
     assert trainer.reference_model() == model_from_file(large_counts_model)
@@ -158,8 +157,8 @@ def test_deploy__interrupted_clone__resumes_where_it_stopped(
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        deploy_trainer(
-            large_counts_model, "deposit", DepositParameters(), creator, gas_cap=NB_GAS_CAP,
+        deploy(
+            large_counts_model, "deposit", DepositParameters(), sender=creator, gas_cap=NB_GAS_CAP,
             on_progress=crash_after_the_second_transaction,
         )  # fmt: skip
     (entry,) = json.loads((state_dir / "trainers.json").read_text())["pending"].values()
@@ -169,7 +168,7 @@ def test_deploy__interrupted_clone__resumes_where_it_stopped(
 
     assert out["resumed"] is True
     assert out["address"] == entry["address"]
-    trainer = Trainer(out["address"])
+    trainer = Trainer.at(out["address"])
     assert trainer.contract.sealed()
     assert trainer.reference_model() == model_from_file(large_counts_model)
 

@@ -1,6 +1,6 @@
 """`ape decai time-travel`: moves a local chain forward, refuses bad durations."""
 
-from ape_decai.market import iso_time
+from ape_decai.units import iso_time
 
 
 def test_time_travel__moves_the_chain_forward_by_the_duration(decai, chain):

@@ -1,0 +1,164 @@
+"""What every `ape decai` command shares: the group and command classes, options and printing.
+
+The group turns every problem a user can fix into one `Error: ...` line on stderr and exit
+status 1 (usage errors stay click's exit status 2); `--json` keeps stdout for one JSON object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand
+from ape.exceptions import Abort, AccountsError, ApeException, ContractLogicError
+from ape.logging import logger
+from eth_utils import is_address, is_checksum_address
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from ape_decai.errors import DecaiError
+from ape_decai.records import Verdict
+from ape_decai.state import remembered_trainer
+from ape_decai.trainers import Trainer
+from ape_decai.units import to_hex, to_json
+
+
+def one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
+
+
+def _abort(err: BaseException) -> Abort:
+    """The one line a problem is reported as (`Error: <line>`, exit 1)."""
+    if isinstance(err, ContractLogicError):
+        return Abort(f"the contract refused: {err.message}")
+    if isinstance(err, AccountsError) and not isinstance(err, DecaiError):
+        return Abort(f"the account cannot send this: {one_line(err)}")
+    return Abort(one_line(err) if isinstance(err, DecaiError) else str(err))
+
+
+class DecaiGroup(click.Group):
+    """`ape decai`: a problem the user can fix ends the command with one line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ApeException, ValueError, FileExistsError, FileNotFoundError) as err:
+            raise _abort(err) from None
+
+
+class _JsonQuiet:
+    """With --json, Ape's INFO lines ("Starting 'anvil'", "Confirmed ...") stay off stdout."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if ctx.params.get("as_json"):
+            logger.set_level("WARNING")
+        return super().invoke(ctx)  # type: ignore[misc]
+
+
+class ChainCommand(_JsonQuiet, ConnectedProviderCommand):
+    """A command that talks to a chain (`--network`, connected before it runs)."""
+
+
+class LocalCommand(_JsonQuiet, click.Command):
+    """A command that needs no chain."""
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+trainer_option = click.option(
+    "--trainer",
+    "trainer_address",
+    metavar="ADDRESS",
+    help="The trainer contract (default: the one `ape decai deploy` last deployed on this network).",
+)
+
+
+def echo_json(obj: Any) -> None:
+    click.echo(to_json(obj))
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def eth(wei: int) -> str:
+    return f"{wei / 10**18:.6f} ETH"
+
+
+def txn_hash(receipt) -> str:
+    return to_hex(receipt.txn_hash)
+
+
+def is_address_text(text: str) -> bool:
+    if not is_address(text):
+        return False
+    body = text[2:] if text.lower().startswith("0x") else text
+    # Mixed case means an EIP-55 checksum: it must be right.
+    return body == body.lower() or body == body.upper() or is_checksum_address(text)
+
+
+def load_trainer(address: str | None) -> Trainer:
+    """The trainer at `address`, or the one remembered for this network."""
+    address = address or remembered_trainer()
+    if not address:
+        raise DecaiError("no trainer on this network: run `ape decai deploy MODEL_FILE` or pass --trainer ADDRESS")
+    if not is_address_text(address):
+        raise DecaiError(f"not an address: {address!r}")
+    return Trainer.at(address)
+
+
+def warn_if_throwaway(provider, as_json: bool) -> None:
+    if getattr(provider, "process", None) is not None and not as_json:
+        click.echo(
+            "note: this command started its own local Anvil; its state is lost when it ends. "
+            "For a chain that lasts, see 'A persistent local chain' in the README.",
+            err=True,
+        )
+
+
+class progress_bar:
+    """A rich progress bar fed by `update(done, total, what="")`; silent with --json, and with
+    a single step (Ape's per-transaction INFO lines are silenced while it shows)."""
+
+    def __init__(self, as_json: bool, title: str):
+        self.as_json, self.title = as_json, title
+        self.bar: Progress | None = None
+        self.task: Any = None
+        self.level: Any = None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int, what: str = "") -> None:
+        if self.as_json or total <= 1:
+            return
+        if self.bar is None:
+            self.level = logger.level
+            logger.set_level("WARNING")
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console())
+            self.bar.start()
+            self.task = self.bar.add_task(self.title, total=total)
+        description = f"{self.title}: {what}" if what else self.title
+        self.bar.update(self.task, completed=done, total=total, description=description)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+            logger.set_level(self.level)
+        return False
+
+
+def print_verdicts(trainer: Trainer, verdicts: list[Verdict], title: str) -> None:
+    table = Table(title=title)
+    for col in ("transaction", "label", "contributor", "status", "amount"):
+        table.add_column(col)
+    for v in verdicts:
+        c = v.contribution
+        table.add_row(
+            c.transaction_hash[:12] + "…",
+            trainer.classes[c.label],
+            c.contributor[:10] + "…",
+            ("yes: " if v.possible else "no: ") + v.reason,
+            eth(v.amount) if v.possible else "",
+        )
+    console().print(table)
