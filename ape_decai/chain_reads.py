@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ape.utils import ManagerAccessMixin
 from eth_utils import function_signature_to_4byte_selector
+
+from ape_decai._ape import managers
 
 BATCH_SIZE = 500
 
@@ -19,7 +20,7 @@ BATCH_SIZE = 500
 def read_words(contract: Any, getter: str, indices: Sequence[int]) -> list[int]:
     """`[contract.<getter>(k) for k in indices]` for a `getter(uint256) -> uint256`, batched."""
     indices = list(indices)
-    web3 = getattr(ManagerAccessMixin.provider, "web3", None)
+    web3 = getattr(managers.provider, "web3", None)
     if web3 is None or not hasattr(web3, "batch_requests"):  # a provider without JSON-RPC batches
         return [int(getattr(contract, getter)(k)) for k in indices]
     selector = function_signature_to_4byte_selector(f"{getter}(uint256)")

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ape.utils import ManagerAccessMixin
 from eth_utils import keccak, to_checksum_address
 
+from ape_decai._ape import managers
 from ape_decai.errors import CloneError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
 
@@ -66,11 +66,11 @@ def implementation_address(contract_name: str) -> str:
 
 def implementation_deployed(contract_name: str) -> bool:
     """Whether this chain has the implementation of `contract_name`."""
-    return bool(ManagerAccessMixin.provider.get_code(implementation_address(contract_name)))
+    return bool(managers.provider.get_code(implementation_address(contract_name)))
 
 
 def _check_deployer() -> None:
-    if not ManagerAccessMixin.provider.get_code(CREATE2_DEPLOYER):
+    if not managers.provider.get_code(CREATE2_DEPLOYER):
         raise CloneError(
             f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared implementations "
             "cannot be placed at their deterministic addresses; deploy that proxy first "
@@ -81,7 +81,7 @@ def _check_deployer() -> None:
 def implementation_gas_estimate(contract_name: str, sender: Any) -> int:
     """The estimated gas of deploying the implementation of `contract_name` (sends nothing)."""
     _check_deployer()
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     txn = provider.network.ecosystem.create_transaction(
         receiver=CREATE2_DEPLOYER, sender=sender.address, data=SALT + init_code(contract_name), value=0
     )
@@ -104,7 +104,7 @@ def ensure_implementation(contract_name: str, sender: Any) -> int | None:
 
 def implementation(contract_name: str):
     """The implementation as an Ape contract instance (it must be deployed)."""
-    return ManagerAccessMixin.chain_manager.contracts.instance_at(
+    return managers.chain_manager.contracts.instance_at(
         implementation_address(contract_name), contract_type=load_contract_type(contract_name)
     )
 
@@ -116,7 +116,7 @@ def create_trainer(contract_name: str, args: list[Any], sender: Any):
     if not logs:
         raise CloneError(f"create_trainer sent no TrainerDeployed event (transaction {receipt.txn_hash})")
     address = logs[0].contract_address
-    contract = ManagerAccessMixin.chain_manager.contracts.instance_at(
+    contract = managers.chain_manager.contracts.instance_at(
         address, contract_type=load_contract_type(contract_name)
     )
     return contract, receipt

@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ape.utils import ManagerAccessMixin
-
 from ape_decai import clones, state
+from ape_decai._ape import managers
 from ape_decai.errors import DecaiError, DeploymentError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type, trainer_name
 from ape_decai.models import REFERENCE_MODELS
@@ -119,7 +118,7 @@ def plan(model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WOR
 
 def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_cap: int) -> DeploymentPlan:
     """The plan with the most words per transaction whose transactions all stay under `gas_cap`."""
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     words = MAX_WORDS_PER_CALL
     while words >= 1:
         candidate = plan(model, mechanism, params, words)
@@ -201,7 +200,7 @@ def deploy(
         )
     params = params or default_parameters(mechanism)
     params.validate()
-    chain = ManagerAccessMixin.chain_manager
+    chain = managers.chain_manager
     digest = model_sha256(model)
     pending = None if restart else state.pending_deployment(digest)
     resumed = pending is not None

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import eth_abi
 from ape.exceptions import ApeException
-from ape.utils import ManagerAccessMixin
 from eth_utils import keccak
 
+from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
 from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices, unpack_indices
@@ -309,8 +309,8 @@ def evaluate_args(part_hashes: Sequence[bytes], salts: Sequence[bytes], part_wor
 def default_secrets_path(trainer_address: str, commitment: bytes) -> Path:
     """Where `open_market` keeps the provider's secrets unless told otherwise:
     <ape data folder>/decai/markets/<trainer>-<first 8 bytes of the commitment>.json."""
-    configured = ManagerAccessMixin.config_manager.get_config("decai").state_dir
-    base = Path(configured).expanduser() if configured else ManagerAccessMixin.config_manager.DATA_FOLDER / "decai"
+    configured = managers.config_manager.get_config("decai").state_dir
+    base = Path(configured).expanduser() if configured else managers.config_manager.DATA_FOLDER / "decai"
     return base / "markets" / f"{trainer_address}-{commitment[:8].hex()}.json"
 
 

@@ -15,8 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ape.utils import ManagerAccessMixin
-
+from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
 from ape_decai.units import to_hex
 
@@ -24,13 +23,13 @@ MAX_ENTRIES = 20  # deployments remembered per network
 
 
 def state_file() -> Path:
-    configured = ManagerAccessMixin.config_manager.get_config("decai").state_dir
-    base = Path(configured).expanduser() if configured else ManagerAccessMixin.config_manager.DATA_FOLDER / "decai"
+    configured = managers.config_manager.get_config("decai").state_dir
+    base = Path(configured).expanduser() if configured else managers.config_manager.DATA_FOLDER / "decai"
     return base / "trainers.json"
 
 
 def network_key() -> str:
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     # Bare hex (no 0x): the key format of every state file written so far.
     genesis_hex = bytes(provider.get_block(0).hash).hex()
     return f"{provider.network.ecosystem.name}:{provider.network.name}:{provider.chain_id}:{genesis_hex}"
@@ -67,9 +66,9 @@ def _entries(value: Any) -> list[dict]:
 def _on_this_chain(entry: dict) -> bool:
     if "block" not in entry:
         return True
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     block = int(entry["block"])
-    if block > ManagerAccessMixin.chain_manager.blocks.height:
+    if block > managers.chain_manager.blocks.height:
         return False
     return to_hex(provider.get_block(block).hash) == to_hex(entry.get("block_hash", ""))
 
@@ -91,7 +90,7 @@ def remember_trainer(address: str, block_number: int | None = None) -> Path:
     entry: dict[str, Any] = {"address": address}
     if block_number is not None:
         entry["block"] = int(block_number)
-        entry["block_hash"] = to_hex(ManagerAccessMixin.provider.get_block(int(block_number)).hash)
+        entry["block_hash"] = to_hex(managers.provider.get_block(int(block_number)).hash)
     data[key] = [*_entries(data.get(key)), entry][-MAX_ENTRIES:]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp" + str(os.getpid()))

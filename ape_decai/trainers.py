@@ -20,10 +20,9 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, ClassVar
 
-from ape.contracts import ContractContainer
 from ape.exceptions import AccountsError, ContractLogicError, SignatureError, VirtualMachineError
-from ape.utils import ManagerAccessMixin
 
+from ape_decai._ape import managers
 from ape_decai.clones import is_cloned, proxy_target
 from ape_decai.errors import DecaiError, DeclinedError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
@@ -44,8 +43,10 @@ from ape_decai.units import format_duration, to_hex
 DEPOSIT_MARGIN = Fraction(1, 10)
 
 
-def container(name: str) -> ContractContainer:
+def container(name: str):
     """A ContractContainer for a shipped deployable (works outside this repository)."""
+    from ape.contracts import ContractContainer  # ~1.2 s of imports: only when deploying (see _ape.py)
+
     return ContractContainer(load_contract_type(name))
 
 
@@ -76,7 +77,7 @@ def identify(code: bytes | str, get_code: Callable[[str], Any] | None = None) ->
 
 def _identify_at(address: str) -> tuple[str, str, str]:
     """What the contract at `address` is, or a one-line DecaiError saying why it is no trainer."""
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     code = provider.get_code(address)
     if not code:
         raise DecaiError(f"no contract at {address} on this network: deploy a trainer or pass --trainer")
@@ -133,8 +134,8 @@ class Trainer:
     REFUSALS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, address: str, *, identity: tuple[str, str, str] | None = None):
-        self.chain = ManagerAccessMixin.chain_manager
-        self.provider = ManagerAccessMixin.provider
+        self.chain = managers.chain_manager
+        self.provider = managers.provider
         self.address = str(address)
         self.contract_name, self.model_id, mechanism = identity or _identify_at(self.address)
         if self.mechanism and mechanism != self.mechanism:

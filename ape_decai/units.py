@@ -7,6 +7,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
+from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
 
 MAX_DURATION = 1000 * 365 * 86400  # seconds
@@ -50,11 +51,9 @@ def parse_amount(text: str | int) -> int:
     """'0.01 ether', '5 gwei', '1000' (wei) -> wei, with a clear error."""
     if isinstance(text, int):
         return text
-    from ape.utils import ManagerAccessMixin  # Ape's managers: only once an amount is parsed
-
     raw = str(text).strip()
     try:
-        value = int(raw) if raw.isdigit() else ManagerAccessMixin.conversion_manager.convert(raw, int)
+        value = int(raw) if raw.isdigit() else managers.conversion_manager.convert(raw, int)
     except Exception:  # noqa: BLE001  Ape's converters raise many types; any of them means "not an amount"
         raise DecaiError(f"not an amount: {text!r} (use e.g. 1000000000000000, '0.001 ether', '5 gwei')") from None
     if not 0 <= value <= MAX_UINT256:

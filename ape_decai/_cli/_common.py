@@ -10,13 +10,14 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
-from ape.exceptions import Abort, AccountsError, ApeException, ContractLogicError
+from ape.exceptions import AccountsError, ApeException, ContractLogicError
 from ape.logging import logger
 from eth_utils import is_address, is_checksum_address
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
 from ape_decai.records import Verdict
 from ape_decai.state import remembered_trainer
@@ -28,13 +29,14 @@ def one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
-def _abort(err: BaseException) -> Abort:
-    """The one line a problem is reported as (`Error: <line>`, exit 1)."""
+def _abort(err: BaseException) -> click.ClickException:
+    """The one line a problem is reported as: `Error: <line>` on stderr, exit status 1 (click's
+    own; Ape's `Abort` would log it on stdout, where --json output goes)."""
     if isinstance(err, ContractLogicError):
-        return Abort(f"the contract refused: {err.message}")
+        return click.ClickException(f"the contract refused: {err.message}")
     if isinstance(err, AccountsError) and not isinstance(err, DecaiError):
-        return Abort(f"the account cannot send this: {one_line(err)}")
-    return Abort(one_line(err) if isinstance(err, DecaiError) else str(err))
+        return click.ClickException(f"the account cannot send this: {one_line(err)}")
+    return click.ClickException(one_line(err) if isinstance(err, DecaiError) else str(err))
 
 
 class DecaiGroup(click.Group):
@@ -58,6 +60,12 @@ class _JsonQuiet:
 
 class ChainCommand(_JsonQuiet, ConnectedProviderCommand):
     """A command that talks to a chain (`--network`, connected before it runs)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # The provider connected before this command, if any (in a script, or under `ape test`):
+        # a node it started is not this command's throwaway one.
+        ctx.meta[_EARLIER_PROVIDER] = managers.network_manager.active_provider
+        return super().invoke(ctx)
 
 
 class LocalCommand(_JsonQuiet, click.Command):
@@ -107,8 +115,13 @@ def load_trainer(address: str | None) -> Trainer:
     return Trainer.at(address)
 
 
+_EARLIER_PROVIDER = "decai.earlier_provider"
+
+
 def warn_if_throwaway(provider, as_json: bool) -> None:
-    if getattr(provider, "process", None) is not None and not as_json:
+    """A note on stderr if this command started its own node (lost when the command ends)."""
+    earlier = click.get_current_context().meta.get(_EARLIER_PROVIDER)
+    if getattr(provider, "process", None) is not None and provider is not earlier and not as_json:
         click.echo(
             "note: this command started its own local Anvil; its state is lost when it ends. "
             "For a chain that lasts, see 'A persistent local chain' in the README.",

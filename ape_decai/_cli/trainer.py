@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 from ape.cli import account_option, ape_cli_context
-from ape.utils import ManagerAccessMixin
 from rich.table import Table
 
+from ape_decai._ape import managers
 from ape_decai._cli._common import (
     ChainCommand,
     LocalCommand,
@@ -123,7 +123,7 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
     bar; if that is interrupted, running the same command again resumes where it stopped.
     """
     model = ModelFile.load(model_file)
-    mechanism = mechanism or ManagerAccessMixin.config_manager.get_config("decai").mechanism
+    mechanism = mechanism or managers.config_manager.get_config("decai").mechanism
     params: Parameters | None
     if mechanism == "deposit":
         params = DepositParameters(
@@ -346,7 +346,7 @@ def time_travel(cli_ctx, duration, as_json, provider):
     if provider.network.name not in ("local",) and not provider.network.name.endswith("-fork"):
         raise DecaiError(f"time travel is only possible on a local chain, not on {provider.network.name}")
     seconds = parse_duration(duration)
-    chain = ManagerAccessMixin.chain_manager
+    chain = managers.chain_manager
     chain.mine(deltatime=seconds)
     timestamp = int(chain.blocks.head.timestamp)
     if as_json:

@@ -10,7 +10,7 @@ from .conftest import CLASSES, DAY
 
 INFO_KEYS = {
     "address", "mechanism", "name", "description", "classes", "encoder", "vocabulary_size", "n_features",
-    "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions", "model",
+    "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions", "model", "sealed",
 }  # fmt: skip
 DEPOSIT_PARAMETERS = {"refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share"}
 
