@@ -600,7 +600,7 @@ class MarketClient:
         args = (stake, secrets.commitment, len(secrets.parts), n_reveal, duration, max_contributions, reveal_window)
         if sender.balance <= bounty:
             raise DecaiError(f"insufficient funds: {sender.address} holds {sender.balance} wei, the bounty is {bounty} wei")
-        self.contract.open_market.call(*args, sender=sender, value=bounty)  # a refusal: one line, nothing saved
+        self.contract.open_market.call(*args, sender=sender, value=bounty, skip_trace=True)  # a refusal: one line, nothing saved
         path = Path(secrets_path) if secrets_path else default_secrets_path(self.trainer.address, secrets.commitment)
         path = secrets.save(path)
         receipt = self.trainer._send(self.contract.open_market, *args, sender=sender, value=bounty)

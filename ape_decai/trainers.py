@@ -404,7 +404,9 @@ class Trainer:
             raise insufficient(value)
         try:
             at = {"block_id": block_id} if block_id else {}
-            method.call(*args, sender=sender, value=value, **at)
+            # skip_trace: a refusal is raised as one ContractLogicError; without it, ape_foundry
+            # prints the call's trace (a call tree, tx.origin) to stdout first.
+            method.call(*args, sender=sender, value=value, skip_trace=True, **at)
             gas_price = int(self.provider.gas_price or 0)
             if gas_price and block_id:
                 txn = method.as_transaction(*args, sender=sender, value=value)

@@ -231,6 +231,21 @@ def test_add_data__duplicate__the_contracts_refusal_in_one_line(decai, reviews_t
     assert reviews_trainer.contract.balance == balance
 
 
+def test_add_data__duplicate__prints_no_call_trace(decai, monkeypatch, reviews_trainer, contributor, duplicate):
+    # ape_foundry shows a refused call's trace ("reverted without message", tx.origin, a call
+    # tree) with `trace.show()`, on the stdout of the process as it was at import, which click's
+    # runner does not capture: record the calls instead.
+    from ape_ethereum.trace import Trace
+
+    shown = []
+    monkeypatch.setattr(Trace, "show", lambda self, *args, **kwargs: shown.append(self))
+
+    message = decai.fails("add-data", duplicate, "-l", "fresh", "--json", account=contributor, trainer=reviews_trainer)
+
+    assert message == "the contract refused: data_handler: duplicate contribution"
+    assert shown == []
+
+
 def test_add_data__duplicate__sends_no_transaction(decai, reviews_trainer, contributor, duplicate):
     nonce = contributor.nonce
 
