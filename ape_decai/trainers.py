@@ -42,6 +42,9 @@ from ape_decai.units import format_duration, to_hex
 # contract keeps it as part of the deposit, refunded in full with it.
 DEPOSIT_MARGIN = Fraction(1, 10)
 
+# What a declined signature (Ape's "Sign: [y/N]" prompt answered no) is reported as.
+DECLINED = "declined: the transaction was not signed, nothing was sent"
+
 
 def container(name: str):
     """A ContractContainer for a shipped deployable (works outside this repository)."""
@@ -424,8 +427,8 @@ class Trainer:
             raise insufficient(needed)
         try:
             return method(*args, sender=sender, value=value, **tx_kwargs)
-        except SignatureError as err:
-            raise DeclinedError(f"not sent: {' '.join(str(err).split())}") from None
+        except SignatureError:
+            raise DeclinedError(DECLINED) from None
         except AccountsError as err:
             raise DecaiError(f"the account cannot send this: {' '.join(str(err).split())}") from None
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand
-from ape.exceptions import AccountsError, ApeException, ContractLogicError
+from ape.exceptions import AccountsError, ApeException, ContractLogicError, SignatureError
 from ape.logging import logger
 from eth_utils import is_address, is_checksum_address
 from rich.console import Console
@@ -21,7 +21,7 @@ from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
 from ape_decai.records import Verdict
 from ape_decai.state import remembered_trainer
-from ape_decai.trainers import Trainer
+from ape_decai.trainers import DECLINED, Trainer
 from ape_decai.units import to_hex, to_json
 
 
@@ -34,6 +34,8 @@ def _abort(err: BaseException) -> click.ClickException:
     own; Ape's `Abort` would log it on stdout, where --json output goes)."""
     if isinstance(err, ContractLogicError):
         return click.ClickException(f"the contract refused: {err.message}")
+    if isinstance(err, SignatureError):  # Ape's "Sign: [y/N]" prompt, answered no
+        return click.ClickException(DECLINED)
     if isinstance(err, AccountsError) and not isinstance(err, DecaiError):
         return click.ClickException(f"the account cannot send this: {one_line(err)}")
     return click.ClickException(one_line(err) if isinstance(err, DecaiError) else str(err))

@@ -246,6 +246,17 @@ def test_add_data__duplicate__prints_no_call_trace(decai, monkeypatch, reviews_t
     assert shown == []
 
 
+def test_add_data__signature_declined__says_so(decai, monkeypatch, reviews_trainer, contributor, texts):
+    # What Ape's "Sign: [y/N]" prompt of a keyfile account does when answered no.
+    monkeypatch.setattr(type(contributor), "sign_transaction", lambda self, txn, **kwargs: None)
+    nonce = contributor.nonce
+
+    message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor, trainer=reviews_trainer)
+
+    assert message == "declined: the transaction was not signed, nothing was sent"
+    assert contributor.nonce == nonce
+
+
 def test_add_data__duplicate__sends_no_transaction(decai, reviews_trainer, contributor, duplicate):
     nonce = contributor.nonce
 
