@@ -488,6 +488,11 @@ def save_model_file(model: dict, path: str | os.PathLike, overwrite: bool = Fals
         raise FileNotFoundError(f"directory {directory} does not exist")
     text = json.dumps(model, indent=1) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # mkstemp makes the file private (0600); a model file is as readable as any file the user
+    # creates (0666 less the umask), like `open(path, "w")` would make it.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

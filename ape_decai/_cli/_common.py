@@ -24,6 +24,10 @@ from ape_decai.state import remembered_trainer
 from ape_decai.trainers import DECLINED, Trainer
 from ape_decai.units import to_hex, to_json
 
+# click context keys: the provider connected before the command, the network it uses.
+_EARLIER_PROVIDER = "decai.earlier_provider"
+_NETWORK = "decai.network"
+
 
 def one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
@@ -69,6 +73,16 @@ class ChainCommand(_JsonQuiet, ConnectedProviderCommand):
         ctx.meta[_EARLIER_PROVIDER] = managers.network_manager.active_provider
         return super().invoke(ctx)
 
+    def _invoke(self, ctx: click.Context, provider=None) -> Any:
+        # Every command that touches a chain names it: a "network" field with --json (see
+        # `echo_json`), else a last line on stderr (stdout stays the command's own output).
+        if provider is not None:
+            ctx.meta[_NETWORK] = provider.network_choice
+        result = super()._invoke(ctx, provider=provider)
+        if provider is not None and not ctx.params.get("as_json"):
+            click.echo(f"network: {provider.network_choice}", err=True)
+        return result
+
 
 class LocalCommand(_JsonQuiet, click.Command):
     """A command that needs no chain."""
@@ -84,7 +98,10 @@ trainer_option = click.option(
 
 
 def echo_json(obj: Any) -> None:
-    click.echo(to_json(obj))
+    """One JSON object on stdout, with the command's network if it touched a chain."""
+    ctx = click.get_current_context(silent=True)
+    network = ctx.meta.get(_NETWORK) if ctx is not None else None
+    click.echo(to_json({**obj, "network": network} if network else obj))
 
 
 def console() -> Console:
@@ -117,7 +134,6 @@ def load_trainer(address: str | None) -> Trainer:
     return Trainer.at(address)
 
 
-_EARLIER_PROVIDER = "decai.earlier_provider"
 
 
 def warn_if_throwaway(provider, as_json: bool) -> None:

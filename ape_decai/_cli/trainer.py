@@ -38,6 +38,12 @@ from ape_decai.training import ModelFile
 from ape_decai.training import train as train_model_file
 from ape_decai.units import format_duration, iso_time, parse_amount, parse_duration
 
+# What `predict` and `info` say of a trainer whose deployment is unfinished.
+UNSEALED = (
+    "note: this trainer is not sealed: its deployment is unfinished (run the same `ape decai deploy` "
+    "to finish it); it takes no data yet, and its model is only partly written"
+)
+
 # The deploy command's defaults are the API's (one place to change them).
 DEFAULT_DEPOSIT = DepositParameters()
 
@@ -140,8 +146,11 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
         params = None
     check_state_file()  # where the deployment will be remembered: fail before sending
     warn_if_throwaway(provider, as_json)
-    with progress_bar(as_json, "deploying") as on_progress:
-        done = deploy_model(model, mechanism, params, sender=account, gas_cap=gas_cap, on_progress=on_progress, restart=restart)
+    try:
+        with progress_bar(as_json, "deploying") as on_progress:
+            done = deploy_model(model, mechanism, params, sender=account, gas_cap=gas_cap, on_progress=on_progress, restart=restart)
+    except KeyboardInterrupt:
+        raise DecaiError("interrupted: run the same command to resume") from None
     trainer = done.trainer
     remembered = remember_trainer(done.address, done.block)
     result = {
@@ -155,11 +164,14 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
         "gas_used": sum(done.gas_used),
         "max_gas_per_transaction": max(done.gas_used, default=0),
         "implementation_gas": done.implementation_gas,
+        "abandoned": done.abandoned,
         "remembered_in": str(remembered),
     }
     if as_json:
         echo_json(result)
         return
+    if done.abandoned:
+        click.echo(f"abandoned the unfinished deployment at {done.abandoned} (--restart)")
     verb = "finished deploying" if done.resumed else "deployed"
     click.echo(f"{verb} {model.name!r} ({done.model_id}, {mechanism}) at {done.address}")
     click.echo(f"gas used: {result['gas_used']:,} in {result['transactions']} transaction(s)")
@@ -224,10 +236,13 @@ def predict(cli_ctx, text, trainer_address, as_json):
     """The model's label for TEXT (free: a call, no transaction)."""
     trainer = load_trainer(trainer_address)
     label = trainer.predict(text)
+    sealed = trainer.sealed()
     if as_json:
-        echo_json({"label": trainer.classes[label], "label_index": label})
+        echo_json({"label": trainer.classes[label], "label_index": label, "sealed": sealed})
         return
     click.echo(trainer.classes[label])
+    if not sealed:
+        click.echo(UNSEALED, err=True)
 
 
 @click.command(cls=ChainCommand)
@@ -298,6 +313,8 @@ def info(cli_ctx, trainer_address, account, as_json):
     if as_json:
         echo_json(data)
         return
+    if not data["sealed"]:
+        click.echo(UNSEALED, err=True)
     table = Table(title=f"{data['name']} ({data['address']})", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")

@@ -2,7 +2,7 @@
 
 import pytest
 
-ADD_KEYS = {"transaction", "gas_used", "label", "deposit", "added_at", "prediction_before", "prediction_after", "model_updated"}
+ADD_KEYS = {"transaction", "gas_used", "label", "deposit", "added_at", "prediction_before", "prediction_after", "model_updated", "network"}
 
 
 def test_add_data__pays_the_asked_deposit(decai, chain, reviews_trainer, contributor, texts, added, record_key, unpack_record):

@@ -9,7 +9,7 @@ from .conftest import CLASSES, DAY, HOUR, VOCAB_SIZE
 
 DEPLOY_KEYS = {
     "address", "model", "mechanism", "name", "n_features", "gas_used", "remembered_in",
-    "transactions", "resumed", "max_gas_per_transaction", "implementation_gas",
+    "transactions", "resumed", "max_gas_per_transaction", "implementation_gas", "network", "abandoned",
 }  # fmt: skip
 
 

@@ -69,7 +69,7 @@ def test_deploy__interrupted__resumes_where_it_stopped(decai, creator, large_mod
     assert entry["done"] == 2  # two initialisation calls went through before the crash
     nonce = creator.nonce
 
-    out = decai.json("deploy", large_model_file, account=creator)
+    out = decai.json("deploy", large_model_file, "--gas-cap", GAS_CAP, account=creator)
 
     assert out["resumed"] is True
     assert out["address"] == entry["address"]
@@ -79,6 +79,64 @@ def test_deploy__interrupted__resumes_where_it_stopped(decai, creator, large_mod
     assert trainer.contract.sealed()
     assert trainer.reference_model() == model_from_file(large_model)
     assert json.loads((state_dir / "trainers.json").read_text())["pending"] == {}
+
+
+def test_deploy__resumed_with_another_gas_cap__honours_it(decai, creator, large_model, large_model_file):
+    def crash_after_the_third_transaction(done, total, what):
+        if done == 3:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        deploy(large_model, "deposit", DepositParameters(), sender=creator, gas_cap=GAS_CAP, on_progress=crash_after_the_third_transaction)
+
+    lower = 1_200_000  # a call of 2.5M no longer fits
+    out = decai.json("deploy", large_model_file, "--gas-cap", lower, account=creator)
+
+    assert out["resumed"] is True
+    assert out["max_gas_per_transaction"] <= lower
+    trainer = Trainer.at(out["address"])
+    assert trainer.contract.sealed()
+    assert trainer.reference_model() == model_from_file(large_model)
+
+
+def test_deploy__low_gas_cap__the_calls_fill_it(decai, creator, large_model, large_model_file):
+    # Under 2.5M the constructor carries few words (the code takes most of it); the calls are
+    # not held to that: each carries as many words as fit under the cap.
+    cap = GAS_CAP
+    per_call = (cap - 60_000) // 23_000  # deployment.GAS_PER_CALL, GAS_PER_WORD: 106 words
+
+    out = decai.json("deploy", large_model_file, "--gas-cap", cap, account=creator)
+
+    weight_words = -(-N_FEATURES // 16)
+    assert out["transactions"] <= 1 + -(-weight_words // per_call) + 1  # constructor, calls, seal
+    assert out["max_gas_per_transaction"] <= cap
+    assert Trainer.at(out["address"]).reference_model() == model_from_file(large_model)
+
+
+def test_deploy__ctrl_c__says_how_to_resume_and_the_unfinished_trainer_says_it_is_unsealed(
+    decai, monkeypatch, creator, large_model_file, state_dir
+):
+    from ape_decai._cli import trainer as commands
+
+    real_deploy = commands.deploy_model
+
+    def ctrl_c_after_the_second_transaction(*args, on_progress, **kwargs):
+        def progress(done, total, what):
+            on_progress(done, total, what)
+            if done == 2:
+                raise KeyboardInterrupt
+
+        return real_deploy(*args, on_progress=progress, **kwargs)
+
+    monkeypatch.setattr(commands, "deploy_model", ctrl_c_after_the_second_transaction)
+
+    message = decai.fails("deploy", large_model_file, "--gas-cap", GAS_CAP, "--json", account=creator)
+
+    assert message == "interrupted: run the same command to resume"
+    (entry,) = json.loads((state_dir / "trainers.json").read_text())["pending"].values()
+    result = decai.ok("predict", "a fine film", trainer=entry["address"])
+    assert "this trainer is not sealed" in result.stderr
+    assert decai.json("info", trainer=entry["address"])["sealed"] is False
 
 
 def test_deploy__restart__ignores_the_unfinished_deployment(decai, creator, large_model, large_model_file):
@@ -94,6 +152,7 @@ def test_deploy__restart__ignores_the_unfinished_deployment(decai, creator, larg
 
     assert out["resumed"] is False
     assert out["address"] != unfinished
+    assert out["abandoned"] == unfinished
     assert Trainer.at(out["address"]).contract.sealed()
 
 
