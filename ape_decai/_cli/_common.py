@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand
+from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
 from ape.exceptions import AccountsError, ApeException, ContractLogicError, SignatureError
 from ape.logging import logger
 from eth_utils import is_address, is_checksum_address
@@ -95,6 +95,22 @@ trainer_option = click.option(
     metavar="ADDRESS",
     help="The trainer contract (default: the one `ape decai deploy` last deployed on this network).",
 )
+
+
+def trainer_command(group: Any = click, name: str | None = None, account: str = "required"):
+    """A command on a trainer (`group.command(name)`): `--trainer`, `--json`, `--account`
+    (account="optional": only if given, never prompts; "none": no account), and Ape's `-v` and
+    `--network` (a `ChainCommand`). The command takes `cli_ctx` first, then its own parameters."""
+
+    def decorate(f):
+        f = json_option(f)
+        if account != "none":
+            f = account_option(prompt=account != "optional")(f)
+        f = trainer_option(f)
+        f = ape_cli_context()(f)
+        return group.command(name, cls=ChainCommand)(f)
+
+    return decorate
 
 
 def echo_json(obj: Any) -> None:

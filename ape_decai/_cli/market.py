@@ -17,10 +17,9 @@ import contextlib
 from pathlib import Path
 
 import click
-from ape.cli import account_option, ape_cli_context
 from rich.progress import Progress
 
-from ape_decai._cli._common import ChainCommand, echo_json, eth, json_option, load_trainer, trainer_option, txn_hash
+from ape_decai._cli._common import echo_json, eth, load_trainer, trainer_command, txn_hash
 from ape_decai.datasets import load_labelled_file
 from ape_decai.errors import DecaiError
 from ape_decai.market import PHASES, MarketClient, MarketSecrets, default_secrets_path
@@ -53,8 +52,7 @@ def market():
     """Open, draw, end, settle and inspect a trainer's prediction market (paper III-B)."""
 
 
-@market.command("open", cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(market, "open")
 @click.option("--test-set", "test_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Labelled texts (CSV with text,label or JSON lines), encoded with the trainer's encoder.")
 @click.option("--parts", default=100, show_default=True, type=click.IntRange(1), help="N: parts of the test set (at most the contract's MAX_PARTS).")
 @click.option("--reveal", "n_reveal", default=10, show_default=True, type=click.IntRange(0), help="K: parts drawn for early reveal (at most N).")
@@ -64,9 +62,6 @@ def market():
 @click.option("--max-contributions", default=100, show_default=True, type=click.IntRange(1), help="Participation ends after this many (at most the contract's MAX_PARTICIPANTS).")
 @click.option("--reveal-window", default="2d", show_default=True, help="Time to reveal the drawn parts, and the rest after the end.")
 @click.option("--secrets", "secrets_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to keep the salts and parts (never overwritten).")
-@trainer_option
-@account_option()
-@json_option
 def open_market(cli_ctx, test_set, parts, n_reveal, bounty, stake, duration, max_contributions, reveal_window, secrets_path, trainer_address, account, as_json):
     """Open a market as its provider: split and salt the test set, keep the secrets, commit."""
     m = _market(trainer_address)
@@ -88,11 +83,7 @@ def open_market(cli_ctx, test_set, parts, n_reveal, bounty, stake, duration, max
     click.echo("next: `ape decai market draw` (anyone, a later block), then `ape decai reveal`")
 
 
-@market.command("draw", cls=ChainCommand)
-@ape_cli_context()
-@trainer_option
-@account_option()
-@json_option
+@trainer_command(market, "draw")
 def draw(cli_ctx, trainer_address, account, as_json):
     """Draw the parts the provider must reveal before participation (anyone)."""
     m = _market(trainer_address)
@@ -104,11 +95,7 @@ def draw(cli_ctx, trainer_address, account, as_json):
     click.echo(f"drawn parts: {drawn}")
 
 
-@market.command("end", cls=ChainCommand)
-@ape_cli_context()
-@trainer_option
-@account_option()
-@json_option
+@trainer_command(market, "end")
 def end(cli_ctx, trainer_address, account, as_json):
     """End participation once its time or its number of contributions is reached (anyone)."""
     m = _market(trainer_address)
@@ -122,12 +109,8 @@ def end(cli_ctx, trainer_address, account, as_json):
     click.echo(f"next: {status['next_action']}")
 
 
-@market.command("settle", cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(market, "settle")
 @click.option("--per-tx", default=128, show_default=True, type=click.IntRange(1, 128), help="Payouts written per transaction.")
-@trainer_option
-@account_option()
-@json_option
 def settle(cli_ctx, per_tx, trainer_address, account, as_json):
     """Evaluate the losses and write every payout (anyone; resumable)."""
     m = _market(trainer_address)
@@ -145,11 +128,7 @@ def settle(cli_ctx, per_tx, trainer_address, account, as_json):
     click.echo(f"settled in {len(receipts)} transaction(s), gas {sum(result['gas_used']):,}")
 
 
-@market.command("abort", cls=ChainCommand)
-@ape_cli_context()
-@trainer_option
-@account_option()
-@json_option
+@trainer_command(market, "abort")
 def abort(cli_ctx, trainer_address, account, as_json):
     """Abort the market after a missed deadline (the provider's reveal, or nobody settled in time; anyone): stakes come back, the bounty is burned."""
     m = _market(trainer_address)
@@ -170,12 +149,8 @@ def _when(timestamp: int, now: int) -> str:
     return when(timestamp, now) if timestamp else "-"
 
 
-@market.command("status", cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(market, "status", account="optional")
 @click.option("--mine", is_flag=True, help="Only the account's own contributions (needs --account).")
-@trainer_option
-@account_option(prompt=False)
-@json_option
 def status(cli_ctx, mine, trainer_address, account, as_json):
     """Phase, counts, deadlines, drawn parts, balances and the next step of the current market (read only)."""
     if mine and account is None:
@@ -204,13 +179,9 @@ def status(cli_ctx, mine, trainer_address, account, as_json):
     click.echo(f"next: {s['next_action']}")
 
 
-@click.command("reveal", cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(name="reveal")
 @click.option("--secrets", "secrets_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="The secrets file written by `market open` (default: its default path).")
 @click.option("--per-tx", default=30, show_default=True, type=click.IntRange(1, 256), help="Parts per transaction after the end.")
-@trainer_option
-@account_option()
-@json_option
 def reveal(cli_ctx, secrets_path, per_tx, trainer_address, account, as_json):
     """Provider: reveal what the phase requires (drawing first if nobody has)."""
     m = _market(trainer_address)
@@ -235,12 +206,8 @@ def reveal(cli_ctx, secrets_path, per_tx, trainer_address, account, as_json):
     click.echo(f"revealed in {len(receipts)} transaction(s); phase is now {s['phase']}")
 
 
-@click.command("claim", cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(name="claim")
 @click.option("--market", "market_id", default=None, type=click.IntRange(1), help="Market id (default: the latest).")
-@trainer_option
-@account_option()
-@json_option
 def claim(cli_ctx, market_id, trainer_address, account, as_json):
     """Withdraw your payouts (settled market) or stakes (aborted market)."""
     m = _market(trainer_address)

@@ -24,7 +24,7 @@ from ape_decai._cli._common import (
     load_trainer,
     print_verdicts,
     progress_bar,
-    trainer_option,
+    trainer_command,
     txn_hash,
     warn_if_throwaway,
 )
@@ -183,8 +183,7 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
     click.echo(f"remembered as this network's trainer ({remembered})")
 
 
-@click.command("add-data", cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(name="add-data")
 @click.argument("text")
 @click.option("--label", "-l", required=True, help="Class name or number.")
 @click.option("--deposit", default=None, help="Deposit to send if more than asked (wei or '0.01 ether'); all of it is at stake.")
@@ -194,9 +193,6 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
     help="Refuse, sending nothing, if the deposit asked for the next block is more than this (wei or '0.01 ether'); "
     "the 10% margin is cut to fit it.",
 )
-@trainer_option
-@account_option()
-@json_option
 def add_data(cli_ctx, text, label, deposit, max_deposit, trainer_address, account, as_json):
     """Add TEXT with its label: pays the deposit the contract asks for in the next block, plus a
     10% margin (kept as part of the deposit, refunded with it), and trains the model."""
@@ -227,11 +223,8 @@ def add_data(cli_ctx, text, label, deposit, max_deposit, trainer_address, accoun
     click.echo(f"prediction: {result['prediction_before']} -> {result['prediction_after']}" + (" (model updated)" if result["model_updated"] else ""))
 
 
-@click.command(cls=ChainCommand)
-@ape_cli_context()
+@trainer_command(account="none")
 @click.argument("text")
-@trainer_option
-@json_option
 def predict(cli_ctx, text, trainer_address, as_json):
     """The model's label for TEXT (free: a call, no transaction)."""
     trainer = load_trainer(trainer_address)
@@ -245,12 +238,8 @@ def predict(cli_ctx, text, trainer_address, as_json):
         click.echo(UNSEALED, err=True)
 
 
-@click.command(cls=ChainCommand)
-@ape_cli_context()
+@trainer_command()
 @click.argument("txn_hash", required=False)
-@trainer_option
-@account_option()
-@json_option
 def refund(cli_ctx, txn_hash, trainer_address, account, as_json):
     """Get your deposits back (points: validate your data) where the model agrees.
 
@@ -272,13 +261,9 @@ def refund(cli_ctx, txn_hash, trainer_address, account, as_json):
     click.echo(f"{verb} {len(done.actions)} contribution(s), {eth(done.total)}{gas}")
 
 
-@click.command(cls=ChainCommand)
-@ape_cli_context()
+@trainer_command()
 @click.argument("txn_hash", required=False)
 @click.option("--all", "take_all", is_flag=True, help="Take from every contribution you may take from.")
-@trainer_option
-@account_option()
-@json_option
 def report(cli_ctx, txn_hash, take_all, trainer_address, account, as_json):
     """Take from deposits of data the model now disagrees with (paper III-C).
 
@@ -301,11 +286,7 @@ def report(cli_ctx, txn_hash, take_all, trainer_address, account, as_json):
         click.echo("run again with --all to take from all of them, or give a transaction hash")
 
 
-@click.command(cls=ChainCommand)
-@ape_cli_context()
-@trainer_option
-@account_option(prompt=False)
-@json_option
+@trainer_command(account="optional")
 def info(cli_ctx, trainer_address, account, as_json):
     """The trainer: mechanism, parameters, next deposit, counts, balances, your good data."""
     trainer = load_trainer(trainer_address)

@@ -81,13 +81,19 @@ def test_deploy__interrupted__resumes_where_it_stopped(decai, creator, large_mod
     assert json.loads((state_dir / "trainers.json").read_text())["pending"] == {}
 
 
-def test_deploy__resumed_with_another_gas_cap__honours_it(decai, creator, large_model, large_model_file):
-    def crash_after_the_third_transaction(done, total, what):
-        if done == 3:
+def crash_after(transactions: int):
+    """An `on_progress` that stands for a crash once `transactions` transactions went through."""
+
+    def progress(done, total, what):
+        if done == transactions:
             raise Interrupted
 
+    return progress
+
+
+def test_deploy__resumed_with_another_gas_cap__honours_it(decai, creator, large_model, large_model_file):
     with pytest.raises(Interrupted):
-        deploy(large_model, "deposit", DepositParameters(), sender=creator, gas_cap=GAS_CAP, on_progress=crash_after_the_third_transaction)
+        deploy(large_model, "deposit", DepositParameters(), sender=creator, gas_cap=GAS_CAP, on_progress=crash_after(3))
 
     lower = 1_200_000  # a call of 2.5M no longer fits
     out = decai.json("deploy", large_model_file, "--gas-cap", lower, account=creator)
