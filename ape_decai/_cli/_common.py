@@ -6,6 +6,7 @@ status 1 (usage errors stay click's exit status 2); `--json` keeps stdout for on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -22,7 +23,7 @@ from ape_decai.errors import DecaiError
 from ape_decai.records import Verdict
 from ape_decai.state import remembered_trainer
 from ape_decai.trainers import DECLINED, Trainer
-from ape_decai.units import to_hex, to_json
+from ape_decai.units import parse_amount, parse_duration, to_hex, to_json
 
 # click context keys: the provider connected before the command, the network it uses.
 _EARLIER_PROVIDER = "decai.earlier_provider"
@@ -88,10 +89,38 @@ class LocalCommand(_JsonQuiet, click.Command):
     """A command that needs no chain."""
 
 
+class _Parsed(click.ParamType):
+    """A value read with one of the API's parsers: what it refuses is a usage error (exit 2),
+    like any other malformed option, before the command connects or sends anything."""
+
+    def __init__(self, name: str, parse: Callable[[str], Any]):
+        self.name = name
+        self._parse = parse
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self._parse(value)
+        except DecaiError as err:
+            self.fail(str(err), param, ctx)
+
+
+def _address(text: str) -> str:
+    if not is_address_text(text):
+        raise DecaiError(f"not an address: {text!r}")
+    return text
+
+
+DURATION = _Parsed("duration", parse_duration)  # seconds
+AMOUNT = _Parsed("amount", parse_amount)  # wei
+ADDRESS = _Parsed("address", _address)
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 trainer_option = click.option(
     "--trainer",
     "trainer_address",
+    type=ADDRESS,
     metavar="ADDRESS",
     help="The trainer contract (default: the one `ape decai deploy` last deployed on this network).",
 )
@@ -145,8 +174,6 @@ def load_trainer(address: str | None) -> Trainer:
     address = address or remembered_trainer()
     if not address:
         raise DecaiError("no trainer on this network: run `ape decai deploy MODEL_FILE` or pass --trainer ADDRESS")
-    if not is_address_text(address):
-        raise DecaiError(f"not an address: {address!r}")
     return Trainer.at(address)
 
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import click
 from rich.progress import Progress
 
-from ape_decai._cli._common import echo_json, eth, load_trainer, trainer_command, txn_hash
+from ape_decai._cli._common import AMOUNT, DURATION, echo_json, eth, load_trainer, trainer_command, txn_hash
 from ape_decai.datasets import load_labelled_file
 from ape_decai.errors import DecaiError
 from ape_decai.market import PHASES, MarketClient, MarketSecrets, default_secrets_path
 from ape_decai.trainers import MarketTrainer
-from ape_decai.units import parse_amount, parse_duration, when
+from ape_decai.units import when
 
 
 def _market(trainer_address) -> MarketClient:
@@ -56,17 +56,17 @@ def market():
 @click.option("--test-set", "test_set", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="Labelled texts (CSV with text,label or JSON lines), encoded with the trainer's encoder.")
 @click.option("--parts", default=100, show_default=True, type=click.IntRange(1), help="N: parts of the test set (at most the contract's MAX_PARTS).")
 @click.option("--reveal", "n_reveal", default=10, show_default=True, type=click.IntRange(0), help="K: parts drawn for early reveal (at most N).")
-@click.option("--bounty", required=True, help="B (wei or '1 ether'): a multiple of the stake.")
-@click.option("--stake", required=True, help="The unit each contribution stakes (wei or '0.01 ether').")
-@click.option("--end", "duration", default="7d", show_default=True, help="Participation time limit after opening (e.g. 3d).")
+@click.option("--bounty", type=AMOUNT, required=True, help="B (wei or '1 ether'): a multiple of the stake.")
+@click.option("--stake", type=AMOUNT, required=True, help="The unit each contribution stakes (wei or '0.01 ether').")
+@click.option("--end", "duration", type=DURATION, default="7d", show_default=True, help="Participation time limit after opening (e.g. 3d).")
 @click.option("--max-contributions", default=100, show_default=True, type=click.IntRange(1), help="Participation ends after this many (at most the contract's MAX_PARTICIPANTS).")
-@click.option("--reveal-window", default="2d", show_default=True, help="Time to reveal the drawn parts, and the rest after the end.")
+@click.option("--reveal-window", type=DURATION, default="2d", show_default=True, help="Time to reveal the drawn parts, and the rest after the end.")
 @click.option("--secrets", "secrets_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to keep the salts and parts (never overwritten).")
 def open_market(cli_ctx, test_set, parts, n_reveal, bounty, stake, duration, max_contributions, reveal_window, secrets_path, trainer_address, account, as_json):
     """Open a market as its provider: split and salt the test set, keep the secrets, commit."""
     m = _market(trainer_address)
-    amounts = parse_amount(bounty), parse_amount(stake)
-    durations = parse_duration(duration), parse_duration(reveal_window)
+    amounts = bounty, stake
+    durations = duration, reveal_window
     # the parameters first (before reading the test set); `open` checks the test set too
     m.check_open_parameters(parts, n_reveal, *amounts, durations[0], max_contributions, durations[1])
     samples, _ = load_labelled_file(test_set, classes=m.trainer.classes)

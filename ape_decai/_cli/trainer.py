@@ -15,6 +15,8 @@ from rich.table import Table
 
 from ape_decai._ape import managers
 from ape_decai._cli._common import (
+    AMOUNT,
+    DURATION,
     ChainCommand,
     LocalCommand,
     console,
@@ -36,7 +38,7 @@ from ape_decai.parameters import DepositParameters, Parameters, PointsParameters
 from ape_decai.state import check_state_file, remember_trainer
 from ape_decai.training import ModelFile
 from ape_decai.training import train as train_model_file
-from ape_decai.units import format_duration, iso_time, parse_amount, parse_duration
+from ape_decai.units import format_duration, iso_time
 
 # What `predict` and `info` say of a trainer whose deployment is unfinished.
 UNSEALED = (
@@ -112,12 +114,12 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
 @ape_cli_context()
 @click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mechanism", type=click.Choice(["deposit", "points", "market"]), default=None, help="Incentive mechanism [default: deposit, or decai.mechanism].")
-@click.option("--refund-wait", default=format_duration(DEFAULT_DEPOSIT.refund_wait), show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
-@click.option("--creator-wait", default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left.")
-@click.option("--anyone-wait", default=format_duration(DEFAULT_DEPOSIT.anyone_wait), show_default=True, help="ta: wait before anyone takes what is left.")
-@click.option("--cost-weight", default=str(DEFAULT_DEPOSIT.cost_weight), show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
-@click.option("--min-deposit", default=str(DEFAULT_DEPOSIT.min_deposit), show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")
-@click.option("--min-share", default=str(DEFAULT_DEPOSIT.min_share), show_default=True, help="Smallest reporter's share (the paper's epsilon).")
+@click.option("--refund-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.refund_wait), show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
+@click.option("--creator-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left.")
+@click.option("--anyone-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.anyone_wait), show_default=True, help="ta: wait before anyone takes what is left.")
+@click.option("--cost-weight", type=AMOUNT, default=str(DEFAULT_DEPOSIT.cost_weight), show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
+@click.option("--min-deposit", type=AMOUNT, default=str(DEFAULT_DEPOSIT.min_deposit), show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")
+@click.option("--min-share", type=AMOUNT, default=str(DEFAULT_DEPOSIT.min_share), show_default=True, help="Smallest reporter's share (the paper's epsilon).")
 @click.option("--gas-cap", default=10_000_000, show_default=True, type=click.IntRange(100_000, 10**9), help="Most gas per transaction: a large model is deployed over several, each under the cap.")
 @click.option("--restart", is_flag=True, help="Start a new deployment even if an unfinished one of this model file can be resumed.")
 @account_option()
@@ -132,18 +134,16 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
     mechanism = mechanism or managers.config_manager.get_config("decai").mechanism
     params: Parameters | None
     if mechanism == "deposit":
-        params = DepositParameters(
-            refund_wait=parse_duration(refund_wait),
-            creator_wait=parse_duration(creator_wait),
-            anyone_wait=parse_duration(anyone_wait),
-            cost_weight=parse_amount(cost_weight),
-            min_deposit=parse_amount(min_deposit),
-            min_share=parse_amount(min_share),
-        )
+        params = DepositParameters(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
     elif mechanism == "points":
-        params = PointsParameters(validation_wait=parse_duration(refund_wait))
+        params = PointsParameters(validation_wait=refund_wait)
     else:
         params = None
+    if params is not None:
+        try:
+            params.validate()
+        except DecaiError as err:  # the options do not fit together: a usage error, like a malformed one
+            raise click.UsageError(str(err)) from None
     check_state_file()  # where the deployment will be remembered: fail before sending
     warn_if_throwaway(provider, as_json)
     try:
@@ -186,9 +186,10 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
 @trainer_command(name="add-data")
 @click.argument("text")
 @click.option("--label", "-l", required=True, help="Class name or number.")
-@click.option("--deposit", default=None, help="Deposit to send if more than asked (wei or '0.01 ether'); all of it is at stake.")
+@click.option("--deposit", type=AMOUNT, default=None, help="Deposit to send if more than asked (wei or '0.01 ether'); all of it is at stake.")
 @click.option(
     "--max-deposit",
+    type=AMOUNT,
     default=None,
     help="Refuse, sending nothing, if the deposit asked for the next block is more than this (wei or '0.01 ether'); "
     "the 10% margin is cut to fit it.",
@@ -199,10 +200,8 @@ def add_data(cli_ctx, text, label, deposit, max_deposit, trainer_address, accoun
     trainer = load_trainer(trainer_address)
     words = trainer.encode(text)
     label_index = trainer.label_index(label)
-    extra = parse_amount(deposit) if deposit is not None else None
-    ceiling = parse_amount(max_deposit) if max_deposit is not None else None
     before = trainer.predict_words(words)
-    receipt = trainer.add_words(words, label_index, account, deposit=extra, max_deposit=ceiling)
+    receipt = trainer.add_words(words, label_index, account, deposit=deposit, max_deposit=max_deposit)
     after = trainer.predict_words(words)
     event = receipt.events.filter(trainer.contract.DataAdded)[0]
     result = {
@@ -334,7 +333,7 @@ def _fmt_param(key: str, value: int) -> str:
 
 @click.command("time-travel", cls=ChainCommand)
 @ape_cli_context()
-@click.argument("duration")
+@click.argument("duration", type=DURATION)
 @json_option
 def time_travel(cli_ctx, duration, as_json, provider):
     """Move a local development chain DURATION forward (e.g. 1d, 2h) and mine a block.
@@ -343,7 +342,7 @@ def time_travel(cli_ctx, duration, as_json, provider):
     """
     if provider.network.name not in ("local",) and not provider.network.name.endswith("-fork"):
         raise DecaiError(f"time travel is only possible on a local chain, not on {provider.network.name}")
-    seconds = parse_duration(duration)
+    seconds = duration
     chain = managers.chain_manager
     chain.mine(deltatime=seconds)
     timestamp = int(chain.blocks.head.timestamp)

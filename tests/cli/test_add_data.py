@@ -152,19 +152,21 @@ def test_add_data__without_a_trainer__fails_before_any_transaction(decai, review
 @pytest.mark.parametrize(
     "trainer, expected",
     [
-        pytest.param("not-an-address", "not an address: 'not-an-address'", id="not-an-address"),
-        pytest.param("0x1234", "not an address: '0x1234'", id="too-short"),
+        # A malformed address is a usage error (2); a well-formed one with no trainer, a failure (1).
+        pytest.param("not-an-address", (2, "Invalid value for '--trainer': not an address: 'not-an-address'"), id="not-an-address"),
+        pytest.param("0x1234", (2, "Invalid value for '--trainer': not an address: '0x1234'"), id="too-short"),
         pytest.param(
-            "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266", "not an address", id="bad-checksum",
+            "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266", (2, "Invalid value for '--trainer': not an address"), id="bad-checksum",
         ),
-        pytest.param("STRANGER", "no contract at", id="address-without-code"),
+        pytest.param("STRANGER", (1, "no contract at"), id="address-without-code"),
     ],
 )  # fmt: skip
 def test_add_data__bad_trainer_address__fails_before_any_transaction(decai, contributor, stranger, texts, trainer, expected):
     trainer = stranger.address if trainer == "STRANGER" else trainer
     nonce = contributor.nonce
+    exit_code, expected = expected
 
-    message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor, trainer=trainer)
+    message = decai.error(exit_code, "add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor, trainer=trainer)
 
     assert message.startswith(expected)
     assert contributor.nonce == nonce
