@@ -218,8 +218,8 @@ class MarketSecrets:
         return json.dumps(
             {
                 "format": "ape-decai-market-secrets/1",
-                "commitment": "0x" + self.commitment.hex(),
-                "salts": ["0x" + s.hex() for s in self.salts],
+                "commitment": to_hex(self.commitment),
+                "salts": [to_hex(s) for s in self.salts],
                 "parts": [[[list(map(int, x)), int(y)] for x, y in part] for part in self.parts],
             }
         )
@@ -343,7 +343,7 @@ class MarketClient:
             raw = dict(result.items())
         else:
             raw = dict(zip(MARKET_FIELDS, result, strict=True))
-        return {k: (v if not isinstance(v, bytes | bytearray) else "0x" + bytes(v).hex()) for k, v in raw.items()}
+        return {k: (v if not isinstance(v, bytes | bytearray) else to_hex(v)) for k, v in raw.items()}
 
     def _has(self, name: str) -> bool:
         return any(m.name == name for m in self.contract.contract_type.view_methods)
@@ -493,7 +493,7 @@ class MarketClient:
         rows = []
         for t in range(s["contributions"]):
             entry = int(self.contract.participants(market_id, t))
-            address = "0x" + (entry & (2**160 - 1)).to_bytes(20, "big").hex()
+            address = to_hex((entry & (2**160 - 1)).to_bytes(20, "big"))
             if account and address.lower() != str(account).lower():
                 continue
             claimable = (entry >> 160) & (2**95 - 1) if phase == "settled" else s["stake"] if phase == "aborted" else None
@@ -639,7 +639,7 @@ class MarketClient:
         """DecaiError (one line) if these secrets cannot reveal anything now; with
         `allow_committed`, a market still to be drawn passes (the caller draws first)."""
         s = self.state()
-        if "0x" + secrets.commitment.hex() != s["commitment"]:
+        if to_hex(secrets.commitment) != s["commitment"]:
             raise DecaiError("these secrets do not match the market's commitment")
         missed = self._deadline_missed(s)
         if missed:

@@ -24,7 +24,7 @@ from ape_decai.datasets import load_labelled_file
 from ape_decai.errors import DecaiError
 from ape_decai.market import PHASES, MarketClient, MarketSecrets, default_secrets_path
 from ape_decai.trainers import MarketTrainer
-from ape_decai.units import when
+from ape_decai.units import to_hex, when
 
 
 def _market(trainer_address) -> MarketClient:
@@ -74,7 +74,7 @@ def open_market(cli_ctx, test_set, parts, n_reveal, bounty, stake, duration, max
     encoded = secrets.samples
     receipt, path = m.open(secrets, n_reveal, *amounts, durations[0], max_contributions, durations[1], secrets_path, account)
     result = {"transaction": txn_hash(receipt), "gas_used": receipt.gas_used, "market_id": m.market_id,
-              "commitment": "0x" + secrets.commitment.hex(), "samples": len(encoded), "secrets_file": str(path)}
+              "commitment": to_hex(secrets.commitment), "samples": len(encoded), "secrets_file": str(path)}
     if as_json:
         echo_json(result)
         return
