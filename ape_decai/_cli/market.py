@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import Progress
@@ -32,6 +33,13 @@ def _market(trainer_address) -> MarketClient:
     if not isinstance(trainer, MarketTrainer):
         raise DecaiError(f"{trainer.address} is a {trainer.mechanism} trainer, not a market trainer")
     return trainer.market
+
+
+def _act(trainer_address, action: str, account) -> tuple[Any, dict]:
+    """Send one market step anyone may take (draw, end, abort); (its receipt, the status after it)."""
+    m = _market(trainer_address)
+    receipt = getattr(m, action)(account)
+    return receipt, m.status()
 
 
 def _progress(label: str, as_json: bool):
@@ -86,9 +94,8 @@ def open_market(cli_ctx, test_set, parts, n_reveal, bounty, stake, duration, max
 @trainer_command(market, "draw")
 def draw(cli_ctx, trainer_address, account, as_json):
     """Draw the parts the provider must reveal before participation (anyone)."""
-    m = _market(trainer_address)
-    receipt = m.draw(account)
-    drawn = m.status()["drawn_parts"]
+    receipt, s = _act(trainer_address, "draw", account)
+    drawn = s["drawn_parts"]
     if as_json:
         echo_json({"transaction": txn_hash(receipt), "drawn_parts": drawn})
         return
@@ -98,9 +105,7 @@ def draw(cli_ctx, trainer_address, account, as_json):
 @trainer_command(market, "end")
 def end(cli_ctx, trainer_address, account, as_json):
     """End participation once its time or its number of contributions is reached (anyone)."""
-    m = _market(trainer_address)
-    receipt = m.end(account)
-    status = m.status()
+    receipt, status = _act(trainer_address, "end", account)
     if as_json:
         echo_json({"transaction": txn_hash(receipt), "phase": status["phase"], "reveal_deadline": status["reveal_deadline"],
                     "reveal_deadline_iso": status["deadline_iso"], "next_action": status["next_action"]})
@@ -131,9 +136,7 @@ def settle(cli_ctx, per_tx, trainer_address, account, as_json):
 @trainer_command(market, "abort")
 def abort(cli_ctx, trainer_address, account, as_json):
     """Abort the market after a missed deadline (the provider's reveal, or nobody settled in time; anyone): stakes come back, the bounty is burned."""
-    m = _market(trainer_address)
-    receipt = m.abort(account)
-    s = m.status()
+    receipt, s = _act(trainer_address, "abort", account)
     result = {"transaction": txn_hash(receipt), "gas_used": receipt.gas_used, "market_id": s["market_id"],
               "phase": s["phase"], "stakes_returnable": s["contributions"] * s["stake"], "next_action": s["next_action"]}
     if as_json:
