@@ -46,7 +46,7 @@ node_modules/.bin/anvil: package.json package-lock.json
 	touch $@
 
 demo: setup
-	$(BIN)/python scripts/demo.py
+	$(BIN)/ape run demo
 
 test: setup
 	$(BIN)/ape test

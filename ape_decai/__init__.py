@@ -1,9 +1,23 @@
 """ape-decai: Decentralized & Collaborative AI on Blockchain, as an Ape plugin.
 
-Registration only; the commands live in `_cli.py` and the API in `client.py`.
+The public API, for scripts and notebooks (the `ape decai` commands are built on it)::
+
+    from ape_decai import Trainer, deploy, train
+
+    model = train(dataset="rotten-tomatoes", vocab_size=1000)
+    trainer = deploy(model, "deposit", sender=account).trainer
+    trainer.add_data("a moving, funny film", "fresh", sender=account)
+    trainer.classes[trainer.predict("dull and far too long")]
+
+Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
+start stays cheap. At import, this module only registers the plugin's config.
 """
 
+from __future__ import annotations
+
+import importlib
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from ape import plugins
 
@@ -11,9 +25,90 @@ from ape import plugins
 # ("Field 'import_remapping' has an incomplete definition"); keep `ape decai` output clean.
 warnings.filterwarnings("ignore", message=r"Field 'import_remapping' has an incomplete definition")
 
+if TYPE_CHECKING:
+    from ape_decai.deployment import Deployment, deploy
+    from ape_decai.errors import CloneError, DecaiError, DeclinedError, DeploymentError
+    from ape_decai.market import MarketClient, MarketSecrets
+    from ape_decai.parameters import DepositParameters, MarketParameters, PointsParameters
+    from ape_decai.records import Contribution, Record, Verdict
+    from ape_decai.state import remembered_trainer
+    from ape_decai.trainers import DepositTrainer, MarketTrainer, PointsTrainer, Trainer
+    from ape_decai.training import ModelFile, train, train_model
+    from ape_decai.units import format_duration, parse_amount, parse_duration
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "Trainer": "trainers",
+    "DepositTrainer": "trainers",
+    "PointsTrainer": "trainers",
+    "MarketTrainer": "trainers",
+    "deploy": "deployment",
+    "Deployment": "deployment",
+    "train": "training",
+    "train_model": "training",
+    "ModelFile": "training",
+    "DepositParameters": "parameters",
+    "PointsParameters": "parameters",
+    "MarketParameters": "parameters",
+    "Contribution": "records",
+    "Record": "records",
+    "Verdict": "records",
+    "MarketClient": "market",
+    "MarketSecrets": "market",
+    "DecaiError": "errors",
+    "DeploymentError": "errors",
+    "CloneError": "errors",
+    "DeclinedError": "errors",
+    "remembered_trainer": "state",
+    "parse_amount": "units",
+    "parse_duration": "units",
+    "format_duration": "units",
+}
+
+__all__ = [
+    "CloneError",
+    "Contribution",
+    "DecaiError",
+    "DeclinedError",
+    "Deployment",
+    "DeploymentError",
+    "DepositParameters",
+    "DepositTrainer",
+    "MarketClient",
+    "MarketParameters",
+    "MarketSecrets",
+    "MarketTrainer",
+    "ModelFile",
+    "PointsParameters",
+    "PointsTrainer",
+    "Record",
+    "Trainer",
+    "Verdict",
+    "deploy",
+    "format_duration",
+    "parse_amount",
+    "parse_duration",
+    "remembered_trainer",
+    "train",
+    "train_model",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ape_decai' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"ape_decai.{module}"), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 @plugins.register(plugins.Config)
 def config_class():
-    from ape_decai.config import DecaiConfig
+    from ape_decai.config import DecaiConfig  # the config class is loaded when Ape asks for it
 
     return DecaiConfig

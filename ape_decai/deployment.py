@@ -2,9 +2,9 @@
 
 A model's state is a list of 256-bit words (packed weights, centroids, counts). The constructor
 takes the first words; the owner's initialisation calls (`ReferenceModel.init_calls`) write the
-rest, each at most `words_per_call` words; `seal` ends initialisation and the model starts
-accepting data. The number of words per transaction is the largest power of two (up to 128) for
-which the constructor and every call stay under the gas cap.
+rest, each at most `call_words` words; `seal` ends initialisation and the model starts
+accepting data. The constructor carries the largest power of two of words (up to 128) that keeps
+it under the gas cap; each call as many words as fit under the cap (up to 128).
 
 A trainer whose contract is deployed as clones (`ape_decai.clones`) is created by its shared
 implementation's `create_trainer`, with the same arguments as a constructor; the implementation
@@ -23,10 +23,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from ape_decai.manifest import trainer_name
+from ape_decai import clones, state
+from ape_decai._ape import managers
+from ape_decai.errors import DecaiError, DeploymentError
+from ape_decai.manifest import DEPLOYABLES, load_contract_type, trainer_name
 from ape_decai.models import REFERENCE_MODELS
+from ape_decai.parameters import Parameters, default_parameters
+from ape_decai.trainers import Trainer, container
+from ape_decai.training import ModelFile, model_from_file, onchain_encoder_json
+from ape_decai.units import to_hex
 
 MAX_WORDS_PER_CALL = 128
 # What one initialisation word costs at most: a fresh storage slot (22,100), its calldata
@@ -38,18 +46,50 @@ DEFAULT_GAS_CAP = 10_000_000
 Progress = Callable[[int, int, str], None]  # (done, total, what) after each transaction
 
 
-class DeploymentError(Exception):
-    """The deployment cannot go on as asked (message says why and what to do)."""
+@dataclass
+class Deployment:
+    """What `deploy` did: where the trainer is, and what its deployment cost."""
+
+    address: str
+    # The block of the trainer's first transaction (its `TrainerDeployed` event).
+    block: int
+    contract_name: str
+    model_id: str
+    mechanism: str
+    # Whether this call finished an interrupted deployment rather than starting one.
+    resumed: bool
+    # Gas of every transaction this call sent, in order (the shared implementation's first, if sent).
+    gas_used: list[int]
+    # Gas of the shared implementation of a cloned trainer, if this call deployed it (once per chain).
+    implementation_gas: int | None = None
+    words_per_call: int = 0
+    # The unfinished deployment of the same model file that `restart` left behind, if any.
+    abandoned: str | None = None
+
+    @property
+    def transactions(self) -> int:
+        return len(self.gas_used)
+
+    @cached_property
+    def trainer(self) -> Trainer:
+        """The deployed trainer, as its mechanism's class."""
+        return Trainer.at(self.address)
 
 
 @dataclass
 class DeploymentPlan:
-    """What to send: the constructor's arguments, then the initialisation calls, then `seal`."""
+    """What to send: the constructor's arguments, then the initialisation calls, then `seal`.
+
+    The constructor carries the first `words_per_call` words of the model's state; each
+    initialisation call at most `call_words` (they differ: a constructor also pays for the
+    contract's code and the encoder, so a low gas cap leaves it room for fewer words than a call).
+    """
 
     contract_name: str
     constructor_args: list[Any]
     init_calls: list[tuple[str, tuple]]
     words_per_call: int
+    call_words: int = 0
 
     @property
     def transactions(self) -> int:
@@ -57,34 +97,99 @@ class DeploymentPlan:
         return 1 + len(self.init_calls) + (1 if self.init_calls else 0)
 
 
-def model_sha256(model: dict) -> str:
+def _written(call: tuple[str, tuple]) -> tuple[str, int, list] | None:
+    """(function, first word, words) of a positional write `f(offset, words)`; None for another
+    kind of call (a nearest-centroid class: one call each, whatever the cap)."""
+    name, args = call
+    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], list):
+        return name, args[0], args[1]
+    return None
+
+
+def rechunk(calls: list[tuple[str, tuple]], call_words: int) -> list[tuple[str, tuple]]:
+    """The same positional writes in calls of at most `call_words` words each, in order:
+    contiguous writes of one function are joined, then cut at `call_words`."""
+    runs: list[tuple[str, int, list]] = []
+    out: list[tuple[str, tuple]] = []
+
+    def flush() -> None:
+        for name, first, words in runs:
+            out.extend((name, (first + k, words[k : k + call_words])) for k in range(0, len(words), call_words))
+        runs.clear()
+
+    for call in calls:
+        write = _written(call)
+        if write is None:
+            flush()
+            out.append(call)
+        elif runs and runs[-1][0] == write[0] and runs[-1][1] + len(runs[-1][2]) == write[1]:
+            runs[-1][2].extend(write[2])
+        else:
+            flush()
+            runs.append((write[0], write[1], list(write[2])))
+    flush()
+    return out
+
+
+def covered_prefix(done: list[tuple[str, tuple]], calls: list[tuple[str, tuple]]) -> int:
+    """How many of `calls` (from the start) write only what the calls `done` already wrote: an
+    interrupted deployment resumed with other call sizes (a new gas cap) goes on from there."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    identical = set()
+    for call in done:
+        write = _written(call)
+        if write is None:
+            identical.add(repr(call))
+        else:
+            ranges.setdefault(write[0], []).append((write[1], write[1] + len(write[2])))
+    for name, spans in ranges.items():  # join touching ranges: calls of other sizes straddle them
+        spans.sort()
+        joined = [spans[0]]
+        for lo, hi in spans[1:]:
+            if lo <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(hi, joined[-1][1]))
+            else:
+                joined.append((lo, hi))
+        ranges[name] = joined
+    k = 0
+    for call in calls:
+        write = _written(call)
+        if write is None:
+            if repr(call) not in identical:
+                break
+        else:
+            name, first, words = write
+            if not any(lo <= first and first + len(words) <= hi for lo, hi in ranges.get(name, [])):
+                break
+        k += 1
+    return k
+
+
+def _call_gas(call: tuple[str, tuple]) -> int:
+    """An upper bound of one initialisation call's gas (GAS_PER_WORD per word it carries)."""
+    words = sum(len(a) for a in call[1] if isinstance(a, list))  # the scalars are within GAS_PER_CALL
+    return GAS_PER_CALL + words * GAS_PER_WORD
+
+
+def model_sha256(model: dict | ModelFile) -> str:
     """The hash that identifies a model file's content (for resuming its deployment)."""
-    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    data = model.to_dict() if isinstance(model, ModelFile) else model
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def mechanism_args(mechanism: str, params: Any) -> list[int]:
+def mechanism_args(mechanism: str, params: Parameters | None) -> list[int]:
     """The mechanism's part of the constructor (after `seal`)."""
-    if mechanism == "market":
-        return []  # markets are opened later, each with its own parameters (ape_decai.market)
-    params.validate()
-    if mechanism == "deposit":
-        return [
-            params.refund_wait,
-            params.creator_wait,
-            params.anyone_wait,
-            params.cost_weight,
-            params.min_deposit,
-            params.min_share,
-        ]
-    return [params.validation_wait]
+    return (params or default_parameters(mechanism)).constructor_args()
 
 
-def plan(model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WORDS_PER_CALL) -> DeploymentPlan:
-    """The transactions that deploy `model` (a validated model file) with `words_per_call`."""
-    from ape_decai.training import model_from_file, onchain_encoder_json
-
+def plan(
+    model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WORDS_PER_CALL, call_words: int | None = None
+) -> DeploymentPlan:
+    """The transactions that deploy `model` (a validated model file): `words_per_call` words in the
+    constructor, then calls of at most `call_words` words each (default: `words_per_call`)."""
     reference = model_from_file(model)
-    init_calls = reference.init_calls(words_per_call)
+    call_words = call_words or words_per_call
+    init_calls = rechunk(reference.init_calls(words_per_call), call_words)
     args = [
         model.get("name", "")[:64],
         model.get("description", "")[:512],
@@ -94,19 +199,29 @@ def plan(model: dict, mechanism: str, params: Any, words_per_call: int = MAX_WOR
         *mechanism_args(mechanism, params),
     ]
     cls = REFERENCE_MODELS[model["model"]]
-    return DeploymentPlan(trainer_name(cls.contract_prefix, mechanism), args, init_calls, words_per_call)
+    return DeploymentPlan(trainer_name(cls.contract_prefix, mechanism), args, init_calls, words_per_call, call_words)
+
+
+def call_words_under(gas_cap: int) -> int:
+    """The most words an initialisation call carries under `gas_cap` (at most MAX_WORDS_PER_CALL)."""
+    return max(0, min(MAX_WORDS_PER_CALL, (gas_cap - GAS_PER_CALL) // GAS_PER_WORD))
+
+
+def _calls_fit(candidate: DeploymentPlan, gas_cap: int) -> bool:
+    return all(_call_gas(call) <= gas_cap for call in candidate.init_calls)
 
 
 def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_cap: int) -> DeploymentPlan:
-    """The plan with the most words per transaction whose transactions all stay under `gas_cap`."""
-    from ape.utils import ManagerAccessMixin
-
-    provider = ManagerAccessMixin.provider
+    """The plan that fills `gas_cap`: the most words the constructor can carry under it (halving
+    from MAX_WORDS_PER_CALL), then calls of the most words that fit under it."""
+    provider = managers.provider
+    call_words = call_words_under(gas_cap)
+    if call_words < 1:
+        raise DeploymentError(f"no initialisation call fits under a gas cap of {gas_cap:,}; raise --gas-cap")
     words = MAX_WORDS_PER_CALL
     while words >= 1:
-        candidate = plan(model, mechanism, params, words)
-        calls_fit = not candidate.init_calls or GAS_PER_CALL + words * GAS_PER_WORD <= gas_cap
-        if calls_fit and _first_transaction_gas(candidate, sender, provider) <= gas_cap:
+        candidate = plan(model, mechanism, params, words, call_words)
+        if _calls_fit(candidate, gas_cap) and _first_transaction_gas(candidate, sender, provider) <= gas_cap:
             return candidate
         words //= 2
     raise DeploymentError(
@@ -115,11 +230,25 @@ def fit_to_gas_cap(model: dict, mechanism: str, params: Any, sender: Any, gas_ca
     )
 
 
+def _fit_calls(
+    the_plan: DeploymentPlan, done: int, contract: Any, sender: Any, gas_cap: int, model: dict, mechanism: str, params: Any
+) -> tuple[DeploymentPlan, int]:
+    """The plan with calls that stay under `gas_cap` by the node's own estimate (GAS_PER_WORD is
+    a bound for a fresh storage slot; a model that does more per word gets fewer words per call),
+    and where it goes on from. Estimated on the next call, once the contract exists."""
+    while True:
+        name, args = the_plan.init_calls[done]
+        gas = int(getattr(contract, name).estimate_gas_cost(*args, sender=sender))
+        if gas <= gas_cap or the_plan.call_words == 1:
+            return the_plan, done
+        words = max(1, the_plan.call_words * (gas_cap - GAS_PER_CALL) // max(gas - GAS_PER_CALL, 1) * 9 // 10)
+        smaller = plan(model, mechanism, params, the_plan.words_per_call, min(words, the_plan.call_words - 1))
+        done = covered_prefix(the_plan.init_calls[:done], smaller.init_calls)
+        the_plan = smaller
+
+
 def _first_transaction_gas(candidate: DeploymentPlan, sender: Any, provider: Any) -> int:
     """The estimated gas of the constructor (or, for a clone, of `create_trainer`)."""
-    from ape_decai import clones
-    from ape_decai.client import container
-
     if clones.is_cloned(candidate.contract_name):
         factory = clones.implementation(candidate.contract_name).create_trainer
         return int(factory.estimate_gas_cost(*candidate.constructor_args, sender=sender))
@@ -136,8 +265,6 @@ def _check_implementation_fits(contract_name: str, sender: Any, gas_cap: int) ->
     and a 45-byte proxy, far less than the implementation's code), so the plan is fitted after
     the implementation is deployed, as `create_trainer` can only be estimated then.
     """
-    from ape_decai import clones
-
     if clones.implementation_deployed(contract_name):
         return
     needed = clones.implementation_gas_estimate(contract_name, sender)
@@ -150,9 +277,6 @@ def _check_implementation_fits(contract_name: str, sender: Any, gas_cap: int) ->
 
 def _create(the_plan: DeploymentPlan, sender: Any) -> tuple[Any, Any, list[int]]:
     """Send the first transaction: (contract, receipt or None, gas used by what was sent)."""
-    from ape_decai import clones
-    from ape_decai.client import container
-
     if not clones.is_cloned(the_plan.contract_name):
         contract = container(the_plan.contract_name).deploy(*the_plan.constructor_args, sender=sender)
         receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
@@ -162,36 +286,56 @@ def _create(the_plan: DeploymentPlan, sender: Any) -> tuple[Any, Any, list[int]]
 
 
 def deploy(
-    model: dict,
+    model: dict | ModelFile,
     mechanism: str,
-    params: Any,
+    params: Parameters | None = None,
+    *,
     sender: Any,
     gas_cap: int = DEFAULT_GAS_CAP,
     on_progress: Progress | None = None,
     restart: bool = False,
-) -> tuple[str, int, bool, list[int], int | None]:
-    """Deploy (or resume deploying) `model`; returns (address, deployment block, resumed, gas used
-    by each transaction this call sent, gas of the shared implementation if this call deployed
-    it: that is the first of the transactions).
+) -> Deployment:
+    """Deploy (or resume deploying) a trainer of `model` (a model file: `ModelFile` or its dict)
+    with `mechanism` and its `params` (the mechanism's defaults if None), from `sender`.
 
-    Every transaction is dry-run first by the caller's account (Ape estimates gas, which fails
-    before sending if the call would revert).
+    A large model goes over several transactions, each under `gas_cap`; if an earlier attempt on
+    this chain was interrupted, this one resumes it (unless `restart`). `on_progress(done, total,
+    what)` is called after each transaction. Every transaction is dry-run first by the caller's
+    account (Ape estimates gas, which fails before sending if the call would revert).
     """
-    from ape.utils import ManagerAccessMixin
-
-    from ape_decai import clones, state
-    from ape_decai.manifest import load_contract_type
-
-    chain = ManagerAccessMixin.chain_manager
+    model = ModelFile.parse(model).to_dict()
+    known = {m for _, m in DEPLOYABLES.values()}
+    if mechanism not in known:
+        raise DecaiError(f"unknown mechanism {mechanism!r}; choose from {', '.join(sorted(known))}")
+    available = {m for model_id, m in DEPLOYABLES.values() if model_id == model["model"]}
+    if mechanism not in available:
+        raise DecaiError(
+            f"a {model['model']} model cannot be deployed with the {mechanism} mechanism "
+            f"(only with {', '.join(sorted(available))})"
+        )
+    params = params or default_parameters(mechanism)
+    params.validate()
+    chain = managers.chain_manager
     digest = model_sha256(model)
-    pending = None if restart else state.pending_deployment(digest)
+    pending = state.pending_deployment(digest)
+    abandoned = pending["address"] if restart and pending else None
+    if restart:
+        pending = None
     resumed = pending is not None
     gas_used: list[int] = []
     implementation_gas: int | None = None
     report = on_progress or (lambda done, total, what: None)
 
     if pending is not None:
-        the_plan = plan(model, mechanism, params, int(pending["words_per_call"]))
+        # The constructor was sent with `words_per_call` words; the calls so far were of
+        # `call_words` each. The rest goes in calls that fill this call's gas cap.
+        sent_plan = plan(model, mechanism, params, int(pending["words_per_call"]), pending.get("call_words"))
+        the_plan = plan(model, mechanism, params, sent_plan.words_per_call, call_words_under(gas_cap) or 1)
+        if not _calls_fit(the_plan, gas_cap):
+            raise DeploymentError(
+                f"the rest of the unfinished deployment at {pending['address']} does not fit under a gas cap of "
+                f"{gas_cap:,}; raise --gas-cap"
+            )
         if pending.get("mechanism") != mechanism or pending.get("contract") != the_plan.contract_name:
             raise DeploymentError(
                 f"an unfinished deployment of this model file with the {pending.get('mechanism')} mechanism "
@@ -206,16 +350,15 @@ def deploy(
                 f"the unfinished deployment at {pending['address']} belongs to {contract.owner()}, "
                 f"not to {sender.address}; use that account, or pass --restart"
             )
-        done = int(pending["done"])
+        done = covered_prefix(sent_plan.init_calls[: int(pending["done"])], the_plan.init_calls)
         block = int(pending["block"])
+        pending = {**pending, "call_words": the_plan.call_words, "done": done}
+        state.remember_pending(pending)
     else:
         name = plan(model, mechanism, params).contract_name
         if clones.is_cloned(name):
-            try:
-                _check_implementation_fits(name, sender, gas_cap)
-                implementation_gas = clones.ensure_implementation(name, sender)
-            except clones.CloneError as err:
-                raise DeploymentError(str(err)) from None
+            _check_implementation_fits(name, sender, gas_cap)
+            implementation_gas = clones.ensure_implementation(name, sender)
             if implementation_gas is not None:
                 gas_used.append(implementation_gas)
         the_plan = fit_to_gas_cap(model, mechanism, params, sender, gas_cap)
@@ -227,14 +370,19 @@ def deploy(
             pending = {
                 "address": contract.address,
                 "block": block,
-                "block_hash": _hex(chain.provider.get_block(block).hash),
+                "block_hash": to_hex(chain.provider.get_block(block).hash),
                 "contract": the_plan.contract_name,
                 "mechanism": mechanism,
                 "model_sha256": digest,
                 "words_per_call": the_plan.words_per_call,
+                "call_words": the_plan.call_words,
                 "done": 0,
             }
             state.remember_pending(pending)
+    if done < len(the_plan.init_calls):
+        the_plan, done = _fit_calls(the_plan, done, contract, sender, gas_cap, model, mechanism, params)
+        pending = {**(pending or {}), "call_words": the_plan.call_words, "done": done}
+        state.remember_pending(pending)
     total = the_plan.transactions
     report(1 + done, total, "constructor")
     for k in range(done, len(the_plan.init_calls)):
@@ -248,8 +396,15 @@ def deploy(
             gas_used.append(int(contract.seal(sender=sender).gas_used))
         state.forget_pending()
         report(total, total, "seal")
-    return str(contract.address), block, resumed, gas_used, implementation_gas
-
-
-def _hex(value: Any) -> str:
-    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
+    return Deployment(
+        address=str(contract.address),
+        block=block,
+        contract_name=the_plan.contract_name,
+        model_id=model["model"],
+        mechanism=mechanism,
+        resumed=resumed,
+        gas_used=gas_used,
+        implementation_gas=implementation_gas,
+        words_per_call=the_plan.words_per_call,
+        abandoned=abandoned,
+    )

@@ -24,12 +24,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import eth_abi
+from ape.exceptions import ApeException
 from eth_utils import keccak
 
+from ape_decai._ape import managers
+from ape_decai.errors import DecaiError
 from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices, unpack_indices
+from ape_decai.units import countdown, iso_time, to_hex, when
 
 Sample = tuple[Sequence[int], int]
+# The most feature indices one sample holds: its header counts at most 8 packed words of 16.
+MAX_SAMPLE_FEATURES = 128
 
 # Phases, as `markets(id).phase` reports them.
 PHASES = {
@@ -211,8 +218,8 @@ class MarketSecrets:
         return json.dumps(
             {
                 "format": "ape-decai-market-secrets/1",
-                "commitment": "0x" + self.commitment.hex(),
-                "salts": ["0x" + s.hex() for s in self.salts],
+                "commitment": to_hex(self.commitment),
+                "salts": [to_hex(s) for s in self.salts],
                 "parts": [[[list(map(int, x)), int(y)] for x, y in part] for part in self.parts],
             }
         )
@@ -291,30 +298,6 @@ LIMITS = ("MAX_PARTS", "MAX_PARTICIPANTS", "MAX_TEST_SAMPLES", "MAX_TEST_WORDS",
           "MAX_PART_FEATURES", "MAX_CONTRIBUTION_DATA_WORDS", "MAX_MODEL_WORDS", "MAX_WINDOW")
 
 
-def iso_time(timestamp: int | None) -> str | None:
-    """A Unix time as UTC ISO 8601 ('2026-12-03T11:34:37Z'); None for 0 (not set)."""
-    from datetime import datetime, timezone
-
-    if not timestamp:
-        return None
-    return datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def countdown(timestamp: int, now: int) -> str:
-    """'in 2h 3m', '1d 4h ago' or 'now', from the chain's time `now`."""
-    from ape_decai.client import format_duration
-
-    delta = int(timestamp) - int(now)
-    if delta == 0:
-        return "now"
-    return f"in {format_duration(delta)}" if delta > 0 else f"{format_duration(-delta)} ago"
-
-
-def when(timestamp: int, now: int) -> str:
-    """'2026-12-03T11:34:37Z (in 2h 3m)'."""
-    return f"{iso_time(timestamp)} ({countdown(timestamp, now)})"
-
-
 def evaluate_args(part_hashes: Sequence[bytes], salts: Sequence[bytes], part_words: Sequence[Sequence[int]],
                   first: int = 0, count: int | None = None) -> tuple:
     """The test-set arguments of `evaluate_market` for parts first .. first + count - 1."""
@@ -326,17 +309,13 @@ def evaluate_args(part_hashes: Sequence[bytes], salts: Sequence[bytes], part_wor
 def default_secrets_path(trainer_address: str, commitment: bytes) -> Path:
     """Where `open_market` keeps the provider's secrets unless told otherwise:
     <ape data folder>/decai/markets/<trainer>-<first 8 bytes of the commitment>.json."""
-    from ape.utils import ManagerAccessMixin
-
-    configured = ManagerAccessMixin.config_manager.get_config("decai").state_dir
-    base = Path(configured).expanduser() if configured else ManagerAccessMixin.config_manager.DATA_FOLDER / "decai"
+    configured = managers.config_manager.get_config("decai").state_dir
+    base = Path(configured).expanduser() if configured else managers.config_manager.DATA_FOLDER / "decai"
     return base / "markets" / f"{trainer_address}-{commitment[:8].hex()}.json"
 
 
 def model_hash(intercept: int, words: Sequence[int]) -> bytes:
     """keccak256(abi_encode(int256 intercept, uint256[] words)): the contract's snapshot of h0."""
-    import eth_abi
-
     return keccak(eth_abi.encode(["int256", "uint256[]"], [int(intercept), [int(w) for w in words]]))
 
 
@@ -344,8 +323,6 @@ class MarketClient:
     """The market of a market trainer (`ape_decai.client.Trainer` with mechanism "market")."""
 
     def __init__(self, trainer):
-        from ape_decai.client import DecaiError
-
         if trainer.mechanism != "market":
             raise DecaiError(f"{trainer.address} is a {trainer.mechanism} trainer, not a market trainer")
         self.trainer = trainer
@@ -366,7 +343,7 @@ class MarketClient:
             raw = dict(result.items())
         else:
             raw = dict(zip(MARKET_FIELDS, result, strict=True))
-        return {k: (v if not isinstance(v, bytes | bytearray) else "0x" + bytes(v).hex()) for k, v in raw.items()}
+        return {k: (v if not isinstance(v, bytes | bytearray) else to_hex(v)) for k, v in raw.items()}
 
     def _has(self, name: str) -> bool:
         return any(m.name == name for m in self.contract.contract_type.view_methods)
@@ -516,7 +493,7 @@ class MarketClient:
         rows = []
         for t in range(s["contributions"]):
             entry = int(self.contract.participants(market_id, t))
-            address = "0x" + (entry & (2**160 - 1)).to_bytes(20, "big").hex()
+            address = to_hex((entry & (2**160 - 1)).to_bytes(20, "big"))
             if account and address.lower() != str(account).lower():
                 continue
             claimable = (entry >> 160) & (2**95 - 1) if phase == "settled" else s["stake"] if phase == "aborted" else None
@@ -528,8 +505,6 @@ class MarketClient:
     def check_open_parameters(self, n_parts: int, n_reveal: int, bounty: int, stake: int, duration: int,
                               max_contributions: int, reveal_window: int) -> None:
         """The market's parameters against the contract's caps and rules: DecaiError (one line)."""
-        from ape_decai.client import DecaiError
-
         lim = self.limits()
         market_id = self.market_id
         phase = PHASES.get(self.state(market_id)["phase"], "?") if market_id else "none"
@@ -564,8 +539,6 @@ class MarketClient:
 
     def check_test_set(self, secrets: MarketSecrets) -> None:
         """The test set against the contract's caps and the model (what the reveal will check)."""
-        from ape_decai.client import DecaiError
-
         lim = self.limits()
         n_features = int(self.contract.n_features())
         samples = secrets.samples
@@ -597,20 +570,37 @@ class MarketClient:
                              f"{lim['MAX_PART_FEATURES']} a part (MAX_PART_FEATURES, what one evaluation "
                              "transaction can take); use more parts")
 
+    def encode_test_set(self, samples: Sequence[tuple[str, int]]) -> list[Sample]:
+        """Labelled texts -> the samples a market takes: each text encoded with the trainer's
+        encoder (sorted, unique indices), at most its first `MAX_SAMPLE_FEATURES` indices kept (what
+        a sample's header can say); texts with no known word are left out."""
+        encoded = []
+        for text, label in samples:
+            indices = self.trainer.encoder.encode(text)[:MAX_SAMPLE_FEATURES]
+            if indices:
+                encoded.append((indices, int(label)))
+        return encoded
+
+    def secrets_for(self, samples: Sequence[tuple[str, int]], n_parts: int) -> MarketSecrets:
+        """A provider's new secrets: `samples` (labelled texts) encoded, split in `n_parts` parts
+        and salted. DecaiError if fewer than `n_parts` texts are usable."""
+        encoded = self.encode_test_set(samples)
+        if len(encoded) < n_parts:
+            raise DecaiError(f"{len(encoded)} usable samples (with at least one known word): fewer than --parts {n_parts}")
+        return MarketSecrets.create(encoded, n_parts)
+
     def open(self, secrets: MarketSecrets, n_reveal: int, bounty: int, stake: int, duration: int,
              max_contributions: int, reveal_window: int, secrets_path: str | Path | None, sender):
         """Check everything (the contract's caps, then a dry run of the commit), save the secrets
         (never overwriting), then commit. Returns (receipt, path). Nothing is saved or sent if a
         check fails."""
-        from ape_decai.client import DecaiError
-
         self.check_open_parameters(len(secrets.parts), n_reveal, bounty, stake, duration, max_contributions,
                                    reveal_window)
         self.check_test_set(secrets)
         args = (stake, secrets.commitment, len(secrets.parts), n_reveal, duration, max_contributions, reveal_window)
         if sender.balance <= bounty:
             raise DecaiError(f"insufficient funds: {sender.address} holds {sender.balance} wei, the bounty is {bounty} wei")
-        self.contract.open_market.call(*args, sender=sender, value=bounty)  # a refusal: one line, nothing saved
+        self.contract.open_market.call(*args, sender=sender, value=bounty, skip_trace=True)  # a refusal: one line, nothing saved
         path = Path(secrets_path) if secrets_path else default_secrets_path(self.trainer.address, secrets.commitment)
         path = secrets.save(path)
         receipt = self.trainer._send(self.contract.open_market, *args, sender=sender, value=bounty)
@@ -620,8 +610,6 @@ class MarketClient:
         """Draw the parts (anyone). The contract wants a block after the commit; the dry run
         runs on the latest block, so on a local dev chain (which mines only on demand) one
         empty block is mined first; elsewhere, wait for the next block."""
-        from ape_decai.client import DecaiError
-
         market_id = self.market_id
         s = self.state(market_id)
         phase = PHASES.get(s["phase"], str(s["phase"]))
@@ -650,10 +638,8 @@ class MarketClient:
     def check_reveal(self, secrets: MarketSecrets, allow_committed: bool = False) -> None:
         """DecaiError (one line) if these secrets cannot reveal anything now; with
         `allow_committed`, a market still to be drawn passes (the caller draws first)."""
-        from ape_decai.client import DecaiError
-
         s = self.state()
-        if "0x" + secrets.commitment.hex() != s["commitment"]:
+        if to_hex(secrets.commitment) != s["commitment"]:
             raise DecaiError("these secrets do not match the market's commitment")
         missed = self._deadline_missed(s)
         if missed:
@@ -684,8 +670,6 @@ class MarketClient:
         """Abort the market after a missed deadline (anyone): every participant can then claim
         the stake back; the bounty is burned (stays in the contract). DecaiError (nothing sent) saying why not, if
         it is not possible now."""
-        from ape_decai.client import DecaiError
-
         problem = self.abort_problem()
         if problem:
             raise DecaiError(problem)
@@ -699,18 +683,16 @@ class MarketClient:
         """The calldata of every successful `reveal` call to the trainer in a transaction: its own
         input if sent to the trainer, else (a contract wallet, a multisig) the calls found in its
         call trace (`debug_traceTransaction` with the callTracer)."""
-        from ape_decai.client import DecaiError, _hex
-
         tx = self.trainer.provider.web3.eth.get_transaction(txn_hash)
         trainer = self.trainer.address.lower()
         if tx["to"] is not None and str(tx["to"]).lower() == trainer:
             return [bytes(tx["input"])]
         selector = bytes(self.contract.reveal.encode_input([], [], [], [], [])[:4])
         try:
-            trace = self.trainer.provider.make_request("debug_traceTransaction", [_hex(txn_hash), {"tracer": "callTracer"}])
+            trace = self.trainer.provider.make_request("debug_traceTransaction", [to_hex(txn_hash), {"tracer": "callTracer"}])
         except Exception as err:  # noqa: BLE001  (any provider error: say what is needed)
             raise DecaiError(
-                f"the reveal transaction {_hex(txn_hash)} was sent through a contract ({tx['to']}): reading the test set "
+                f"the reveal transaction {to_hex(txn_hash)} was sent through a contract ({tx['to']}): reading the test set "
                 f"from it needs a node that supports debug_traceTransaction with the callTracer ({err})"
             ) from None
         found: list[bytes] = []
@@ -730,8 +712,6 @@ class MarketClient:
     def revealed_test_set(self, market_id: int) -> tuple[list[bytes], list[int], list[int]]:
         """(salts, sizes, words) of every part, read back from the reveal calls' calldata (the
         transactions' input, or the inner call when the provider is a contract)."""
-        from ape_decai.client import DecaiError
-
         parts: dict[int, tuple[bytes, list[int]]] = {}
         seen = set()
         for log in self._logs(self.contract.TestSetRevealed, market_id):
@@ -767,8 +747,6 @@ class MarketClient:
         it, which the contract takes only during participation. So nothing changes it between
         that block and the reveal, whereas contributions may follow the reveal in its own block.
         """
-        from ape_decai.client import DecaiError
-
         opened = self._logs(self.contract.ParticipationOpened, market_id)[0]
         block = int(opened.block_number) - 1
         n_words = (int(self.contract.n_features()) + 15) // 16
@@ -787,8 +765,6 @@ class MarketClient:
         """Yield the argument tuples of the `evaluate_market` calls still needed, each for as
         many parts as fit in `max_gas` (halving from all the rest; one part always fits the
         contract's own bound), estimated against the current state."""
-        from ape.exceptions import ApeException
-
         intercept, words = self.initial_model(market_id)
         flat = encode_samples(self.contributions(market_id))
         salts, sizes, data = self.revealed_test_set(market_id)
@@ -812,8 +788,6 @@ class MarketClient:
     def settle(self, sender, per_tx: int = 128, progress=None, max_gas: int = EVALUATE_GAS_CAP) -> list:
         """Evaluate (the parts not evaluated yet, in calls of at most `max_gas`) and write every
         payout; resumable. `progress(done, total)` counts parts, then payouts."""
-        from ape_decai.client import DecaiError
-
         market_id = self.market_id
         s = self.state(market_id)
         phase = PHASES[s["phase"]]
@@ -856,8 +830,6 @@ class MarketClient:
 
     def claim(self, sender, market_id: int | None = None) -> list:
         """Claim every unclaimed payout (or returned stake) of `sender` in a market."""
-        from ape_decai.client import DecaiError
-
         market_id = self.market_id if market_id is None else market_id
         rows = [r for r in self.participants(market_id, sender.address) if not r["claimed"]]
         if not rows:

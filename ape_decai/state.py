@@ -15,34 +15,29 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ape_decai._ape import managers
+from ape_decai.errors import DecaiError
+from ape_decai.units import to_hex
+
 MAX_ENTRIES = 20  # deployments remembered per network
 
 
 def state_file() -> Path:
-    from ape.utils import ManagerAccessMixin
-
-    configured = ManagerAccessMixin.config_manager.get_config("decai").state_dir
-    base = Path(configured).expanduser() if configured else ManagerAccessMixin.config_manager.DATA_FOLDER / "decai"
+    configured = managers.config_manager.get_config("decai").state_dir
+    base = Path(configured).expanduser() if configured else managers.config_manager.DATA_FOLDER / "decai"
     return base / "trainers.json"
 
 
-def _hex(value: Any) -> str:
-    return value.hex() if isinstance(value, bytes | bytearray) else str(value)
-
-
 def network_key() -> str:
-    from ape.utils import ManagerAccessMixin
-
-    provider = ManagerAccessMixin.provider
-    genesis_hex = _hex(provider.get_block(0).hash)
+    provider = managers.provider
+    # Bare hex (no 0x): the key format of every state file written so far.
+    genesis_hex = bytes(provider.get_block(0).hash).hex()
     return f"{provider.network.ecosystem.name}:{provider.network.name}:{provider.chain_id}:{genesis_hex}"
 
 
 def _read(path: Path) -> dict:
     # A file that cannot be read is reported, not treated as empty: `deploy` would otherwise
     # overwrite it and lose every trainer it remembered.
-    from ape_decai.client import DecaiError
-
     if not path.exists():
         return {}
     try:
@@ -69,15 +64,13 @@ def _entries(value: Any) -> list[dict]:
 
 
 def _on_this_chain(entry: dict) -> bool:
-    from ape.utils import ManagerAccessMixin
-
     if "block" not in entry:
         return True
-    provider = ManagerAccessMixin.provider
+    provider = managers.provider
     block = int(entry["block"])
-    if block > ManagerAccessMixin.chain_manager.blocks.height:
+    if block > managers.chain_manager.blocks.height:
         return False
-    return _hex(provider.get_block(block).hash) == entry.get("block_hash")
+    return to_hex(provider.get_block(block).hash) == to_hex(entry.get("block_hash", ""))
 
 
 def remembered_trainer() -> str | None:
@@ -91,15 +84,13 @@ def remembered_trainer() -> str | None:
 
 def remember_trainer(address: str, block_number: int | None = None) -> Path:
     """Remember a deployment (with its block, so that forks and upstream keep theirs apart)."""
-    from ape.utils import ManagerAccessMixin
-
     path = state_file()
     data = _read(path)
     key = network_key()
     entry: dict[str, Any] = {"address": address}
     if block_number is not None:
         entry["block"] = int(block_number)
-        entry["block_hash"] = _hex(ManagerAccessMixin.provider.get_block(int(block_number)).hash)
+        entry["block_hash"] = to_hex(managers.provider.get_block(int(block_number)).hash)
     data[key] = [*_entries(data.get(key)), entry][-MAX_ENTRIES:]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp" + str(os.getpid()))

@@ -28,9 +28,11 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ape_decai.datasets import Sample, train_test_split
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from ape_decai.datasets import Sample, load_training_data, train_test_split
 from ape_decai.encoders import (
     DEFAULT_TOKEN_PATTERN,
     Encoder,
@@ -418,6 +420,60 @@ def validate_model(d: Any) -> dict:
     return d
 
 
+class ModelFile(BaseModel):
+    """A validated model file (see the module doc): what `train` writes and `deploy` reads.
+
+    The common fields are typed; the model's own state (`n_features`, `weights`, ...) is kept as
+    extra fields, checked against its reference model. Build one with `ModelFile.parse(dict)`,
+    `ModelFile.load(path)` or `train_model(...)`; `to_dict()` gives the JSON object back.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["ape-decai-model/1"]
+    model: str
+    name: str
+    description: str
+    classes: list[str]
+    encoder: dict[str, Any]
+    training: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        # The checks name the field, say what is wrong and how to fix it (one line).
+        return validate_model(data)
+
+    @classmethod
+    def parse(cls, data: dict | ModelFile) -> ModelFile:
+        """A ModelFile from its dict; ValueError (one line) saying what is wrong."""
+        if isinstance(data, ModelFile):
+            return data
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            cause = first.get("ctx", {}).get("error")
+            raise ValueError(str(cause) if cause else first["msg"]) from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ModelFile:
+        """Read and validate a model file; ValueError names the file and the problem."""
+        return cls.model_validate(load_model_file(path))
+
+    def to_dict(self) -> dict:
+        """The model file as the JSON object it is written as."""
+        return self.model_dump(exclude_unset=True)
+
+    def reference(self) -> ReferenceModel:
+        """The reference model holding the file's state."""
+        return model_from_file(self.to_dict())
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the file (see `save_model_file`)."""
+        return save_model_file(self.to_dict(), path, overwrite)
+
+
 def save_model_file(model: dict, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Validate and write `model` as JSON to `path`, atomically (temporary file + rename).
 
@@ -432,6 +488,11 @@ def save_model_file(model: dict, path: str | os.PathLike, overwrite: bool = Fals
         raise FileNotFoundError(f"directory {directory} does not exist")
     text = json.dumps(model, indent=1) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # mkstemp makes the file private (0600); a model file is as readable as any file the user
+    # creates (0666 less the umask), like `open(path, "w")` would make it.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -542,3 +603,37 @@ def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], Any]:
     except ValueError as exc:
         raise ValueError(f"on-chain encoder: {exc}") from None
     return list(classes), encoder
+
+
+# ---------------------------------------------------------------------------------------------
+# One call: data in, model file out
+
+
+def train(
+    data_file: str | os.PathLike | None = None,
+    *,
+    dataset: str | None = None,
+    model: str = MODEL_TYPE,
+    name: str | None = None,
+    **options: Any,
+) -> ModelFile:
+    """Train `model` on a data file (CSV or JSON lines) or a named dataset (`datasets.DATASETS`).
+
+    `options` are `train_model`'s (vocab_size, encoder, epochs, seed, ...). The name defaults to
+    the file's stem or the dataset's name. ValueError (one line) for anything that does not fit,
+    e.g. a three-class dataset for a binary model.
+    """
+    if model not in REFERENCE_MODELS:
+        raise ValueError(f"unknown model {model!r}; choose from {', '.join(REFERENCE_MODELS)}")
+    data = load_training_data(data_file, dataset, REFERENCE_MODELS[model].max_classes)
+    return ModelFile.parse(
+        train_model(
+            data.samples,
+            data.classes,
+            model=model,
+            name=name or data.name,
+            dataset=data.source,
+            feature_names=data.feature_names,
+            **options,
+        )
+    )

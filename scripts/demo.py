@@ -10,21 +10,15 @@ On a throwaway Anvil started by ape-foundry (nothing to start by hand):
    with, then report (take a share of) data it disagrees with;
 5. prints accuracy on held-out reviews before and after, balances, and gas per operation.
 
-    .venv/bin/python scripts/demo.py [--per-contributor 40] [--json]
+    ape run demo [--per-contributor 40] [--json]      (from the repository: `make demo`)
 """
 
-import argparse
 import json
 import os
 import statistics
-import sys
 from collections import defaultdict
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-os.chdir(ROOT)  # ape reads ape-config.yaml (host: auto) from here
-sys.path.insert(0, str(ROOT))
-os.environ.pop("APE_FOUNDRY_HOST", None)
+import click
 
 DAY = 86400
 VOCAB_SIZE = 1000
@@ -55,7 +49,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
     from ape import accounts, chain, networks
     from rich.progress import Progress
 
-    from ape_decai.client import DecaiError, DepositParameters, Trainer, deploy_trainer
+    from ape_decai import DecaiError, DepositParameters, deploy
 
     model, stream, held_out, classes = prepare(per_contributor)
     gas = defaultdict(list)
@@ -72,9 +66,9 @@ def run(per_contributor: int, quiet: bool) -> dict:
         start_balance = {a.address: a.balance for a in [creator, *others]}
 
         params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
-        trainer = deploy_trainer(model, "deposit", params, sender=creator)
-        gas["deploy"].append(trainer.contract.creation_metadata.receipt.gas_used)
-        trainer = Trainer(trainer.address)
+        deployed = deploy(model, "deposit", params, sender=creator)
+        gas["deploy"].append(deployed.trainer.contract.creation_metadata.receipt.gas_used)
+        trainer = deployed.trainer
         encoded_held_out = [(trainer.encoder.encode(t), y) for t, y in held_out]
         encoded_held_out = [(x, y) for x, y in encoded_held_out if x]
         accuracy_before = trainer.reference_model().accuracy(encoded_held_out)
@@ -192,25 +186,17 @@ def show(summary: dict) -> None:
     console.print(table)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-contributor", type=int, default=40, help="reviews each of the 4 contributors adds")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
-    if args.json:
-        from ape.logging import logger
+@click.command()
+@click.option("--per-contributor", default=40, show_default=True, help="Reviews each of the 4 contributors adds.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def cli(per_contributor: int, as_json: bool) -> None:
+    """The ape-decai demo on a throwaway local Anvil (`ape run demo`)."""
+    from ape.logging import logger
 
-        logger.set_level("ERROR")
-    else:
-        from ape.logging import logger
-
-        logger.set_level("WARNING")
-    summary = run(args.per_contributor, quiet=args.json)
-    if args.json:
-        print(json.dumps(summary, sort_keys=True))
+    os.environ.pop("APE_FOUNDRY_HOST", None)  # a throwaway chain, never a node someone started
+    logger.set_level("ERROR" if as_json else "WARNING")
+    summary = run(per_contributor, quiet=as_json)
+    if as_json:
+        click.echo(json.dumps(summary, sort_keys=True))
     else:
         show(summary)
-
-
-if __name__ == "__main__":
-    main()

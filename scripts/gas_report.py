@@ -79,7 +79,7 @@ def scenario_model() -> tuple[dict, list[int], int]:
 def measure() -> dict:
     from ape import accounts, chain, networks
 
-    from ape_decai.client import DepositParameters, Trainer, deploy_trainer
+    from ape_decai import DepositParameters, deploy
     from ape_decai.packing import pack_indices
 
     model, sample, good_label = scenario_model()
@@ -87,9 +87,9 @@ def measure() -> dict:
     with networks.parse_network_choice("ethereum:local:foundry"):
         creator, warmup, contributor, bad, = accounts.test_accounts[:4]
         params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
-        trainer = deploy_trainer(model, "deposit", params, sender=creator)
-        gas = {"deploy": trainer.contract.creation_metadata.receipt.gas_used}
-        trainer = Trainer(trainer.address)
+        deployed = deploy(model, "deposit", params, sender=creator)
+        gas = {"deploy": deployed.trainer.contract.creation_metadata.receipt.gas_used}
+        trainer = deployed.trainer
 
         def add(who, label):
             chain.mine(deltatime=600)
@@ -151,7 +151,7 @@ def measure_dense() -> dict:
     from ape import accounts, chain, networks
     from ape.contracts import ContractContainer
 
-    from ape_decai.client import DepositParameters
+    from ape_decai import DepositParameters
     from ape_decai.deployment import mechanism_args
     from ape_decai.manifest import load_contract_type, trainer_name
     from ape_decai.models.dense_perceptron import DensePerceptron

@@ -45,7 +45,7 @@ def _dataset(model_id: str, input_kind: str):
 
 def model_rows(sender) -> list[dict]:
     """One row per model (needs a connected provider and a funded `sender`)."""
-    from ape_decai.client import DepositParameters, deploy_trainer
+    from ape_decai import DepositParameters, deploy
     from ape_decai.datasets import train_test_split
     from ape_decai.models import REFERENCE_MODELS
     from ape_decai.training import encoder_from_model_file, model_from_file, train_model
@@ -65,7 +65,8 @@ def model_rows(sender) -> list[dict]:
             x = encoder.encode(raw)
             if cls.input_kind == "dense" or 0 < len(x) <= 128:
                 test_x.append((x, label))
-        trainer = deploy_trainer(model, "deposit", DepositParameters(), sender)
+        deployed = deploy(model, "deposit", DepositParameters(), sender=sender)
+        trainer = deployed.trainer
         off_chain = [reference.predict(x) for x, _ in test_x]
         on_chain = [int(trainer.contract.predict(reference.pack_input(x))) for x, _ in test_x]
         truth = [y for _, y in test_x]
@@ -84,9 +85,9 @@ def model_rows(sender) -> list[dict]:
                 "sklearn_accuracy": sklearn.get("test_accuracy"),
                 # The trainer's own transactions; a clone's shared implementation (once per
                 # chain, the first of the transactions if this deployment sent it) apart.
-                "deploy_transactions": len(trainer.deployment_gas) - (trainer.implementation_gas is not None),
-                "deploy_gas": sum(trainer.deployment_gas) - (trainer.implementation_gas or 0),
-                "implementation_gas": trainer.implementation_gas,
+                "deploy_transactions": deployed.transactions - (deployed.implementation_gas is not None),
+                "deploy_gas": sum(deployed.gas_used) - (deployed.implementation_gas or 0),
+                "implementation_gas": deployed.implementation_gas,
             }
         )
     return rows

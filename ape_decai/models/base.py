@@ -32,6 +32,8 @@ class ReferenceModel(ABC):
     # True for models that learn from every sample (centroids, counts); False for perceptrons,
     # which change only on a mistake.
     learns_from_every_sample: ClassVar[bool] = True
+    # The most classes the model takes (the perceptrons are binary).
+    max_classes: ClassVar[int] = 256
 
     n_features: int
 

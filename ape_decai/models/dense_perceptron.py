@@ -53,6 +53,7 @@ class DensePerceptron(ReferenceModel):
     contract_prefix: ClassVar[str] = "DensePerceptron"
     input_kind: ClassVar[str] = "dense"
     learns_from_every_sample: ClassVar[bool] = False
+    max_classes: ClassVar[int] = NUM_CLASSES
 
     n_features: int
     x_scale: int = 16

@@ -48,6 +48,7 @@ class SparsePerceptron(ReferenceModel):
     contract_prefix: ClassVar[str] = "SparsePerceptron"
     input_kind: ClassVar[str] = "sparse"
     learns_from_every_sample: ClassVar[bool] = False
+    max_classes: ClassVar[int] = NUM_CLASSES
 
     n_features: int
     learning_rate: int = 1

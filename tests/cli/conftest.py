@@ -32,8 +32,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from ape_decai import DepositParameters, PointsParameters, Trainer, deploy
 from ape_decai._cli import cli as decai_cli
-from ape_decai.client import DepositParameters, PointsParameters, Trainer, deploy_trainer
 from ape_decai.datasets import load_labelled_file, load_rotten_tomatoes
 from ape_decai.training import encoder_from_model_file, model_from_file, save_model_file, train_model
 
@@ -125,14 +125,24 @@ class Decai:
         return data
 
     def fails(self, command, *args, **kwargs) -> str:
-        """Run; the command must end with exit status 1 and a one-line `Error: ...` on stderr
-        (no traceback, nothing on stdout). Returns the message after `Error: `."""
+        """Run; the command must end with exit status 1 (refused or failed) and a one-line
+        `Error: ...` on stderr (no traceback, nothing on stdout). Returns the message after `Error: `."""
+        return self.error(1, command, *args, **kwargs)
+
+    def usage_error(self, command, *args, **kwargs) -> str:
+        """Run; the command must end with exit status 2 (a malformed or invalid option or argument:
+        click's usage, then one `Error: ...` line), nothing on stdout. Returns the message."""
+        return self.error(2, command, *args, **kwargs)
+
+    def error(self, exit_code: int, command, *args, **kwargs) -> str:
+        """`fails` (exit_code 1) or `usage_error` (2)."""
         result = self.run(command, *args, **kwargs)
-        assert result.exit_code == 1, self.describe(result)
+        assert result.exit_code == exit_code, self.describe(result)
         assert isinstance(result.exception, SystemExit), self.describe(result)
         assert result.stdout == "", self.describe(result)
-        lines = result.stderr.splitlines()
+        lines = result.stderr.splitlines() if exit_code == 1 else [x for x in result.stderr.splitlines() if x.startswith("Error: ")]
         assert len(lines) == 1 and lines[0].startswith("Error: "), self.describe(result)
+        assert "Traceback" not in result.stderr, self.describe(result)
         return lines[0][len("Error: ") :]
 
 
@@ -212,11 +222,11 @@ def deploy_reviews_trainer(review_model, creator, chain):
     """Factory: deploy a trainer of `review_model` from ``creator``: mechanism "deposit" (default
     parameters of `DepositParameters` unless overridden) or "points"."""
 
-    def deploy(mechanism="deposit", **params):
+    def deploy_one(mechanism="deposit", **params):
         p = DepositParameters(**params) if mechanism == "deposit" else PointsParameters(**params)
-        return deploy_trainer(review_model, mechanism, p, sender=creator)
+        return deploy(review_model, mechanism, p, sender=creator).trainer
 
-    return deploy
+    return deploy_one
 
 
 @pytest.fixture

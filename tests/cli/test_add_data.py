@@ -2,7 +2,7 @@
 
 import pytest
 
-ADD_KEYS = {"transaction", "gas_used", "label", "deposit", "added_at", "prediction_before", "prediction_after", "model_updated"}
+ADD_KEYS = {"transaction", "gas_used", "label", "deposit", "added_at", "prediction_before", "prediction_after", "model_updated", "network"}
 
 
 def test_add_data__pays_the_asked_deposit(decai, chain, reviews_trainer, contributor, texts, added, record_key, unpack_record):
@@ -152,19 +152,21 @@ def test_add_data__without_a_trainer__fails_before_any_transaction(decai, review
 @pytest.mark.parametrize(
     "trainer, expected",
     [
-        pytest.param("not-an-address", "not an address: 'not-an-address'", id="not-an-address"),
-        pytest.param("0x1234", "not an address: '0x1234'", id="too-short"),
+        # A malformed address is a usage error (2); a well-formed one with no trainer, a failure (1).
+        pytest.param("not-an-address", (2, "Invalid value for '--trainer': not an address: 'not-an-address'"), id="not-an-address"),
+        pytest.param("0x1234", (2, "Invalid value for '--trainer': not an address: '0x1234'"), id="too-short"),
         pytest.param(
-            "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266", "not an address", id="bad-checksum",
+            "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266", (2, "Invalid value for '--trainer': not an address"), id="bad-checksum",
         ),
-        pytest.param("STRANGER", "no contract at", id="address-without-code"),
+        pytest.param("STRANGER", (1, "no contract at"), id="address-without-code"),
     ],
 )  # fmt: skip
 def test_add_data__bad_trainer_address__fails_before_any_transaction(decai, contributor, stranger, texts, trainer, expected):
     trainer = stranger.address if trainer == "STRANGER" else trainer
     nonce = contributor.nonce
+    exit_code, expected = expected
 
-    message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor, trainer=trainer)
+    message = decai.error(exit_code, "add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor, trainer=trainer)
 
     assert message.startswith(expected)
     assert contributor.nonce == nonce
@@ -229,6 +231,32 @@ def test_add_data__duplicate__the_contracts_refusal_in_one_line(decai, reviews_t
 
     assert message == "the contract refused: data_handler: duplicate contribution"
     assert reviews_trainer.contract.balance == balance
+
+
+def test_add_data__duplicate__prints_no_call_trace(decai, monkeypatch, reviews_trainer, contributor, duplicate):
+    # ape_foundry shows a refused call's trace ("reverted without message", tx.origin, a call
+    # tree) with `trace.show()`, on the stdout of the process as it was at import, which click's
+    # runner does not capture: record the calls instead.
+    from ape_ethereum.trace import Trace
+
+    shown = []
+    monkeypatch.setattr(Trace, "show", lambda self, *args, **kwargs: shown.append(self))
+
+    message = decai.fails("add-data", duplicate, "-l", "fresh", "--json", account=contributor, trainer=reviews_trainer)
+
+    assert message == "the contract refused: data_handler: duplicate contribution"
+    assert shown == []
+
+
+def test_add_data__signature_declined__says_so(decai, monkeypatch, reviews_trainer, contributor, texts):
+    # What Ape's "Sign: [y/N]" prompt of a keyfile account does when answered no.
+    monkeypatch.setattr(type(contributor), "sign_transaction", lambda self, txn, **kwargs: None)
+    nonce = contributor.nonce
+
+    message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor, trainer=reviews_trainer)
+
+    assert message == "declined: the transaction was not signed, nothing was sent"
+    assert contributor.nonce == nonce
 
 
 def test_add_data__duplicate__sends_no_transaction(decai, reviews_trainer, contributor, duplicate):

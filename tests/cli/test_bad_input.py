@@ -107,10 +107,11 @@ def test_deploy__corrupted_state_file__fails_before_any_transaction_and_keeps_th
 @pytest.mark.parametrize(
     "trainer, expected",
     [
-        pytest.param("not-an-address", "not an address: 'not-an-address'", id="not-an-address"),
-        pytest.param("0x" + "ab" * 21, "not an address", id="too-long"),
-        pytest.param("0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266", "not an address", id="bad-checksum"),
-        pytest.param("STRANGER", "no contract at", id="address-without-code"),
+        # A malformed address is a usage error (2); a well-formed one with no trainer, a failure (1).
+        pytest.param("not-an-address", (2, "Invalid value for '--trainer': not an address: 'not-an-address'"), id="not-an-address"),
+        pytest.param("0x" + "ab" * 21, (2, "Invalid value for '--trainer': not an address"), id="too-long"),
+        pytest.param("0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266", (2, "Invalid value for '--trainer': not an address"), id="bad-checksum"),
+        pytest.param("STRANGER", (1, "no contract at"), id="address-without-code"),
     ],
 )
 @pytest.mark.parametrize("command", ["predict", "refund", "report", "info"])
@@ -120,8 +121,9 @@ def test_command__bad_trainer_address__fails_and_keeps_the_state(
     _, path, saved = remembered
     trainer = stranger.address if trainer == "STRANGER" else trainer
     nonce = contributor.nonce
+    exit_code, expected = expected
 
-    message = decai.fails(command, *command_args(command, texts), "--trainer", trainer)
+    message = decai.error(exit_code, command, *command_args(command, texts), "--trainer", trainer)
 
     assert message.startswith(expected)
     assert contributor.nonce == nonce
@@ -153,11 +155,11 @@ def test_refund_report__malformed_or_unknown_transaction_hash__fails(
         pytest.param(str(2**256), "too large", id="above-uint256"),
     ],
 )
-def test_add_data__bad_deposit__fails_before_any_transaction(decai, contributor, texts, remembered, deposit, expected):
+def test_add_data__bad_deposit__is_a_usage_error_and_sends_nothing(decai, contributor, texts, remembered, deposit, expected):
     _, path, saved = remembered
     nonce = contributor.nonce
 
-    message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", "--deposit", deposit, account=contributor)
+    message = decai.usage_error("add-data", texts.firm["fresh"][0], "-l", "fresh", "--deposit", deposit, account=contributor)
 
     assert expected in message
     assert contributor.nonce == nonce
@@ -248,7 +250,7 @@ def test_time_travel__negative_duration__is_a_usage_error_and_mines_nothing(deca
     height = chain.blocks.height
 
     assert "No such option: -1" in usage_error(decai, decai.run("time-travel", "-1d"))
-    assert "cannot be negative" in decai.fails("time-travel", "--network", NETWORK, "--", "-1d")
+    assert "cannot be negative" in decai.usage_error("time-travel", "--network", NETWORK, "--", "-1d")
     assert chain.blocks.height == height
 
 
@@ -260,10 +262,10 @@ def test_time_travel__negative_duration__is_a_usage_error_and_mines_nothing(deca
         pytest.param("nan", "not a duration", id="nan"),
     ],
 )
-def test_time_travel__bad_duration__fails_without_mining(decai, chain, duration, expected):
+def test_time_travel__bad_duration__is_a_usage_error_and_mines_nothing(decai, chain, duration, expected):
     height, timestamp = chain.blocks.height, chain.blocks.head.timestamp
 
-    message = decai.fails("time-travel", duration, "--network", NETWORK)
+    message = decai.usage_error("time-travel", duration, "--network", NETWORK)
 
     assert expected in message
     assert (chain.blocks.height, chain.blocks.head.timestamp) == (height, timestamp)

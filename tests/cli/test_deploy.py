@@ -9,7 +9,7 @@ from .conftest import CLASSES, DAY, HOUR, VOCAB_SIZE
 
 DEPLOY_KEYS = {
     "address", "model", "mechanism", "name", "n_features", "gas_used", "remembered_in",
-    "transactions", "resumed", "max_gas_per_transaction", "implementation_gas",
+    "transactions", "resumed", "max_gas_per_transaction", "implementation_gas", "network", "abandoned",
 }  # fmt: skip
 
 
@@ -123,10 +123,10 @@ def test_deploy__a_new_deployment_replaces_the_remembered_one(decai, creator, mo
         ),
     ],
 )  # fmt: skip
-def test_deploy__bad_parameters__fail_before_any_transaction(decai, creator, model_file, state_dir, options, expected):
+def test_deploy__bad_parameters__are_usage_errors_and_send_nothing(decai, creator, model_file, state_dir, options, expected):
     nonce = creator.nonce
 
-    message = decai.fails("deploy", model_file, *options, account=creator)
+    message = decai.usage_error("deploy", model_file, *options, account=creator)
 
     assert expected in message
     assert creator.nonce == nonce

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ape_decai.client import PointsParameters, deploy_trainer
+from ape_decai import deploy
 
 NET = ["--network", "ethereum:local:foundry"]
 DAY = 24 * 3600
@@ -14,7 +14,7 @@ DAY = 24 * 3600
 
 @pytest.fixture
 def market_trainer_cli(review_model, creator, chain):
-    return deploy_trainer(review_model, "market", PointsParameters(), sender=creator)
+    return deploy(review_model, "market", sender=creator).trainer
 
 
 @pytest.fixture

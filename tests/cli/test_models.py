@@ -6,7 +6,7 @@ comma-separated numbers for the dense ones. The contract's answers equal the ref
 
 import pytest
 
-from ape_decai.client import Trainer
+from ape_decai import Trainer
 from ape_decai.datasets import load_sklearn_dataset
 from ape_decai.training import encoder_from_model_file, load_model_file, model_from_file
 
@@ -44,7 +44,7 @@ def test_model__trained_deployed_queried_and_trained_on_chain(decai, creator, co
     reference.update(encoder.encode(raw[0]), 1)
     assert added["prediction_after"] == model_file["classes"][reference.predict(encoder.encode(raw[0]))]
     # The whole state on chain is the reference's after the same update.
-    assert Trainer(deployed["address"]).reference_model() == reference
+    assert Trainer.at(deployed["address"]).reference_model() == reference
 
 
 def test_dense_model__wrong_number_of_values__fails_before_any_transaction(decai, creator, contributor, tmp_path):

@@ -6,11 +6,11 @@ from eth_utils import to_checksum_address
 from ape_decai.packing import pack_indices
 from ape_decai.training import encoder_from_model_file
 
-from .conftest import CLASSES, DAY
+from .conftest import CLASSES, DAY, NETWORK
 
 INFO_KEYS = {
     "address", "mechanism", "name", "description", "classes", "encoder", "vocabulary_size", "n_features",
-    "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions", "model",
+    "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions", "model", "sealed", "network",
 }  # fmt: skip
 DEPOSIT_PARAMETERS = {"refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share"}
 
@@ -60,7 +60,7 @@ def test_predict__json(decai, reviews_points_trainer, texts, words_of):
 
     out = decai.json("predict", text, trainer=reviews_points_trainer)
 
-    assert out == {"label": "rotten", "label_index": 1}
+    assert out == {"label": "rotten", "label_index": 1, "sealed": True, "network": NETWORK}
     assert reviews_points_trainer.contract.predict(words_of(text)) == 1
 
 
@@ -171,3 +171,11 @@ def test_info__without_an_account_shows_no_account_section(decai, reviews_traine
 
 def test_info__without_a_trainer__fails(decai, reviews_trainer):
     assert decai.fails("info").startswith("no trainer on this network")
+
+
+def test_chain_commands__name_the_network_they_used(decai, reviews_trainer, texts):
+    result = decai.ok("predict", texts.firm["rotten"][0], trainer=reviews_trainer)
+
+    assert result.stdout == "rotten\n"  # stdout stays the command's own output
+    assert result.stderr.splitlines()[-1] == f"network: {NETWORK}"
+    assert decai.json("info", trainer=reviews_trainer)["network"] == NETWORK

@@ -6,7 +6,7 @@ test goes through the CLI.
 
 import pytest
 
-from .conftest import DAY
+from .conftest import DAY, NETWORK
 
 VERDICT_KEYS = {"transaction", "label", "contributor", "possible", "reason", "amount"}
 
@@ -245,7 +245,7 @@ def test_report__without_good_data_nothing_is_takeable(decai, reviews_trainer, s
     message = decai.fails("report", txn_hash, account=stranger, trainer=reviews_trainer)
 
     assert listed.stdout == "nothing you may take from right now\n"
-    assert out == {"takeable": [], "taken": [], "total": 0}
+    assert out == {"takeable": [], "taken": [], "total": 0, "network": NETWORK}
     assert message == "cannot take from it: you have no refunded (good) data yet"
     assert stranger.nonce == nonce
     assert reviews_trainer.contract.balance == event.deposit

@@ -36,6 +36,17 @@ def test_train__writes_the_model_the_api_trains(decai, reviews_csv, review_model
     assert lines[-1] == f"wrote {output}"
 
 
+def test_train__model_file_honours_the_umask(decai, reviews_csv, tmp_path):
+    output = tmp_path / "model.json"
+    old = os.umask(0o022)
+    try:
+        decai.ok("train", *train_args(reviews_csv, output))
+    finally:
+        os.umask(old)
+
+    assert output.stat().st_mode & 0o777 == 0o644  # not forced private: as `touch` would make it
+
+
 def test_train__json_prints_one_summary_object(decai, reviews_csv, tmp_path):
     output = tmp_path / "model.json"
 

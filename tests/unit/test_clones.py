@@ -11,13 +11,13 @@ rules (terms in storage) and the re-entrancy lock work through the proxy.
 import ape
 import pytest
 from eth_utils import to_checksum_address
+from sparse_models import MODEL_IDS, MODELS, PAID_DEPOSIT, TA, TC, T, deploy, example_model
 
-from ape_decai import clones
-from ape_decai.client import DecaiError, Trainer, identify
+from ape_decai import DecaiError, Trainer, clones
 from ape_decai.models.naive_bayes import NaiveBayes
 from ape_decai.models.sparse_ncc import SparseNearestCentroid
 from ape_decai.packing import pack_indices
-from sparse_models import MODEL_IDS, MODELS, PAID_DEPOSIT, TA, TC, T, deploy, example_model
+from ape_decai.trainers import identify
 
 CLONED = [f"{cls.contract_prefix}DepositTrainer" for cls in MODELS]
 ENCODER = '{"type": "test"}'
@@ -143,11 +143,11 @@ def test_clones__have_their_own_storage_owner_and_model(implementation, model, n
 
 def test_client__recognises_a_clone_and_refuses_the_implementation(implementation, model, name, creator):
     trainer, _ = clones.create_trainer(name, create_args(model), creator)
-    client = Trainer(trainer.address)
+    client = Trainer.at(trainer.address)
     assert (client.contract_name, client.model_id, client.mechanism) == (name, model.model_id, "deposit")
     assert client.reference_model().counts == model.counts
     with pytest.raises(DecaiError, match="shared implementation"):
-        Trainer(implementation.address)
+        Trainer.at(implementation.address)
 
 
 def test_identify__a_proxy_to_a_contract_that_is_not_ours__is_not_a_trainer(project, creator):

@@ -9,12 +9,13 @@ Every refusal asserts the message and that nothing was sent (nonce and balance u
 import re
 
 import pytest
+from market_support import DAY, Market, market_state
 
+from ape_decai import DecaiError, Trainer
 from ape_decai import market as mk
-from ape_decai.client import DecaiError, Trainer
 from ape_decai.market import MarketClient, MarketSecrets
 from ape_decai.packing import pack_indices
-from market_support import DAY, Market, market_state
+from ape_decai.units import iso_time
 
 STAKE = 10**15
 SAMPLES = [([1, 2], 1), ([60, 70], 0), ([3, 80], 1), ([55, 4], 0)]
@@ -23,7 +24,7 @@ ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 @pytest.fixture
 def client(market_trainer):
-    return MarketClient(Trainer(market_trainer.address))
+    return MarketClient(Trainer.at(market_trainer.address))
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ def test_abort__before_the_deadline__says_when_and_sends_nothing(chain, client, 
         r"abort is possible after it if the provider misses it",
         str(err.value),
     ), str(err.value)
-    assert mk.iso_time(deadline) in str(err.value)
+    assert iso_time(deadline) in str(err.value)
     assert unchanged(stranger) == before
 
 
@@ -230,7 +231,7 @@ def test_status__next_action_through_the_phases(chain, client, small, contributo
     small.open()
     s = client.status()
     assert s["next_command"] == "ape decai market draw" and s["deadline_kind"] == "reveal"
-    assert s["deadline_iso"] == mk.iso_time(market_state(small.trainer)["deadline"])
+    assert s["deadline_iso"] == iso_time(market_state(small.trainer)["deadline"])
     small.draw()
     assert next_command() == "ape decai reveal"
     small.reveal_drawn()

@@ -1,0 +1,33 @@
+"""`ape decai ...`: the click group, with one module per command family.
+
+- `trainer`: train, deploy, add-data, predict, refund, report, info, time-travel;
+- `market`: market open|draw|end|settle|abort|status, reveal, claim;
+- `_common`: the group and command classes, shared options and printing.
+
+The commands are thin: they parse, call the API (`ape_decai`), and print a table or one JSON
+object. The entry point is `ape_decai._cli:cli` (pyproject `ape_cli_subcommands`).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import click
+
+from ape_decai._cli import market, trainer
+from ape_decai._cli._common import DecaiGroup
+
+
+@click.group(cls=DecaiGroup, short_help="Collaborative models on chain (Decentralized & Collaborative AI)")
+@click.version_option(version("ape-decai"), "--version", prog_name="ape decai")
+def cli():
+    """Shared models that anyone trains by adding data and anyone queries for free.
+
+    Typical flow: `train` a model off chain, `deploy` it with an incentive mechanism,
+    `add-data` (with a deposit), `predict` for free, later `refund` your good data and
+    `report` bad data of others. `info` shows the state.
+    """
+
+
+for _command in (*trainer.COMMANDS, *market.COMMANDS):
+    cli.add_command(_command)
