@@ -1,6 +1,9 @@
 # ape-decai: one file sets everything up.
 #   make demo   set up (if needed) and run the demo on a throwaway local Anvil
-#   make test   set up (if needed) and run the whole test suite (`ape test`)
+#   make test   set up (if needed) and run the whole test suite (what CI runs), on every core
+#   make test-quick  the edit loop: everything not marked `slow` or `fork` (a few minutes)
+#   make test-fork   the fork suite (real `ape decai` subprocesses against forked Anvils)
+#   make test-deep   the Hypothesis "deep" profile: 10x the examples, fresh randomness (hours)
 #   make lint   static checks: mamushi + natrix (contracts), ruff + mypy (ape_decai)
 # Set-up: a virtual environment in .venv/ with the pinned packages
 # (constraints.txt), Anvil 1.7.1 from npm in node_modules/, and the review
@@ -20,7 +23,7 @@ MAMUSHI_VENV := .venv-mamushi
 MAMUSHI_PINS := mamushi==0.1.2 click==8.1.3 lark==1.3.1 pathspec==1.1.1 mypy_extensions==1.2.0
 VYPER_LINE_LENGTH := 100
 
-.PHONY: setup demo test gas lint clean generate
+.PHONY: setup demo test test-quick test-fork test-deep gas lint clean generate
 
 setup: $(VENV)/.installed node_modules/.bin/anvil
 
@@ -48,8 +51,22 @@ node_modules/.bin/anvil: package.json package-lock.json
 demo: setup
 	$(BIN)/ape run demo
 
+# One pytest-xdist worker per core, each with its own Anvil; `worksteal` keeps both busy while
+# one of them runs a long state machine.
+XDIST := -n auto --dist worksteal
+
 test: setup
-	$(BIN)/ape test
+	$(BIN)/ape test $(XDIST) -m "not fork"
+	$(BIN)/ape test tests/fork
+
+test-quick: setup
+	$(BIN)/ape test $(XDIST) -m "not slow and not fork"
+
+test-fork: setup
+	$(BIN)/ape test tests/fork
+
+test-deep: setup
+	DECAI_HYPOTHESIS_PROFILE=deep $(BIN)/ape test $(XDIST) tests/property tests/stateful
 
 gas: setup
 	$(BIN)/python scripts/gas_report.py

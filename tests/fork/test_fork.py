@@ -13,6 +13,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.fork
+
 ETHER = 10**18
 ANVIL_DEV_BALANCE = 10_000 * ETHER  # what Anvil gives its dev accounts on a fork it starts
 
