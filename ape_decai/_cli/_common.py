@@ -10,13 +10,21 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option, ape_cli_context
+from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import ape_cli_context as _ape_cli_context
 from ape.exceptions import AccountsError, ApeException, ContractLogicError, SignatureError
-from ape.logging import logger
+from ape.logging import LogLevel, logger
 from eth_utils import is_address, is_checksum_address
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+
+
+def ape_cli_context():
+    """Ape's `ape_cli_context` (`-v/--verbosity`), quiet by default: at Ape's default level
+    (INFO) a deployment logs "Contract will be deployed at ..." on stdout, which `--json` output
+    must not carry. `-v INFO` shows Ape's messages again."""
+    return _ape_cli_context(default_log_level=LogLevel.WARNING.value)
 
 from ape_decai._ape import managers
 from ape_decai.errors import DecaiError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import account_option, ape_cli_context
+from ape.cli import account_option
 from rich.table import Table
 
 from ape_decai._ape import managers
@@ -19,6 +19,7 @@ from ape_decai._cli._common import (
     DURATION,
     ChainCommand,
     LocalCommand,
+    ape_cli_context,
     console,
     echo_json,
     eth,

@@ -141,11 +141,15 @@ def test_custom_fork_network__sees_upstream_and_changes_nothing(decai, upstream,
     assert info["account"].pop("balance") == ANVIL_DEV_BALANCE
     expected = copy.deepcopy(upstream.info)
     del expected["account"]["balance"]
+    # Every chain command names the network it used: the fork's here, upstream's below.
+    assert (info.pop("network"), expected.pop("network")) == (fork_network, "ethereum:local:foundry")
     assert info == expected
     assert (added["prediction_before"], added["model_updated"]) == (scenario.flip_from, True)
     assert added["deposit"] > 0
     assert travelled["timestamp"] >= upstream.head_timestamp + 86400
     assert not_remembered.startswith("no trainer on this network")
     assert refused == f"time travel is only possible on a local chain, not on {custom_networks['name']}"
-    assert through_node == upstream.info
+    # Ape names a `node` provider by its URI: ethereum:decai-upstream:http://127.0.0.1:<port>
+    assert through_node.pop("network").startswith(f"ethereum:{custom_networks['name']}:")
+    assert through_node == {k: v for k, v in upstream.info.items() if k != "network"}
     upstream.assert_untouched()
