@@ -1,6 +1,6 @@
 # ape-decai: one file sets everything up.
 #   make demo   set up (if needed) and run the demo on a throwaway local Anvil
-#   make test   set up (if needed) and run the whole test suite (what CI runs), on every core
+#   make test   set up (if needed) and run the whole test suite but the fork suite, on every core
 #   make test-quick  the edit loop: everything not marked `slow` or `fork` (a few minutes)
 #   make test-fork   the fork suite (real `ape decai` subprocesses against forked Anvils)
 #   make test-deep   the Hypothesis "deep" profile: 10x the examples, fresh randomness (hours)
@@ -57,7 +57,6 @@ XDIST := -n auto --dist worksteal
 
 test: setup
 	$(BIN)/ape test $(XDIST) -m "not fork"
-	$(BIN)/ape test tests/fork
 
 test-quick: setup
 	$(BIN)/ape test $(XDIST) -m "not slow and not fork"

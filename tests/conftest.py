@@ -48,6 +48,13 @@ from fast_chain import isolate_node_registry  # noqa: E402
 install_fast_chain()
 
 
+def pytest_collection_modifyitems(items):
+    """Slow tests first (a stable sort, the same in every xdist worker): with `--dist worksteal`
+    the state machines then start at once on both workers and the short tests fill in around
+    them, instead of one long machine running alone at the end."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, "tests/stateful/" not in item.nodeid))
+
+
 def pytest_sessionstart(session):
     """Before Ape starts the test Anvil: this run's own registry of node processes."""
     from ape.utils import ManagerAccessMixin

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Issue 2: the sparse perceptron (100 weights, 15-word sample), deposit mechanism.

@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 APE = str(Path(sys.executable).parent / "ape")
 
 

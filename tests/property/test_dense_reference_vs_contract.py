@@ -10,6 +10,7 @@ restores the chain itself.
 """
 
 import ape
+import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from ape_decai.models.dense_perceptron import DensePerceptron
 from ape_decai.models.ncc import NearestCentroid
 from dense_fixtures import deploy_dense, deploy_ncc  # noqa: F401
 from dense_strategies import dense_perceptron_models, dense_vectors, ncc_models
+
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
 
 
 @st.composite

@@ -8,6 +8,7 @@ literal reference b * stake as a fraction; each payout is below it by less than 
 
 from fractions import Fraction
 
+import pytest
 from ape import chain
 from hypothesis import given, note
 from hypothesis import strategies as st
@@ -40,6 +41,7 @@ def test_jumping_loop__equals_fig2_round_by_round(curve, rounds):
         assert sum(literal) - len(literal) == rounds * (Fraction(e[0], m) - Fraction(e[-1], m))
 
 
+@pytest.mark.slow
 @given(market=small_markets())
 def test_onchain_payouts__equal_fig2(deploy_market_trainer, provider, accounts, market):
     from market_support import fig2_payouts

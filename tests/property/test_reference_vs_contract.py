@@ -9,12 +9,15 @@ Ape isolates the chain per test, not per Hypothesis example: each example snapsh
 restores the chain itself.
 """
 
+import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
 from strategies import index_sets, models, update_sequences
+
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
 
 
 @st.composite

@@ -27,6 +27,8 @@ from dense_strategies import dense_vectors
 from sparse_models import deploy, example_model
 from strategies import index_sets
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 MODELS = ["sparse_perceptron", "dense_perceptron", "ncc", "sparse_ncc", "naive_bayes"]
 
 # The public data path and the clones' set-up: anyone may call these (not the owner's power).

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from sparse_models import MODEL_IDS, MODELS, deploy_full
 from strategies import index_sets
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 counts = st.one_of(st.integers(0, 20), st.integers(65530, 65535), st.integers(0, 65535))
 
 

@@ -73,6 +73,8 @@ from sparse_models import deploy as deploy_sparse_model
 from fast_chain import read_views
 from strategies import durations
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 MAX_CONTRIBUTIONS = 12  # with the up to 6 of @initialize: most steps act on them or let time pass
 # Every scenario's pool has this many samples: the rules' strategies are fixed when the class
 # is defined, and the perceptron's runs stay what they were before the machine had scenarios.

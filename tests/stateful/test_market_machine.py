@@ -33,6 +33,8 @@ from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices
 from market_support import DAY, Market, market_state
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 N_FEATURES = 40  # room for a contribution over the market's size cap (32 features)
 _rng = random.Random(4242)
 WEIGHTS = [_rng.choice([-3, -2, -1, 1, 2, 3]) for _ in range(N_FEATURES)]

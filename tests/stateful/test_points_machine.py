@@ -41,6 +41,8 @@ from ape_decai.packing import pack_indices
 from fast_chain import read_views
 from strategies import durations
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 MAX_CONTRIBUTIONS = 12
 WEEK = 7 * 24 * 60 * 60
 

@@ -5,6 +5,7 @@ import pytest
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
 
 
+@pytest.mark.slow  # compiles every deployable afresh
 @pytest.mark.parametrize("name", sorted(DEPLOYABLES))
 def test_shipped_contract_type__matches_a_fresh_compile(project, name):
     shipped = load_contract_type(name)

@@ -25,6 +25,8 @@ from ape_decai import market as mk
 from ape_decai.packing import pack_indices
 from market_support import Market, market_state
 
+pytestmark = pytest.mark.slow  # see docs/testing.md (tiers)
+
 TX_BOUND = 10_000_000
 N_FEATURES = 2048
 CONTRIBUTION = list(range(32))  # every contribution's features (the largest a market takes)
