@@ -10,6 +10,7 @@ chain to the file first).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
@@ -65,10 +66,8 @@ def _stop(process: subprocess.Popen, *, interrupted: bool = False) -> None:
     """Stop Anvil: SIGINT (with --state it writes the chain first), then insist. After a Ctrl-C in
     the terminal Anvil got the SIGINT too: give it a moment to stop on its own."""
     if interrupted:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            pass
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
     try:
