@@ -99,6 +99,10 @@ def node(cli_ctx, port, host, mnemonic, n_accounts, state):
     # Anvil's log (its banner, every request) stays off the terminal: the lines below are the point.
     process = subprocess.Popen(anvil_command(anvil, host, port, mnemonic, n_accounts, state), stdout=subprocess.DEVNULL)
     try:
+        # Ctrl-C (Ape's own handler would exit at once with status 130) and SIGTERM (a service
+        # manager, `kill`) stop Anvil and end the command normally.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, signal.default_int_handler)
         _wait_until_listening(process, host, port)
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         click.echo(f"anvil (pid {process.pid}) listens on {url}" + (f"; chain kept in {state}" if state else ""))
@@ -106,8 +110,6 @@ def node(cli_ctx, port, host, mnemonic, n_accounts, state):
         click.echo(f"  export APE_FOUNDRY_HOST={url}")
         click.echo(f"  ape decai ... --network {NETWORK}")
         click.echo("Ctrl-C stops it", err=True)
-        # SIGTERM (a service manager, `kill`) stops it the same way as Ctrl-C.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
         status = process.wait()
     except KeyboardInterrupt:
         _stop(process, interrupted=True)

@@ -2,7 +2,7 @@
 
 Each test starts `ape decai node` on a free port of its own (never 8545), talks to the Anvil it
 started over JSON-RPC, reads the command line of that Anvil from /proc, and stops it as Ctrl-C
-would (SIGINT).
+in a terminal would (SIGINT to the process group).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Node:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # a process group of its own, as in a terminal
         )
         self.lines: list[str] = []
         deadline = time.monotonic() + START_SECONDS
@@ -85,8 +86,9 @@ class Node:
         return found
 
     def stop(self) -> int:
+        """Ctrl-C: SIGINT to the whole process group (the command and the Anvil it started)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
         try:
             return self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -113,11 +115,11 @@ def test_node__runs_anvil_without_steps_tracing__with_the_test_accounts(tmp_path
     finally:
         status = node.stop()
     assert status == 0
+    assert node.process.stderr.read().strip().splitlines()[-1] == "anvil stopped"
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", node.port), timeout=1).close()
 
 
-@pytest.mark.slow
 def test_node__with_state__keeps_the_chain_across_restarts(tmp_path):
     state = tmp_path / "chain.json"
     first = Node("--state", str(state), cwd=tmp_path)
