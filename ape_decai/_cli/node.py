@@ -4,8 +4,8 @@ of `ape networks run`.
 ape-foundry starts Anvil with `--steps-tracing`, which makes Anvil keep every step's memory while
 mining: it then grows without bound (gigabytes after a few large deployments). This command starts
 the `anvil` found on PATH without that flag, with the test mnemonic's accounts (`TEST::0..9`), and
-says how to point the other commands at it. Ctrl-C stops it (with `--state`, Anvil writes the
-chain to the file first).
+says how to point the other commands at it. Ctrl-C or SIGTERM stops it (with `--state`, Anvil
+writes the chain to the file first).
 """
 
 from __future__ import annotations
@@ -63,18 +63,27 @@ def _wait_until_listening(process: subprocess.Popen, host: str, port: int) -> No
 
 
 def _stop(process: subprocess.Popen, *, interrupted: bool = False) -> None:
-    """Stop Anvil: SIGINT (with --state it writes the chain first), then insist. After a Ctrl-C in
-    the terminal Anvil got the SIGINT too: give it a moment to stop on its own."""
+    """Stop Anvil: SIGTERM (with --state it writes the chain first; SIGINT may be ignored, as in a
+    background job of a script), then insist. After a Ctrl-C in the terminal Anvil got the SIGINT
+    too: give it a moment to stop on its own."""
     if interrupted:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=3)
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        process.terminate()
     try:
         process.wait(timeout=STOP_SECONDS)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (a service manager, `kill`)."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated
 
 
 @click.command(cls=LocalCommand)
@@ -101,8 +110,8 @@ def node(cli_ctx, port, host, mnemonic, n_accounts, state):
     try:
         # Ctrl-C (Ape's own handler would exit at once with status 130) and SIGTERM (a service
         # manager, `kill`) stop Anvil and end the command normally.
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop_signal, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _terminated)
         _wait_until_listening(process, host, port)
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         click.echo(f"anvil (pid {process.pid}) listens on {url}" + (f"; chain kept in {state}" if state else ""))
@@ -111,8 +120,9 @@ def node(cli_ctx, port, host, mnemonic, n_accounts, state):
         click.echo(f"  ape decai ... --network {NETWORK}")
         click.echo("Ctrl-C stops it", err=True)
         status = process.wait()
-    except KeyboardInterrupt:
-        _stop(process, interrupted=True)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        # A Ctrl-C reached Anvil too (the terminal's process group); a SIGTERM only this command.
+        _stop(process, interrupted=isinstance(stop, KeyboardInterrupt))
         click.echo("anvil stopped" + (f"; chain written to {state}" if state else ""), err=True)
         return
     except BaseException:

@@ -85,10 +85,14 @@ class Node:
                 continue
         return found
 
-    def stop(self) -> int:
-        """Ctrl-C: SIGINT to the whole process group (the command and the Anvil it started)."""
+    def stop(self, terminate: bool = False) -> int:
+        """Ctrl-C: SIGINT to the whole process group (the command and the Anvil it started); or,
+        with `terminate`, SIGTERM to the command alone (a service manager, `kill`)."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
+            if terminate:
+                self.process.terminate()
+            else:
+                os.killpg(self.process.pid, signal.SIGINT)
         try:
             return self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -120,7 +124,7 @@ def test_node__runs_anvil_without_steps_tracing__with_the_test_accounts(tmp_path
         socket.create_connection(("127.0.0.1", node.port), timeout=1).close()
 
 
-def test_node__with_state__keeps_the_chain_across_restarts(tmp_path):
+def test_node__with_state__keeps_the_chain_across_restarts__stopped_by_sigterm_or_ctrl_c(tmp_path):
     state = tmp_path / "chain.json"
     first = Node("--state", str(state), cwd=tmp_path)
     try:
@@ -129,7 +133,7 @@ def test_node__with_state__keeps_the_chain_across_restarts(tmp_path):
         blocks = first.web3.eth.block_number
         assert blocks >= 2
     finally:
-        assert first.stop() == 0
+        assert first.stop(terminate=True) == 0
     assert state.is_file()
 
     second = Node("--state", str(state), cwd=tmp_path)
