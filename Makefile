@@ -71,7 +71,7 @@ gas: setup
 	$(BIN)/python scripts/gas_report.py
 
 # natrix runs the `vyper` and `python` first on PATH: the venv's (exported above).
-# slither is not here: 0.11.6 cannot compile Vyper 0.4 (see the README).
+# slither is not here: 0.11.6 cannot compile Vyper 0.4 (see docs/development.md).
 # natrix compiles every file on its own. A module that `uses:` a module that itself `uses:` a third
 # (prediction_market -> sparse_perceptron -> ownable, naive_bayes and sparse_ncc -> sparse_counts ->
 # ownable) cannot compile alone in Vyper 0.4.3 ("used but never initialized"), so those modules are

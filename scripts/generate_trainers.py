@@ -13,7 +13,7 @@ Every model module follows one convention (see `contracts/models/`):
 - `uses: ownable`, with its owner-only initialisation functions (`seal` and the model's own,
   exported through the entry's `exports`).
 
-Clone or whole (the one place this rule is stated; the contracts, the templates and the README
+Clone or whole (the one place this rule is stated; the contracts, the templates and docs/design.md
 point here): a deposit trainer is deployed whole, unless its code alone would take the deploy
 budget (2,000,000 gas for a trained 100-word model; code costs 200 gas a byte): then its entry
 says `deposit_deployment="clone"`. Its contract is deployed once per chain as the shared

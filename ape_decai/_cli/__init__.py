@@ -2,6 +2,7 @@
 
 - `trainer`: train, deploy, add-data, predict, refund, report, info, time-travel;
 - `market`: market open|draw|end|settle|abort|status, reveal, claim;
+- `node`: node (a persistent local Anvil, without the memory growth of `ape networks run`);
 - `_common`: the group and command classes, shared options and printing.
 
 The commands are thin: they parse, call the API (`ape_decai`), and print a table or one JSON
@@ -14,7 +15,7 @@ from importlib.metadata import version
 
 import click
 
-from ape_decai._cli import market, trainer
+from ape_decai._cli import market, node, trainer
 from ape_decai._cli._common import DecaiGroup
 
 
@@ -29,5 +30,5 @@ def cli():
     """
 
 
-for _command in (*trainer.COMMANDS, *market.COMMANDS):
+for _command in (*trainer.COMMANDS, *market.COMMANDS, *node.COMMANDS):
     cli.add_command(_command)

@@ -193,7 +193,8 @@ def warn_if_throwaway(provider, as_json: bool) -> None:
     if getattr(provider, "process", None) is not None and provider is not earlier and not as_json:
         click.echo(
             "note: this command started its own local Anvil; its state is lost when it ends. "
-            "For a chain that lasts, see 'A persistent local chain' in the README.",
+            "For a chain that lasts, run `ape decai node` in another terminal (docs/commands.md, "
+            "'A persistent local chain').",
             err=True,
         )
 

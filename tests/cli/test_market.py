@@ -1,5 +1,5 @@
 """`ape decai market ...`, `reveal`, `claim` and `add-data` on a market trainer: one market's
-whole life through the CLI (the README's walk-through), and the secrets file's safety."""
+whole life through the CLI (the walk-through of docs/market.md), and the secrets file's safety."""
 
 import csv
 import re

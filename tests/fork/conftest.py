@@ -27,7 +27,7 @@ subprocess (``--json``) talking to Anvil processes started here, each on a free 
 A public network instead of a local upstream: set ``DECAI_FORK_RPC_URL`` to an RPC URL and
 upstream becomes ``anvil --fork-url $DECAI_FORK_RPC_URL``, a local copy of that chain (nothing
 is ever sent to the RPC but reads); the trainer is deployed into that copy and everything else
-runs unchanged. See "Fork tests" in the README.
+runs unchanged. See "Fork tests" in docs/testing.md.
 
 Helpers are fixtures, not importable names (see tests/conftest.py).
 """
