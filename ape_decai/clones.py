@@ -1,8 +1,7 @@
 """Trainers deployed as clones: one shared implementation per chain, each trainer a minimal proxy.
 
-Code costs 200 gas a byte to deploy. The deposit trainers of the count models (sparse nearest
-centroid, naive Bayes) carry about 11 kB of it, so deploying each trainer whole would cost more
-than the model's storage itself. Their contract is instead deployed once per chain as the
+Which deployables are clones, and why, is stated once: the clone-or-whole rule in the docstring
+of `scripts/generate_trainers.py`. Here, a clone's contract is deployed once per chain as the
 *implementation*; its `create_trainer` makes each trainer an EIP-1167 minimal proxy to it (45
 bytes of code) with its own storage, owner and model, set up in the same transaction.
 

@@ -30,7 +30,6 @@ from ape_decai import clones, state
 from ape_decai._ape import managers
 from ape_decai.errors import DecaiError, DeploymentError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type, trainer_name
-from ape_decai.models import REFERENCE_MODELS
 from ape_decai.parameters import Parameters, default_parameters
 from ape_decai.trainers import Trainer, container
 from ape_decai.training import ModelFile, model_from_file, onchain_encoder_json
@@ -187,19 +186,43 @@ def plan(
 ) -> DeploymentPlan:
     """The transactions that deploy `model` (a validated model file): `words_per_call` words in the
     constructor, then calls of at most `call_words` words each (default: `words_per_call`)."""
-    reference = model_from_file(model)
+    return plan_model(
+        model_from_file(model),
+        mechanism,
+        params,
+        name=model.get("name", ""),
+        description=model.get("description", ""),
+        encoder=onchain_encoder_json(model),
+        words_per_call=words_per_call,
+        call_words=call_words,
+    )
+
+
+def plan_model(
+    reference: Any,
+    mechanism: str,
+    params: Any,
+    *,
+    name: str,
+    description: str,
+    encoder: str,
+    words_per_call: int = MAX_WORDS_PER_CALL,
+    call_words: int | None = None,
+) -> DeploymentPlan:
+    """The plan for a reference model (`ape_decai.models`) with the trainer's name, description and
+    on-chain encoder JSON given: what `plan` does for a model file, and the tests for a twin."""
     call_words = call_words or words_per_call
     init_calls = rechunk(reference.init_calls(words_per_call), call_words)
     args = [
-        model.get("name", "")[:64],
-        model.get("description", "")[:512],
-        onchain_encoder_json(model),
+        name[:64],
+        description[:512],
+        encoder,
         *reference.constructor_args(words_per_call),
         not init_calls,  # seal now if nothing is left to write
         *mechanism_args(mechanism, params),
     ]
-    cls = REFERENCE_MODELS[model["model"]]
-    return DeploymentPlan(trainer_name(cls.contract_prefix, mechanism), args, init_calls, words_per_call, call_words)
+    contract = trainer_name(reference.contract_prefix, mechanism)
+    return DeploymentPlan(contract, args, init_calls, words_per_call, call_words)
 
 
 def call_words_under(gas_cap: int) -> int:

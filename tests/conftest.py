@@ -42,6 +42,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 from ape_decai.models.sparse_perceptron import SparsePerceptron  # noqa: E402
 from ape_decai.packing import LANES, pack_weights, unpack_weights  # noqa: E402
+from deploying import deploy_trainer  # noqa: E402
 from fast_chain import install as install_fast_chain  # noqa: E402
 from fast_chain import isolate_node_registry  # noqa: E402
 
@@ -171,15 +172,17 @@ def _record_key(data, label: int, added_at: int, contributor) -> bytes:
     )
 
 
-def _build(defaults: dict, overrides: dict) -> dict:
-    unknown = set(overrides) - set(defaults) - {"weight_words", "sender"}
-    if unknown:
-        raise TypeError(f"unknown trainer parameter(s): {sorted(unknown)}")
+def _deploy_sparse_perceptron(mechanism: str, defaults: dict, overrides: dict, sender):
+    """A sparse perceptron trainer through `tests/deploying.py` (the plan `ape decai deploy` makes),
+    with `defaults` and then `overrides` as its constructor's arguments, by name; ``weights`` (int16
+    values) are packed here unless ``weight_words`` is given."""
     params = {**defaults, **overrides}
-    if "weight_words" not in overrides:
-        params["weight_words"] = pack_weights(params["weights"])
-    del params["weights"]
-    return params
+    sender = params.pop("sender", sender)
+    weights = params.pop("weights")
+    params.setdefault("weight_words", pack_weights(weights))
+    texts = {k: params.pop(k) for k in ("name", "description", "encoder")}
+    twin = SparsePerceptron(N_FEATURES, 1, 0, list(INITIAL_WEIGHTS))  # only the plan's shape: every value is given
+    return deploy_trainer(twin, mechanism, sender=sender, **texts, **params)
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -282,25 +285,7 @@ def deploy_deposit_trainer(project, chain, creator):
     is a list of int16 values packed here, or pass ``weight_words`` already packed."""
 
     def deploy(**overrides):
-        p = _build(DEPOSIT_DEFAULTS, overrides)
-        sender = p.get("sender", creator)
-        return project.SparsePerceptronDepositTrainer.deploy(
-            p["name"],
-            p["description"],
-            p["encoder"],
-            p["n_features"],
-            p["intercept"],
-            p["learning_rate"],
-            p["weight_words"],
-            p["seal"],
-            p["refund_wait"],
-            p["creator_wait"],
-            p["anyone_wait"],
-            p["cost_weight"],
-            p["min_deposit"],
-            p["min_share"],
-            sender=sender,
-        )
+        return _deploy_sparse_perceptron("deposit", DEPOSIT_DEFAULTS, overrides, creator)
 
     return deploy
 
@@ -310,20 +295,7 @@ def deploy_points_trainer(project, chain, creator):
     """Factory: deploy a SparsePerceptronPointsTrainer, like ``deploy_deposit_trainer``."""
 
     def deploy(**overrides):
-        p = _build(POINTS_DEFAULTS, overrides)
-        sender = p.get("sender", creator)
-        return project.SparsePerceptronPointsTrainer.deploy(
-            p["name"],
-            p["description"],
-            p["encoder"],
-            p["n_features"],
-            p["intercept"],
-            p["learning_rate"],
-            p["weight_words"],
-            p["seal"],
-            p["validation_wait"],
-            sender=sender,
-        )
+        return _deploy_sparse_perceptron("points", POINTS_DEFAULTS, overrides, creator)
 
     return deploy
 
@@ -402,19 +374,7 @@ def deploy_market_trainer(project, chain, creator):
     """Factory: deploy a SparsePerceptronMarketTrainer, like ``deploy_deposit_trainer``."""
 
     def deploy(**overrides):
-        p = _build(MARKET_DEFAULTS, overrides)
-        sender = p.get("sender", creator)
-        return project.SparsePerceptronMarketTrainer.deploy(
-            p["name"],
-            p["description"],
-            p["encoder"],
-            p["n_features"],
-            p["intercept"],
-            p["learning_rate"],
-            p["weight_words"],
-            p["seal"],
-            sender=sender,
-        )
+        return _deploy_sparse_perceptron("market", MARKET_DEFAULTS, overrides, creator)
 
     return deploy
 

@@ -20,6 +20,7 @@ import pytest
 from ape_decai.models.dense_perceptron import DensePerceptron
 from ape_decai.models.ncc import NearestCentroid
 from ape_decai.packing import pack_dense, pack_weights
+from deploying import deploy_trainer
 
 DAY = 24 * 60 * 60
 T = DAY
@@ -57,17 +58,11 @@ def zeros_vector(n: int = 100, value: int = 16) -> list[int]:
     return [0] * 50 + [value] * 10 + [0] * (n - 60)
 
 
-def _deploy(project, chain, creator, prefix, model_args, mechanism, overrides):
-    seal = overrides.pop("seal", True)
-    sender = overrides.pop("sender", creator)
-    common = {k: overrides.pop(k, v) for k, v in COMMON.items()}
-    mech = {k: overrides.pop(k, v) for k, v in MECHANISM[mechanism].items()}
-    if overrides:
-        raise TypeError(f"unknown trainer parameter(s): {sorted(overrides)}")
-    container = getattr(project, f"{prefix}{mechanism.capitalize()}Trainer")
-    return container.deploy(
-        common["name"], common["description"], common["encoder"], *model_args, seal, *mech.values(), sender=sender
-    )
+def _deploy(twin, mechanism, overrides, creator):
+    """`twin`'s trainer through `tests/deploying.py`, the module's terms and texts unless overridden."""
+    params = {**COMMON, **MECHANISM[mechanism], **overrides}
+    texts = {k: params.pop(k) for k in COMMON}
+    return deploy_trainer(twin, mechanism, sender=params.pop("sender", creator), **texts, **params)
 
 
 @pytest.fixture
@@ -75,12 +70,9 @@ def deploy_dense(project, chain, creator):
     """Factory: a DensePerceptron trainer (see the module docstring)."""
 
     def deploy(mechanism="deposit", **overrides):
-        p = {k: overrides.pop(k, v) for k, v in DENSE_DEFAULTS.items()}
-        words = overrides.pop("weight_words", None)
-        if words is None:
-            words = pack_weights(list(p["weights"]))
-        args = [p["n_features"], p["x_scale"], p["intercept"], p["learning_rate"], words]
-        return _deploy(project, chain, creator, "DensePerceptron", args, mechanism, overrides)
+        if "weights" in overrides:
+            overrides.setdefault("weight_words", pack_weights(list(overrides.pop("weights"))))
+        return _deploy(DensePerceptron(**{**DENSE_DEFAULTS, "weights": list(DENSE_WEIGHTS)}), mechanism, overrides, creator)
 
     return deploy
 
@@ -90,12 +82,12 @@ def deploy_ncc(project, chain, creator):
     """Factory: a NearestCentroid trainer (see the module docstring)."""
 
     def deploy(mechanism="deposit", **overrides):
-        p = {k: overrides.pop(k, v) for k, v in NCC_DEFAULTS.items()}
-        words = overrides.pop("centroid_words", None)
-        if words is None:
-            words = [w for c in p["centroids"] for w in pack_dense(c)]
-        args = [p["n_features"], list(p["counts"]), words]
-        return _deploy(project, chain, creator, "NearestCentroid", args, mechanism, overrides)
+        if "centroids" in overrides:
+            centroids = overrides.pop("centroids")
+            overrides.setdefault("centroid_words", [w for c in centroids for w in pack_dense(c)])
+        if "counts" in overrides:
+            overrides["counts"] = list(overrides["counts"])
+        return _deploy(NearestCentroid(**{**NCC_DEFAULTS, "centroids": [list(c) for c in NCC_CENTROIDS]}), mechanism, overrides, creator)
 
     return deploy
 

@@ -1,12 +1,12 @@
 """Helpers for the tests of the sparse multi-class models (sparse nearest centroid, naive Bayes).
 
 Plain functions, not fixtures (fixtures live in the test modules, `tests/conftest.py` is
-shared): deploy a trainer for a Python twin, with either mechanism.
+shared): deploy a trainer for a Python twin, with either mechanism (through `tests/deploying.py`).
 """
 
-from ape_decai import clones
 from ape_decai.models.naive_bayes import NaiveBayes
 from ape_decai.models.sparse_ncc import SparseNearestCentroid
+from deploying import deploy_trainer
 
 DAY = 24 * 60 * 60
 T, TC, TA = DAY, 30 * DAY, 60 * DAY
@@ -18,33 +18,26 @@ FREE_DEPOSIT = dict(cost_weight=0, min_deposit=0, min_share=10**13)
 PAID_DEPOSIT = dict(cost_weight=10**18, min_deposit=10**15, min_share=10**13)
 
 
+def _terms(mechanism: str, mech: dict) -> dict:
+    if mechanism == "deposit":
+        return {"refund_wait": T, "creator_wait": TC, "anyone_wait": TA, **FREE_DEPOSIT, **mech}
+    return {"validation_wait": T, **mech}
+
+
 def deploy(project, chain, creator, model, mechanism="deposit", seal=True, max_words=128, sender=None, **mech):
     """Deploy `model` (a twin) with the first `max_words` count words; the rest is up to the caller.
 
     A deposit trainer is a clone (`ape_decai.clones`): the shared implementation is deployed
     first if the chain does not have it yet (each test reverts the chain)."""
-    sender = sender or creator
-    name = f"{model.contract_prefix}{mechanism.capitalize()}Trainer"
-    common = ["Test", "A sparse multi-class model for the tests", '{"type": "test"}']
-    common += [*model.constructor_args(max_words), seal]
-    if mechanism == "deposit":
-        p = {**FREE_DEPOSIT, **mech}
-        args = [T, TC, TA, p["cost_weight"], p["min_deposit"], p["min_share"]]
-    else:
-        args = [mech.get("validation_wait", T)]
-    if clones.is_cloned(name):
-        clones.ensure_implementation(name, sender)
-        return clones.create_trainer(name, [*common, *args], sender)[0]
-    return getattr(project, name).deploy(*common, *args, sender=sender)
+    return deploy_trainer(
+        model, mechanism, sender=sender or creator, description="A sparse multi-class model for the tests",
+        words_per_call=max_words, complete=False, seal=seal, **_terms(mechanism, mech),
+    )  # fmt: skip
 
 
 def deploy_full(project, chain, creator, model, mechanism="deposit", max_words=128, **mech):
-    """Deploy `model` completely: constructor, the owner's `init_calls`, then `seal`."""
-    trainer = deploy(project, chain, creator, model, mechanism, seal=False, max_words=max_words, **mech)
-    for name, args in model.init_calls(max_words):
-        getattr(trainer, name)(*args, sender=creator)
-    trainer.seal(sender=creator)
-    return trainer
+    """Deploy `model` completely: constructor, the owner's initialisation calls, then `seal`."""
+    return deploy_trainer(model, mechanism, sender=creator, words_per_call=max_words, **_terms(mechanism, mech))
 
 
 def example_model(cls, n_features=40, class_sizes=(5, 5, 0)):

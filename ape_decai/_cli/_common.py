@@ -19,13 +19,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-
-def ape_cli_context():
-    """Ape's `ape_cli_context` (`-v/--verbosity`), quiet by default: at Ape's default level
-    (INFO) a deployment logs "Contract will be deployed at ..." on stdout, which `--json` output
-    must not carry. `-v INFO` shows Ape's messages again."""
-    return _ape_cli_context(default_log_level=LogLevel.WARNING.value)
-
 from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
 from ape_decai.records import Verdict
@@ -36,6 +29,13 @@ from ape_decai.units import parse_amount, parse_duration, to_hex, to_json
 # click context keys: the provider connected before the command, the network it uses.
 _EARLIER_PROVIDER = "decai.earlier_provider"
 _NETWORK = "decai.network"
+
+
+def ape_cli_context():
+    """Ape's `ape_cli_context` (`-v/--verbosity`), quiet by default: at Ape's default level
+    (INFO) a deployment logs "Contract will be deployed at ..." on stdout, which `--json` output
+    must not carry. `-v INFO` shows Ape's messages again."""
+    return _ape_cli_context(default_log_level=LogLevel.WARNING.value)
 
 
 def one_line(err: BaseException) -> str:

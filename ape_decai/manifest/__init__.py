@@ -30,10 +30,6 @@ def _deployables() -> dict[str, tuple[str, str]]:
 # (issue 5) exists for the sparse perceptron only: its settlement replays that model.
 MARKET_TRAINER = "SparsePerceptronMarketTrainer"
 DEPLOYABLES = {**_deployables(), MARKET_TRAINER: ("sparse-perceptron", "market")}
-# The sparse perceptron's trainer per mechanism (the first release's only model).
-TRAINER_FOR_MECHANISM = {
-    mechanism: name for name, (model_id, mechanism) in DEPLOYABLES.items() if model_id == "sparse-perceptron"
-}
 
 # Fields that change with compile order or are only useful to debuggers.
 UNSTABLE_FIELDS = {"ast", "sourcemap", "pcmap"}

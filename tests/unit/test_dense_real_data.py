@@ -20,6 +20,7 @@ from sklearn.neighbors import NearestCentroid as SkNearestCentroid
 
 from ape_decai.models.dense_perceptron import DensePerceptron
 from ape_decai.models.ncc import NearestCentroid
+from deploying import deploy_trainer
 
 DAY = 86400
 
@@ -41,15 +42,10 @@ def standardise(X_train, X_test, scale):
 
 def deploy(project, chain, creator, twin):
     """The deposit trainer of a twin, through the ReferenceModel interface, sealed at the end."""
-    container = getattr(project, f"{twin.contract_prefix}DepositTrainer")
-    trainer = container.deploy(
-        "real data", "trained off chain", '{"type": "dense"}', *twin.constructor_args(128), False,
-        DAY, 30 * DAY, 60 * DAY, 0, 0, 0, sender=creator,
+    return deploy_trainer(
+        twin, "deposit", sender=creator, name="real data", description="trained off chain", encoder='{"type": "dense"}',
+        refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY, cost_weight=0, min_deposit=0, min_share=0,
     )  # fmt: skip
-    for name, args in twin.init_calls(128):
-        getattr(trainer, name)(*args, sender=creator)
-    trainer.seal(sender=creator)
-    return trainer
 
 
 def check_on_chain(trainer, twin, X_test, y_test, label, sklearn_accuracy):
