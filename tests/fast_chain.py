@@ -38,10 +38,10 @@ successful deployment caches the right type again).
 from pathlib import Path
 
 import ape_ethereum.provider as ethereum_provider
-from ape.managers.networks import NodeProcessMap
-from ape_ethereum.ecosystem import Ethereum
 from ape.contracts.base import ContractContainer, ContractMethodHandler
 from ape.managers.chain import ChainManager
+from ape.managers.networks import NodeProcessMap
+from ape_ethereum.ecosystem import Ethereum
 from ape_foundry.provider import FoundryProvider
 
 _contracts_seen: set[str] = set()
@@ -55,7 +55,7 @@ def _forget() -> None:
 
 
 def install() -> None:
-    """Patch the three requests described above (idempotent)."""
+    """Install every patch described above (idempotent)."""
     if getattr(ContractMethodHandler, "_decai_fast", False):
         return
     validate = ContractMethodHandler._validate_is_contract
