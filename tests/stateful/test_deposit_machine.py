@@ -337,14 +337,7 @@ class DepositMachine(RuleBasedStateMachine):
 
     def _pool_predictions_on_chain(self) -> list[int]:
         """The contract's prediction of every pool sample: the eth_calls in one batched request."""
-        web3 = self.env.chain.provider.web3
-        if self.env.predict_calls is None:  # the calldata depends on the ABI only
-            self.env.predict_calls = [self.trainer.predict.encode_input(pack_indices(x)) for x in self.scenario.pool]
-        with web3.batch_requests() as batch:
-            for data in self.env.predict_calls:
-                batch.add(web3.eth.call({"to": self.trainer.address, "data": data}))
-            results = batch.execute()
-        return [int.from_bytes(result, "big") for result in results]
+        return read_views((self.trainer, "predict", pack_indices(x)) for x in self.scenario.pool)
 
     def _unchanged_since_last_check(self, invariant_name: str) -> bool:
         if self.trainer is None or self.checked_at.get(invariant_name) == self.state_changes:
@@ -600,7 +593,7 @@ def test_deposit_mechanism(
     stateful_settings,
 ):
     assert (t, tc, ta) == (T, TC, TA)  # the waits of sparse_models.deploy (the count models)
-    env = SimpleNamespace(**locals(), reasons_checked_by_ape=set(), predict_calls=None)
+    env = SimpleNamespace(**locals(), reasons_checked_by_ape=set())
     scenario.prepare(env)
     # One deployment per test, before the examples' snapshots: each example restores to it.
     env.trainer = scenario.deploy(env, scenario.new_model())
