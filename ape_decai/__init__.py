@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ape_decai.market import MarketClient, MarketSecrets
     from ape_decai.parameters import DepositParameters, MarketParameters, PointsParameters
     from ape_decai.records import Contribution, Record, Verdict
-    from ape_decai.state import remembered_trainer
+    from ape_decai.state import RememberedTrainer, remembered_trainer, remembered_trainers, use_trainer
     from ape_decai.trainers import DepositTrainer, MarketTrainer, PointsTrainer, Trainer
     from ape_decai.training import ModelFile, train, train_model
     from ape_decai.units import format_duration, parse_amount, parse_duration
@@ -60,6 +60,9 @@ _EXPORTS = {
     "CloneError": "errors",
     "DeclinedError": "errors",
     "remembered_trainer": "state",
+    "remembered_trainers": "state",
+    "RememberedTrainer": "state",
+    "use_trainer": "state",
     "parse_amount": "units",
     "parse_duration": "units",
     "format_duration": "units",
@@ -82,6 +85,7 @@ __all__ = [
     "PointsParameters",
     "PointsTrainer",
     "Record",
+    "RememberedTrainer",
     "Trainer",
     "Verdict",
     "deploy",
@@ -89,8 +93,10 @@ __all__ = [
     "parse_amount",
     "parse_duration",
     "remembered_trainer",
+    "remembered_trainers",
     "train",
     "train_model",
+    "use_trainer",
 ]
 
 

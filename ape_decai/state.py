@@ -6,17 +6,25 @@ key, each deployment is remembered with the hash of the block it was deployed in
 one whose block is part of the current chain wins. A fork shares its upstream's chain id and
 genesis, so this is what tells them apart: the fork sees upstream's trainers (deployed before the
 fork point), upstream never sees a trainer deployed on the fork.
+
+Several trainers are remembered per network; the *current* one is what commands use without
+`--trainer`: the last entry of the network's list that is part of this chain. `deploy` appends
+(the new trainer becomes current), `use_trainer` (`ape decai use`) moves the chosen one to the
+end. The file keeps the format it always had (a list of {address, block, block_hash} per
+network key; a bare address in the oldest files), so every file written so far still reads.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ape_decai._ape import managers
 from ape_decai.errors import DecaiError
+from ape_decai.trainers import Trainer
 from ape_decai.units import to_hex
 
 MAX_ENTRIES = 20  # deployments remembered per network
@@ -73,8 +81,14 @@ def _on_this_chain(entry: dict) -> bool:
     return to_hex(provider.get_block(block).hash) == to_hex(entry.get("block_hash", ""))
 
 
+def _remembered_here(data: dict) -> list[dict]:
+    """This network's entries that are part of this chain, oldest first (current last)."""
+    return [e for e in _entries(data.get(network_key())) if _on_this_chain(e)]
+
+
 def remembered_trainer() -> str | None:
-    """The newest trainer deployed on this chain (not on a fork of it, nor on its upstream's future)."""
+    """This network's current trainer: the last one deployed or chosen (`use_trainer`) that is part
+    of this chain (not on a fork of it, nor in its upstream's future)."""
     data = _read(state_file())
     for entry in reversed(_entries(data.get(network_key()))):
         if _on_this_chain(entry):
@@ -82,21 +96,90 @@ def remembered_trainer() -> str | None:
     return None
 
 
-def remember_trainer(address: str, block_number: int | None = None) -> Path:
-    """Remember a deployment (with its block, so that forks and upstream keep theirs apart)."""
-    path = state_file()
-    data = _read(path)
-    key = network_key()
+def _entry(address: str, block_number: int | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"address": address}
     if block_number is not None:
         entry["block"] = int(block_number)
         entry["block_hash"] = to_hex(managers.provider.get_block(int(block_number)).hash)
-    data[key] = [*_entries(data.get(key)), entry][-MAX_ENTRIES:]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp" + str(os.getpid()))
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    return entry
+
+
+def remember_trainer(address: str, block_number: int | None = None) -> Path:
+    """Remember a deployment (with its block, so that forks and upstream keep theirs apart); it
+    becomes this network's current trainer. Returns the state file."""
+    path = state_file()
+    data = _read(path)
+    key = network_key()
+    data[key] = [*_entries(data.get(key)), _entry(address, block_number)][-MAX_ENTRIES:]
+    _write(path, data)
     return path
+
+
+@dataclass(frozen=True)
+class RememberedTrainer:
+    """One trainer remembered for this network, as `ape decai trainers` lists it. `name`, `model`
+    and `mechanism` are read from the chain; `problem` says why they could not be (then None)."""
+
+    address: str
+    block: int | None
+    current: bool
+    name: str | None = None
+    model: str | None = None
+    mechanism: str | None = None
+    problem: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "name": self.name,
+            "model": self.model,
+            "mechanism": self.mechanism,
+            "block": self.block,
+            "current": self.current,
+            **({"problem": self.problem} if self.problem else {}),
+        }
+
+
+def _describe(address: str, block: int | None, current: bool) -> RememberedTrainer:
+    try:
+        trainer = Trainer.at(address)
+        deployment = trainer.deployment
+    except DecaiError as err:
+        return RememberedTrainer(address, block, current, problem=" ".join(str(err).split()))
+    block = deployment["block"] if block is None else block
+    return RememberedTrainer(address, block, current, deployment["name"], trainer.model_id, trainer.mechanism)
+
+
+def remembered_trainers() -> list[RememberedTrainer]:
+    """The trainers remembered for this network and chain, in the order remembered (each address
+    once, where it was last remembered): the current one is last, and marked. Reads each
+    trainer's name from the chain."""
+    entries = _remembered_here(_read(state_file()))
+    last: dict[str, int] = {str(e["address"]).lower(): k for k, e in enumerate(entries)}
+    out = []
+    for k, entry in enumerate(entries):
+        if last[str(entry["address"]).lower()] != k:
+            continue
+        block = int(entry["block"]) if "block" in entry else None
+        out.append(_describe(str(entry["address"]), block, current=k == len(entries) - 1))
+    return out
+
+
+def use_trainer(address: str) -> RememberedTrainer:
+    """Make the trainer at `address` this network's current one (remembering it if it was not).
+    A DecaiError (one line, the file untouched) if no trainer of ours is at that address here."""
+    trainer = Trainer.at(address)  # refuses what is not a trainer on this chain
+    deployment = trainer.deployment
+    address = trainer.address
+    path = state_file()
+    data = _read(path)
+    key = network_key()
+    # The same address may hold another contract on a fork of this chain: only this chain's
+    # entry of it moves.
+    kept = [e for e in _entries(data.get(key)) if str(e["address"]).lower() != address.lower() or not _on_this_chain(e)]
+    data[key] = [*kept, _entry(address, int(deployment["block"]))][-MAX_ENTRIES:]
+    _write(path, data)
+    return RememberedTrainer(address, int(deployment["block"]), True, deployment["name"], trainer.model_id, trainer.mechanism)
 
 
 # --- deployments under way (several transactions) -------------------------------------------

@@ -3,6 +3,7 @@
 - `trainer`: train, deploy, add-data, predict, refund, report, info, time-travel;
 - `market`: market open|draw|end|settle|abort|status, reveal, claim;
 - `node`: node (a persistent local Anvil, without the memory growth of `ape networks run`);
+- `registry`: trainers, use (the trainers remembered for a network, and the current one);
 - `_common`: the group and command classes, shared options and printing.
 
 The commands are thin: they parse, call the API (`ape_decai`), and print a table or one JSON
@@ -15,7 +16,7 @@ from importlib.metadata import version
 
 import click
 
-from ape_decai._cli import market, node, trainer
+from ape_decai._cli import market, node, registry, trainer
 from ape_decai._cli._common import DecaiGroup
 
 
@@ -30,5 +31,5 @@ def cli():
     """
 
 
-for _command in (*trainer.COMMANDS, *market.COMMANDS, *node.COMMANDS):
+for _command in (*trainer.COMMANDS, *market.COMMANDS, *node.COMMANDS, *registry.COMMANDS):
     cli.add_command(_command)

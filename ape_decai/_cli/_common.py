@@ -130,7 +130,7 @@ trainer_option = click.option(
     "trainer_address",
     type=ADDRESS,
     metavar="ADDRESS",
-    help="The trainer contract (default: the one `ape decai deploy` last deployed on this network).",
+    help="The trainer contract (default: this network's current trainer, see `ape decai trainers` and `ape decai use`).",
 )
 
 

@@ -36,7 +36,7 @@ from ape_decai.deployment import deploy as deploy_model
 from ape_decai.errors import DecaiError
 from ape_decai.models import REFERENCE_MODELS
 from ape_decai.parameters import DepositParameters, Parameters, PointsParameters
-from ape_decai.state import check_state_file, remember_trainer
+from ape_decai.state import check_state_file, remember_trainer, remembered_trainer
 from ape_decai.training import ModelFile
 from ape_decai.training import train as train_model_file
 from ape_decai.units import format_duration, iso_time
@@ -126,7 +126,8 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
 @account_option()
 @json_option
 def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, gas_cap, restart, account, as_json, provider):
-    """Deploy a trainer for MODEL_FILE (from `ape decai train`) and remember it for this network.
+    """Deploy a trainer for MODEL_FILE (from `ape decai train`): it becomes this network's current
+    trainer (earlier ones stay remembered: `ape decai trainers`, `ape decai use`).
 
     A large model is written over several transactions, each under --gas-cap, with a progress
     bar; if that is interrupted, running the same command again resumes where it stopped.
@@ -146,6 +147,7 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
         except DecaiError as err:  # the options do not fit together: a usage error, like a malformed one
             raise click.UsageError(str(err)) from None
     check_state_file()  # where the deployment will be remembered: fail before sending
+    previous = remembered_trainer()  # the current trainer until this deployment
     warn_if_throwaway(provider, as_json)
     try:
         with progress_bar(as_json, "deploying") as on_progress:
@@ -167,6 +169,7 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
         "implementation_gas": done.implementation_gas,
         "abandoned": done.abandoned,
         "remembered_in": str(remembered),
+        "previous": previous,
     }
     if as_json:
         echo_json(result)
@@ -181,7 +184,9 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
             f"(of which {done.implementation_gas:,} for the shared implementation of "
             f"{done.contract_name}: once per chain; its trainers are clones of it)"
         )
-    click.echo(f"remembered as this network's trainer ({remembered})")
+    click.echo(f"now this network's current trainer (remembered in {remembered})")
+    if previous and previous.lower() != done.address.lower():
+        click.echo(f"the previous one is still remembered: `ape decai use {previous}` switches back (`ape decai trainers` lists them)")
 
 
 @trainer_command(name="add-data")

@@ -8,7 +8,7 @@ import pytest
 from .conftest import CLASSES, DAY, HOUR, VOCAB_SIZE
 
 DEPLOY_KEYS = {
-    "address", "model", "mechanism", "name", "n_features", "gas_used", "remembered_in",
+    "address", "model", "mechanism", "name", "n_features", "gas_used", "remembered_in", "previous",
     "transactions", "resumed", "max_gas_per_transaction", "implementation_gas", "network", "abandoned",
 }  # fmt: skip
 
@@ -68,7 +68,8 @@ def test_deploy__text_output_names_the_trainer_and_gas(decai, chain, creator, mo
     address = lines[0].split(" at ")[-1]
     assert lines[0] == f"deployed 'reviews' (sparse-perceptron, deposit) at {address}"
     assert lines[1] == f"gas used: {deployed_receipt(chain, address).gas_used:,} in 1 transaction(s)"
-    assert lines[2] == f"remembered as this network's trainer ({state_dir / 'trainers.json'})"
+    assert lines[2] == f"now this network's current trainer (remembered in {state_dir / 'trainers.json'})"
+    assert len(lines) == 3  # no earlier trainer to switch back to
 
 
 def test_deploy__remembers_the_trainer_for_later_commands(decai, creator, contributor, model_file, state_dir, texts):
