@@ -42,6 +42,9 @@ from ape_decai.units import format_duration, to_hex
 # contract keeps it as part of the deposit, refunded in full with it.
 DEPOSIT_MARGIN = Fraction(1, 10)
 
+# The contract's refusal of a contribution already recorded (same data, label, contributor, time).
+DUPLICATE = "data_handler: duplicate contribution"
+
 # What a declined signature (Ape's "Sign: [y/N]" prompt answered no) is reported as.
 DECLINED = "declined: the transaction was not signed, nothing was sent"
 
@@ -265,6 +268,32 @@ class Trainer:
         the most to pay (nothing is sent if more is asked); both in wei, for mechanisms with money."""
         raise NotImplementedError
 
+    def _pending_block_id(self) -> str | None:
+        """"pending" if the node answers calls on the pending block, else None (the latest)."""
+        try:
+            self.contract.sealed(block_id="pending")
+        except Exception:  # noqa: BLE001  any failure means "not supported here"
+            return None
+        return "pending"
+
+    def _send_add(self, words: list[int], label: int, sender, value: int = 0, **tx_kwargs):
+        """Send `add_data`, dry-run where it will land: on the pending block. A contribution is
+        keyed by its data, label, contributor and block time, so the same sample added again is
+        a duplicate only in a block of the same second; dry-run on the latest block (whose time
+        is the first one's) it would always look like one, though the next block is later."""
+        try:
+            return self._send(
+                self.contract.add_data, words, label, sender=sender, value=value, block_id=self._pending_block_id(), **tx_kwargs
+            )
+        except ContractLogicError as err:
+            if err.message != DUPLICATE:
+                raise
+            raise DecaiError(
+                f"duplicate: {sender.address} added this sample with this label in a block of the same second "
+                "(a contribution is keyed by data, label, contributor and block time): nothing sent; "
+                "send it again in a later block"
+            ) from None
+
     def contributions(self, contributor: str | None = None) -> list[Contribution]:
         """Every `DataAdded` event (of one contributor if given) with its current record."""
         self.require("contributions")
@@ -483,14 +512,6 @@ class DepositTrainer(_RecordTrainer):
     def next_deposit(self) -> int:
         return int(self.contract.next_deposit())
 
-    def _pending_block_id(self) -> str | None:
-        """"pending" if the node answers calls on the pending block, else None (the latest)."""
-        try:
-            self.contract.last_update_time(block_id="pending")
-        except Exception:  # noqa: BLE001  any failure means "not supported here"
-            return None
-        return "pending"
-
     def deposit_quote(self, margin: Fraction = DEPOSIT_MARGIN) -> tuple[int, int]:
         """(required, to_pay) in wei for a contribution in the next block (see DEPOSIT_MARGIN).
 
@@ -531,9 +552,7 @@ class DepositTrainer(_RecordTrainer):
             if max_deposit is not None and deposit > max_deposit:
                 raise DecaiError(f"--deposit {deposit} wei is more than --max-deposit {max_deposit} wei: nothing sent")
             value = deposit
-        return self._send(
-            self.contract.add_data, words, label, sender=sender, value=value, block_id=self._pending_block_id(), **tx_kwargs
-        )
+        return self._send_add(words, label, sender, value=value, **tx_kwargs)
 
     def report_verdict(self, c: Contribution, reporter: str) -> Verdict:
         """Can `reporter` take from this contribution now, and how much?"""
@@ -609,7 +628,7 @@ class PointsTrainer(_RecordTrainer):
     ):
         if deposit:
             raise DecaiError("this trainer uses points: it takes no deposit")
-        return self._send(self.contract.add_data, words, label, sender=sender, **tx_kwargs)
+        return self._send_add(words, label, sender, **tx_kwargs)
 
     def report_verdict(self, c: Contribution, reporter: str) -> Verdict:
         return Verdict(c, False, "this trainer uses points: there is nothing to take")
@@ -652,7 +671,7 @@ class MarketTrainer(Trainer):
         self, words: list[int], label: int, sender, deposit: int | None = None, max_deposit: int | None = None, **tx_kwargs
     ):
         """Add an already encoded sample, staking exactly one unit (the contract refuses anything else)."""
-        return self._send(self.contract.add_data, words, label, sender=sender, value=self.next_deposit(), **tx_kwargs)
+        return self._send_add(words, label, sender, value=self.next_deposit(), **tx_kwargs)
 
 
 # The class of each mechanism's trainers (what `Trainer.at` returns).
