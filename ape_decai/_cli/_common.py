@@ -231,9 +231,10 @@ class progress_bar:
         return False
 
 
-def print_verdicts(trainer: Trainer, verdicts: list[Verdict], title: str) -> None:
+def print_verdicts(trainer: Trainer, verdicts: list[Verdict], title: str, amounts: bool = True) -> None:
+    """The verdicts as a table; `amounts=False` leaves out the amount (a mechanism without money)."""
     table = Table(title=title)
-    for col in ("transaction", "label", "contributor", "status", "amount"):
+    for col in ("transaction", "label", "contributor", "status", *(["amount"] if amounts else [])):
         table.add_column(col)
     for v in verdicts:
         c = v.contribution
@@ -242,6 +243,6 @@ def print_verdicts(trainer: Trainer, verdicts: list[Verdict], title: str) -> Non
             trainer.classes[c.label],
             c.contributor[:10] + "…",
             ("yes: " if v.possible else "no: ") + v.reason,
-            eth(v.amount) if v.possible else "",
+            *([eth(v.amount) if v.possible else ""] if amounts else []),
         )
     console().print(table)

@@ -224,7 +224,11 @@ def add_data(cli_ctx, text, label, deposit, max_deposit, trainer_address, accoun
         echo_json(result)
         return
     click.echo(f"added as {result['label']!r} in {result['transaction']}")
-    click.echo(f"gas used: {receipt.gas_used:,}; deposit: {eth(result['deposit'])}")
+    if trainer.mechanism == "points":  # no money: a point for data the model agrees with after the wait
+        wait = format_duration(trainer.parameters()["validation_wait"])
+        click.echo(f"gas used: {receipt.gas_used:,}; nothing at stake: validate it after {wait} (`ape decai refund`) for a point")
+    else:
+        click.echo(f"gas used: {receipt.gas_used:,}; deposit: {eth(result['deposit'])}")
     click.echo(f"prediction: {result['prediction_before']} -> {result['prediction_after']}" + (" (model updated)" if result["model_updated"] else ""))
 
 
@@ -260,10 +264,13 @@ def refund(cli_ctx, txn_hash, trainer_address, account, as_json):
     if not done.verdicts:
         click.echo(f"{account.address} has no contributions to this trainer")
         return
-    print_verdicts(trainer, done.verdicts, "Your contributions")
-    verb = "refunded" if trainer.mechanism == "deposit" else "validated"
+    points = trainer.mechanism == "points"
+    print_verdicts(trainer, done.verdicts, "Your contributions", amounts=not points)
     gas = f", gas {', '.join(str(a.receipt.gas_used) for a in done.actions)}" if done.actions else ""
-    click.echo(f"{verb} {len(done.actions)} contribution(s), {eth(done.total)}{gas}")
+    if points:  # no money: each validation is a point (good data)
+        click.echo(f"validated {len(done.actions)} contribution(s): {len(done.actions)} point(s){gas}")
+    else:
+        click.echo(f"refunded {len(done.actions)} contribution(s), {eth(done.total)}{gas}")
 
 
 @trainer_command()
@@ -312,20 +319,25 @@ def info(cli_ctx, trainer_address, account, as_json):
         table.add_row(k.replace("_", " "), _fmt_param(k, v))
     if "next_deposit" in data:
         table.add_row("next deposit", eth(data["next_deposit"]))
+    # Points trainers hold no money: their good data is counted in points (validated contributions).
+    points = data["mechanism"] == "points"
+    good_data = "points (validated data)" if points else "good data"
     table.add_row("contributions", str(data["contributions"]))
-    table.add_row("good data (all)", str(data["total_good_data"]))
-    table.add_row("contract balance", eth(data["balance"]))
+    table.add_row("points (all validated data)" if points else "good data (all)", str(data["total_good_data"]))
+    if not points:
+        table.add_row("contract balance", eth(data["balance"]))
     if "account" in data:
         me = data["account"]
         table.add_row("you", me["address"])
         table.add_row("  contributions", str(me["contributions"]))
-        table.add_row("  good data", str(me["good_data"]))
+        table.add_row(f"  {good_data}", str(me["good_data"]))
         if "deposits_outstanding" in me:
             table.add_row("  deposits outstanding", eth(me["deposits_outstanding"]))
         if "active_weeks" in me:
             table.add_row("  labels contributed", ", ".join(me["labels_contributed"]) or "-")
             table.add_row("  active weeks", str(me["active_weeks"]))
-        table.add_row("  balance", eth(me["balance"]))
+        if not points:
+            table.add_row("  balance", eth(me["balance"]))
     console().print(table)
 
 

@@ -162,7 +162,8 @@ def test_refund__points_mechanism_validates_good_data(decai, chain, reviews_poin
 
     result = decai.ok("refund", account=contributor, trainer=trainer)
 
-    assert result.stdout.splitlines()[-1].startswith("validated 1 contribution(s), 0.000000 ETH, gas ")
+    assert result.stdout.splitlines()[-1].startswith("validated 1 contribution(s): 1 point(s), gas ")
+    assert "ETH" not in result.stdout and "amount" not in result.stdout  # points: no money
     receipt = chain.get_receipt(chain.blocks.head.transactions[0].txn_hash.hex())
     assert one_event(receipt, trainer.contract.DataValidated).contributor == contributor.address
     assert trainer.contract.good_data_count(contributor) == 1
