@@ -68,7 +68,7 @@ test-deep: setup
 	DECAI_HYPOTHESIS_PROFILE=deep $(BIN)/ape test $(XDIST) tests/property tests/stateful
 
 gas: setup
-	$(BIN)/python scripts/gas_report.py
+	$(BIN)/ape run gas_report
 
 # natrix runs the `vyper` and `python` first on PATH: the venv's (exported above).
 # slither is not here: 0.11.6 cannot compile Vyper 0.4 (see docs/development.md).

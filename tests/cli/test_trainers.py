@@ -74,7 +74,7 @@ def test_use__an_address_without_a_trainer__is_refused_and_changes_nothing(decai
 
     message = decai.fails("use", stranger.address, "--network", NETWORK)
 
-    assert message == f"no contract at {stranger.address} on this network: deploy a trainer or pass --trainer"
+    assert message == f"no contract at {stranger.address} on this network: no trainer to use"
     assert (state_dir / "trainers.json").read_text() == before
     assert decai.json("trainers", "--network", NETWORK)["current"] == deployed["address"]
 
