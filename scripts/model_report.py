@@ -31,9 +31,11 @@ from scripts._throwaway import NETWORK, use_throwaway_anvil
 @click.command()
 def cli() -> None:
     """Every model's accuracy on real data (off chain, on chain, scikit-learn) and its deployment
-    gas, as JSON, on a throwaway Anvil (`ape run model_report`)."""
+    gas, as JSON (nothing else on stdout), on a throwaway Anvil (`ape run model_report`)."""
     from ape import accounts, networks
+    from ape.logging import logger
 
     use_throwaway_anvil()
+    logger.set_level("ERROR")  # Ape's INFO lines ("Contract will be deployed ...") go to stdout
     with networks.parse_network_choice(NETWORK):
         print(json.dumps(model_rows(accounts.test_accounts[0]), indent=1))
