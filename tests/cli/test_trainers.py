@@ -149,3 +149,17 @@ def test_every_command_on_a_trainer__takes_the_trainer_option():
     ]
 
     assert missing == []
+
+
+def test_trainers_and_use__corrupted_state_file__fail_with_one_line_and_keep_the_file(decai, reviews_trainer, state_dir):
+    path = state_dir / "trainers.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"{not json")
+
+    listed = decai.fails("trainers", "--network", NETWORK)
+    used = decai.fails("use", reviews_trainer.address, "--network", NETWORK)
+
+    for message in (listed, used):
+        assert message == f"the state file {path} is corrupted (not a JSON object): fix it, or delete it to forget the remembered trainers"
+    assert path.read_bytes() == b"{not json"
+    assert sorted(p.name for p in state_dir.iterdir()) == ["trainers.json"]
