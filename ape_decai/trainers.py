@@ -281,18 +281,15 @@ class Trainer:
         keyed by its data, label, contributor and block time, so the same sample added again is
         a duplicate only in a block of the same second; dry-run on the latest block (whose time
         is the first one's) it would always look like one, though the next block is later."""
-        try:
-            return self._send(
-                self.contract.add_data, words, label, sender=sender, value=value, block_id=self._pending_block_id(), **tx_kwargs
-            )
-        except ContractLogicError as err:
-            if err.message != DUPLICATE:
-                raise
-            raise DecaiError(
-                f"duplicate: {sender.address} added this sample with this label in a block of the same second "
-                "(a contribution is keyed by data, label, contributor and block time): nothing sent; "
-                "send it again in a later block"
-            ) from None
+        duplicate = (
+            f"duplicate: {sender.address} added this sample with this label in a block of the same second "
+            "(a contribution is keyed by data, label, contributor and block time): nothing sent; "
+            "send it again in a later block"
+        )
+        return self._send(
+            self.contract.add_data, words, label, sender=sender, value=value, block_id=self._pending_block_id(),
+            dry_run_refusals={DUPLICATE: duplicate}, **tx_kwargs,
+        )  # fmt: skip
 
     def contributions(self, contributor: str | None = None) -> list[Contribution]:
         """Every `DataAdded` event (of one contributor if given) with its current record."""
@@ -421,10 +418,15 @@ class Trainer:
 
     # --- sending -----------------------------------------------------------------------------
 
-    def _send(self, method, *args, sender, value: int = 0, block_id: str | None = None, **tx_kwargs):
+    def _send(
+        self, method, *args, sender, value: int = 0, block_id: str | None = None,
+        dry_run_refusals: dict[str, str] | None = None, **tx_kwargs,
+    ):  # fmt: skip
         """Dry-run the call (a revert costs nothing and sends nothing), check funds, then send.
         `block_id="pending"` dry-runs on the pending block, where the transaction will land
-        (add_data: the deposit asked there, which the latest block's time would overstate)."""
+        (add_data: the deposit asked there, which the latest block's time would overstate).
+        `dry_run_refusals`: the contract's revert reasons the dry run reports in other words
+        (a DecaiError); a transaction that reverts once sent is reported as it is."""
 
         def insufficient(needed: int) -> DecaiError:
             return DecaiError(
@@ -447,7 +449,10 @@ class Trainer:
                 estimate = int(method.estimate_gas_cost(*args, sender=sender, value=value))
             else:
                 estimate = 0
-        except ContractLogicError:
+        except ContractLogicError as err:
+            explained = (dry_run_refusals or {}).get(str(err.message))
+            if explained:
+                raise DecaiError(explained) from None
             raise
         except VirtualMachineError as err:
             raise DecaiError(f"the call would fail: {' '.join(str(err).split())}") from None
