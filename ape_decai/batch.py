@@ -16,6 +16,7 @@ Texts are encoded with the trainer's own encoder (`Trainer.encode`). Nothing her
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 PREDICT_BATCH = 100
 
 _PREDICT_SELECTOR = function_signature_to_4byte_selector("predict(uint256[])")
+
+# The longest `contribute` waits for the chain's clock to move on before sending a sample it
+# has just sent (see `_wait_for_a_later_block_time`), in seconds.
+DUPLICATE_WAIT = 30
 
 # `on_progress(done, total, what)`, as the CLI's progress bar takes it.
 Progress = Callable[[int, int, str], None]
@@ -271,13 +276,18 @@ class Contributed:
         return "; ".join(parts)
 
 
-def contributed_by(trainer: Trainer, contributor: str) -> Counter:
-    """How many times `contributor` added each (packed words, label), from the `DataAdded` events."""
+def contributed_by(trainer: Trainer, contributor: str) -> dict[tuple, list[int]]:
+    """When `contributor` added each (packed words, label): its `added_at` times, from the
+    trainer's `DataAdded` events."""
     head = int(managers.chain_manager.blocks.head.number)
     logs = trainer.contract.DataAdded.range(
         int(trainer.deployment["block"]), head + 1, search_topics={"contributor": contributor}
     )
-    return Counter((tuple(int(w) for w in log.event_arguments["data"]), int(log.event_arguments["label"])) for log in logs)
+    out: dict[tuple, list[int]] = {}
+    for log in logs:
+        args = log.event_arguments
+        out.setdefault((tuple(int(w) for w in args["data"]), int(args["label"])), []).append(int(args["added_at"]))
+    return out
 
 
 def encode_samples(trainer: Trainer, samples: Sequence[FileText], where: str = "line") -> list[list[int]]:
@@ -309,7 +319,9 @@ def contribute(
     funds, `max_deposit`, an interruption) it stops: the result says what was sent and what not."""
     trainer.require("add-data")
     encoded = encode_samples(trainer, samples, where)
-    done = contributed_by(trainer, sender.address)
+    earlier = contributed_by(trainer, sender.address)
+    done = Counter({key: len(times) for key, times in earlier.items()})
+    added_at = {key: max(times) for key, times in earlier.items()}  # when each was last added
     result = Contributed(total=len(samples), where=where)
     pending = []
     for sample, words in zip(samples, encoded, strict=True):
@@ -321,7 +333,10 @@ def contribute(
             pending.append((sample, words))
     on_progress(0, len(pending), "")
     for position, (sample, words) in enumerate(pending):
+        key = (tuple(words), int(sample.label or 0))
         try:
+            if key in added_at:
+                _wait_for_a_later_block_time(added_at[key])
             receipt = trainer.add_words(words, int(sample.label or 0), sender, deposit=deposit, max_deposit=max_deposit)
         except KeyboardInterrupt:
             reason = "interrupted"
@@ -330,12 +345,25 @@ def contribute(
         else:
             event = receipt.events.filter(trainer.contract.DataAdded)[0]
             result.sent.append(Sent(sample.number, to_hex(receipt.txn_hash), int(receipt.gas_used), int(event.deposit)))
+            added_at[key] = int(event.added_at)
             on_progress(position + 1, len(pending), "")
             continue
         result.stopped_at, result.reason = sample.number, reason
         result.not_sent = len(pending) - position
         break
     return result
+
+
+def _wait_for_a_later_block_time(timestamp: int) -> None:
+    """Wait (at most `DUPLICATE_WAIT` seconds) until the next block's time is after `timestamp`.
+
+    The contract keys a contribution by (data, label, time, contributor): the same sample twice
+    from one account in one second is refused as a duplicate. A file that holds a sample twice
+    (or two texts with the same features) waits for the chain's clock between them; past the
+    limit, the contract's refusal stops the run."""
+    deadline = time.monotonic() + DUPLICATE_WAIT
+    while int(managers.chain_manager.pending_timestamp) <= timestamp and time.monotonic() < deadline:
+        time.sleep(0.25)
 
 
 def _reason(err: BaseException) -> str:

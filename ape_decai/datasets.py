@@ -184,7 +184,9 @@ def _parse_csv(content: str, name: str, labelled: bool = True) -> list[tuple[int
     comes from in errors). Unlabelled (`labelled=False`), the label column is optional (None)."""
     lift_csv_field_limit()
     rows: list[tuple[int, Any, Any]] = []
-    reader = csv.reader(io.StringIO(content, newline=""))
+    # strict: an unclosed quote or text after a closing quote is an error, not a field that
+    # silently swallows the rest of the file (the lifted field limit no longer catches it).
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
     expected = "text,label or label and numeric columns" if labelled else "a text column, or numeric columns"
     try:
         header = next(reader, None)

@@ -454,6 +454,14 @@ class _RecordTrainer(Trainer):
         """Why this mechanism refuses the refund of `c` before the wait is checked, or None."""
         return None
 
+    def _pending_block_id(self) -> str | None:
+        """"pending" if the node answers calls on the pending block, else None (the latest)."""
+        try:
+            self.contract.owner(block_id="pending")
+        except Exception:  # noqa: BLE001  any failure means "not supported here"
+            return None
+        return "pending"
+
     def refund_verdict(self, c: Contribution) -> Verdict:
         wait = self._parameters[self.REFUND_WAIT]
         if c.record.refunded:
@@ -489,14 +497,6 @@ class DepositTrainer(_RecordTrainer):
 
     def next_deposit(self) -> int:
         return int(self.contract.next_deposit())
-
-    def _pending_block_id(self) -> str | None:
-        """"pending" if the node answers calls on the pending block, else None (the latest)."""
-        try:
-            self.contract.last_update_time(block_id="pending")
-        except Exception:  # noqa: BLE001  any failure means "not supported here"
-            return None
-        return "pending"
 
     def deposit_quote(self, margin: Fraction = DEPOSIT_MARGIN) -> tuple[int, int]:
         """(required, to_pay) in wei for a contribution in the next block (see DEPOSIT_MARGIN).
@@ -616,7 +616,9 @@ class PointsTrainer(_RecordTrainer):
     ):
         if deposit:
             raise DecaiError("this trainer uses points: it takes no deposit")
-        return self._send(self.contract.add_data, words, label, sender=sender, **tx_kwargs)
+        # Dry-run on the pending block, where it lands: the latest block's time would refuse the
+        # same sample sent twice in a row as a duplicate (same time) though it lands later.
+        return self._send(self.contract.add_data, words, label, sender=sender, block_id=self._pending_block_id(), **tx_kwargs)
 
     def report_verdict(self, c: Contribution, reporter: str) -> Verdict:
         return Verdict(c, False, "this trainer uses points: there is nothing to take")

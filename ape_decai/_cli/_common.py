@@ -222,6 +222,8 @@ class progress_bar:
     def update(self, done: int, total: int, what: str = "") -> None:
         if self.as_json or total <= 1:
             return
+        if self.stderr and not Console(stderr=True).is_terminal:  # a log or a pipe: no bar
+            return
         if self.bar is None:
             self.level = logger.level
             logger.set_level("WARNING")

@@ -375,8 +375,8 @@ def _print_evaluation(result, data_file: str, block: int | None) -> None:
     for k, name in enumerate(result.classes):
         per_class.add_row(name, _percent(result.precision(k)), _percent(result.recall(k)), str(sum(result.confusion[k])))
     console().print(per_class)
-    matrix = Table(title="Confusion matrix (rows: true class, columns: predicted)")
-    matrix.add_column("")
+    matrix = Table(title="Confusion matrix")
+    matrix.add_column("true \\ predicted")
     for name in result.classes:
         matrix.add_column(name, justify="right")
     for name, row in zip(result.classes, result.confusion, strict=True):
