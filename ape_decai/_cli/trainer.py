@@ -331,11 +331,9 @@ def _predict_file(trainer, data_file: str, fmt: str | None, as_json: bool) -> No
         echo_json_lines([{**p.row(x.number, where), "sealed": sealed} for p, x in zip(predictions, inputs, strict=True)])
         return
     click.echo("\n".join(p.label or "-" for p in predictions))
-    unreadable = [(x.number, p.error) for p, x in zip(predictions, inputs, strict=True) if p.error]
+    unreadable = [(x.number, str(p.error)) for p, x in zip(predictions, inputs, strict=True) if p.error]
     if unreadable:
-        listed = "; ".join(f"{where} {n}: {error}" for n, error in unreadable[:5])
-        more = f"; and {len(unreadable) - 5} more (--json lists them all)" if len(unreadable) > 5 else ""
-        click.echo(f"note: {len(unreadable)} of {len(inputs)} text(s) could not be read ('-'): {listed}{more}", err=True)
+        click.echo(f"note: {len(unreadable)} of {len(inputs)} text(s) could not be read ('-'): {_by_reason(unreadable, where)}", err=True)
     if not sealed:
         click.echo(UNSEALED, err=True)
 
@@ -383,9 +381,19 @@ def _print_evaluation(result, data_file: str, block: int | None) -> None:
         matrix.add_row(name, *map(str, row))
     console().print(matrix)
     if result.skipped:
-        listed = "; ".join(f"{result.where} {n}: {reason}" for n, reason in result.skipped[:5])
-        more = f"; and {len(result.skipped) - 5} more (--json lists them all)" if len(result.skipped) > 5 else ""
-        click.echo(f"not scored: {len(result.skipped)} sample(s) the model cannot read: {listed}{more}")
+        click.echo(f"not scored: {len(result.skipped)} sample(s) the model cannot read: {_by_reason(result.skipped, result.where)}")
+
+
+def _by_reason(problems: list[tuple[int, str]], where: str, shown: int = 5) -> str:
+    """`[(line, reason)]` as "reason (lines 3, 7 and 2 more); other reason (line 9)"."""
+    lines: dict[str, list[int]] = {}
+    for number, reason in problems:
+        lines.setdefault(reason, []).append(number)
+    parts = []
+    for reason, numbers in lines.items():
+        listed = ", ".join(map(str, numbers[:shown])) + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
+        parts.append(f"{reason} ({where}{'s' if len(numbers) > 1 else ''} {listed})")
+    return "; ".join(parts)
 
 
 @trainer_command()

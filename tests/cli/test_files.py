@@ -109,7 +109,8 @@ def test_predict_file__unreadable_text__dash_and_a_note(decai, tmp_path, reviews
     result = decai.ok("predict", "--file", path, trainer=reviews_trainer)
 
     assert result.stdout.splitlines()[1] == "-"
-    assert "1 of 2 text(s) could not be read ('-'): line 2: none of the words" in result.stderr
+    assert "1 of 2 text(s) could not be read ('-'): none of the words of this text is in the model's vocabulary" in result.stderr
+    assert result.stderr.splitlines()[0].endswith("(line 2)")
 
 
 def test_predict_file__texts_longer_than_the_csv_field_limit(decai, tmp_path, reviews_trainer, texts, words_of):
@@ -221,7 +222,8 @@ def test_evaluate__tables(decai, tmp_path, reviews_trainer, labelled_samples, wo
     correct = confusion[0][0] + confusion[1][1]
     assert result.stdout.startswith(f"accuracy: {accuracy:.3f} ({correct} of {len(labelled_samples)} samples of {path})\n")
     assert "Per class" in result.stdout and "Confusion matrix" in result.stdout and "true \\ predicted" in result.stdout
-    assert f"not scored: 1 sample(s) the model cannot read: line {len(labelled_samples) + 2}: none of the words" in result.stdout
+    assert "not scored: 1 sample(s) the model cannot read: none of the words of this text" in result.stdout
+    assert f"(line {len(labelled_samples) + 2})" in result.stdout
     assert result.stderr == f"network: {NETWORK}\n"
 
 
