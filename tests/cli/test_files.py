@@ -5,9 +5,11 @@ import json
 
 import pytest
 
+from ape_decai import deploy
 from ape_decai._cli import cli
+from ape_decai.datasets import load_sklearn_dataset
 from ape_decai.packing import pack_indices
-from ape_decai.training import encoder_from_model_file
+from ape_decai.training import encoder_from_model_file, model_from_file, train_model
 
 from .conftest import CLASSES, DAY, NETWORK
 
@@ -391,3 +393,30 @@ def test_add_data_file__usage_errors(decai, tmp_path, reviews_trainer, contribut
     args = [str(path) if a == "FILE" else a for a in args]
 
     assert expected in decai.usage_error("add-data", *args, account=contributor, trainer=reviews_trainer)
+
+
+# --- numbers, and no trainer ------------------------------------------------------------------------
+
+
+def test_files_of_numbers__dense_model__predict_and_evaluate(decai, tmp_path, creator):
+    samples, classes, features = load_sklearn_dataset("breast-cancer")
+    model = train_model(samples, classes, model="dense-perceptron", feature_names=features, name="bc", dataset="breast-cancer")
+    trainer = deploy(model, "deposit", sender=creator).trainer
+    reference, encoder = model_from_file(model), encoder_from_model_file(model)
+    chosen = samples[:20] + samples[-20:]
+    path = write_csv(tmp_path / "bc.csv", [[*x, classes[y]] for x, y in chosen], header=[f"f{k}" for k in range(len(features))] + ["label"])
+    expected = [reference.predict(encoder.encode(x)) for x, _ in chosen]
+
+    predicted = decai.ok("predict", "--file", path, trainer=trainer)
+    scores = decai.json("evaluate", path, trainer=trainer)
+
+    assert predicted.stdout.splitlines() == [classes[k] for k in expected]
+    assert scores["correct"] == sum(k == y for k, (_, y) in zip(expected, chosen, strict=True))
+    assert scores["scored"] == 40
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_files__no_trainer_on_this_network__fails(decai, tmp_path, command):
+    path = labelled_file(tmp_path, [("a fine film", "fresh")])
+
+    assert decai.fails(command, *(["--file"] if command == "predict" else []), path).startswith("no trainer on this network")
