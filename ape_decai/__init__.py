@@ -26,6 +26,7 @@ from ape import plugins
 warnings.filterwarnings("ignore", message=r"Field 'import_remapping' has an incomplete definition")
 
 if TYPE_CHECKING:
+    from ape_decai.batch import Contributed, Evaluation, Prediction
     from ape_decai.deployment import Deployment, deploy
     from ape_decai.errors import CloneError, DecaiError, DeclinedError, DeploymentError
     from ape_decai.market import MarketClient, MarketSecrets
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 # Public name -> the module that defines it.
 _EXPORTS = {
     "Trainer": "trainers",
+    "Prediction": "batch",
+    "Evaluation": "batch",
+    "Contributed": "batch",
     "DepositTrainer": "trainers",
     "PointsTrainer": "trainers",
     "MarketTrainer": "trainers",
@@ -70,6 +74,7 @@ _EXPORTS = {
 
 __all__ = [
     "CloneError",
+    "Contributed",
     "Contribution",
     "DecaiError",
     "DeclinedError",
@@ -77,6 +82,7 @@ __all__ = [
     "DeploymentError",
     "DepositParameters",
     "DepositTrainer",
+    "Evaluation",
     "MarketClient",
     "MarketParameters",
     "MarketSecrets",
@@ -84,6 +90,7 @@ __all__ = [
     "ModelFile",
     "PointsParameters",
     "PointsTrainer",
+    "Prediction",
     "Record",
     "RememberedTrainer",
     "Trainer",

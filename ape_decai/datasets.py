@@ -14,10 +14,12 @@ from __future__ import annotations
 import bz2
 import csv
 import importlib.util
+import io
 import json
 import os
 import random
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +34,9 @@ _RT_LABELS = {"rotten": 0, "fresh": 1}  # category "plot" (film synopses) is dro
 
 CSV_EXTENSIONS = (".csv",)
 JSONL_EXTENSIONS = (".jsonl", ".json", ".ndjson")
+LINES_EXTENSIONS = (".txt", ".text")  # one text per line: unlabelled inputs only
+FORMATS = ("csv", "jsonl", "lines")
+STDIN = "-"  # the path that means standard input
 
 Sample = tuple[Any, int]  # (text or list of numbers, label)
 
@@ -104,61 +109,138 @@ def _numbers(values: Sequence[Any], where: str) -> list[float]:
     return out
 
 
+def lift_csv_field_limit() -> int:
+    """Raise the csv module's field limit (131,072 characters by default; real e-mails exceed it)
+    to the largest value this platform accepts, and return it. Idempotent."""
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return limit
+        except OverflowError:  # a C long smaller than Py_ssize_t (e.g. Windows)
+            limit //= 2
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    """The whole content of a UTF-8 file (a byte order mark is dropped), or of stdin for `-`."""
+    try:
+        if str(path) == STDIN:
+            stream = getattr(sys.stdin, "buffer", None)
+            return stream.read().decode("utf-8-sig") if stream is not None else sys.stdin.read()
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return f.read()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{_display(path)}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ValueError(f"{path}: permission denied") from None
+
+
+def _display(path: str | os.PathLike) -> str:
+    return "stdin" if str(path) == STDIN else str(path)
+
+
+def file_format(path: str | os.PathLike, fmt: str | None = None, content: str = "", labelled: bool = True) -> str:
+    """The format of a data file: `fmt` if given, else by extension (.csv; .jsonl/.json/.ndjson;
+    .txt one text per line, for unlabelled texts only). stdin (`-`) has no extension: JSON if its
+    first character is `{` or `[`, else CSV (labelled) or one text per line (unlabelled)."""
+    if fmt is not None:
+        if fmt not in FORMATS or (labelled and fmt == "lines"):
+            known = ", ".join(f for f in FORMATS if not (labelled and f == "lines"))
+            raise ValueError(f"unknown format {fmt!r}; use one of: {known}")
+        return fmt
+    if str(path) == STDIN:
+        if content.lstrip()[:1] in ("{", "["):
+            return "jsonl"
+        return "csv" if labelled else "lines"
+    ext = Path(path).suffix.lower()
+    if ext in CSV_EXTENSIONS:
+        return "csv"
+    if ext in JSONL_EXTENSIONS:
+        return "jsonl"
+    if ext in LINES_EXTENSIONS and not labelled:
+        return "lines"
+    if labelled:
+        raise ValueError(
+            f"{path}: unknown extension {Path(path).suffix or '(none)'!r}; "
+            f"use .csv (columns text,label) or .jsonl (one {{\"text\": ..., \"label\": ...}} per line)"
+        )
+    raise ValueError(
+        f"{path}: unknown extension {Path(path).suffix or '(none)'!r}; use .csv (a text column), "
+        f".jsonl (one {{\"text\": ...}} per line) or .txt (one text per line), or give the format"
+    )
+
+
 def _read_csv(path: Path) -> list[tuple[int, Any, Any]]:
     """(line, text, label) for each data row of a CSV file with a header."""
+    return _parse_csv(_read_text(path), _display(path))
+
+
+def _parse_csv(content: str, name: str, labelled: bool = True) -> list[tuple[int, Any, Any]]:
+    """(line, text, label) for each data row of CSV `content` with a header (`name` says where it
+    comes from in errors). Unlabelled (`labelled=False`), the label column is optional (None)."""
+    lift_csv_field_limit()
     rows: list[tuple[int, Any, Any]] = []
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise ValueError(f"{path}: the file is empty (expected a header with columns text,label)")
-            header = [h.strip() for h in header]
-            numeric = "text" not in header and "label" in header and len(header) > 1
-            missing = [c for c in ("text", "label") if c not in header and not (c == "text" and numeric)]
-            if missing:
+    # strict: an unclosed quote or text after a closing quote is an error, not a field that
+    # silently swallows the rest of the file (the lifted field limit no longer catches it).
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    expected = "text,label or label and numeric columns" if labelled else "a text column, or numeric columns"
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValueError(f"{name}: the file is empty (expected a header with columns {'text,label' if labelled else 'text'})")
+        header = [h.strip() for h in header]
+        numeric = "text" not in header and (("label" in header and len(header) > 1) or not labelled)
+        missing = [c for c in ("text", "label") if c not in header and not (c == "text" and numeric) and (labelled or c == "text")]
+        if missing:
+            raise ValueError(
+                f"{name}: missing column {' and '.join(missing)} in the header "
+                f"(found: {', '.join(header) or 'nothing'}; expected {expected})"
+            )
+        i_label = header.index("label") if "label" in header else -1
+        i_text = -1 if numeric else header.index("text")
+        line = reader.line_num
+        for fields in reader:
+            start, line = line + 1, reader.line_num
+            if not fields or all(not x.strip() for x in fields):
+                continue  # blank line
+            if len(fields) != len(header):
                 raise ValueError(
-                    f"{path}: missing column {' and '.join(missing)} in the header "
-                    f"(found: {', '.join(header) or 'nothing'}; expected text,label "
-                    "or label and numeric columns)"
+                    f"{name}, line {start}: expected {len(header)} fields ({','.join(header)}), "
+                    f"found {len(fields)} (quote texts that contain commas)"
                 )
-            i_label = header.index("label")
-            i_text = -1 if numeric else header.index("text")
-            line = reader.line_num
-            for fields in reader:
-                start, line = line + 1, reader.line_num
-                if not fields or all(not x.strip() for x in fields):
-                    continue  # blank line
-                if len(fields) != len(header):
+            label = fields[i_label] if i_label >= 0 else None
+            if numeric:
+                values = [x for k, x in enumerate(fields) if k != i_label]
+                if not rows and not all(_is_number(x) for x in values):
+                    # Not a table of numbers: the text column is what is missing.
                     raise ValueError(
-                        f"{path}, line {start}: expected {len(header)} fields ({','.join(header)}), "
-                        f"found {len(fields)} (quote texts that contain commas)"
+                        f"{name}: missing column text in the header (found: {', '.join(header)}; expected {expected})"
                     )
-                if numeric:
-                    values = [x for k, x in enumerate(fields) if k != i_label]
-                    if not rows and not all(_is_number(x) for x in values):
-                        # Not a table of numbers: the text column is what is missing.
-                        raise ValueError(
-                            f"{path}: missing column text in the header "
-                            f"(found: {', '.join(header)}; expected text,label or label and numeric columns)"
-                        )
-                    rows.append((start, _numbers(values, f"{path}, line {start}"), fields[i_label]))
-                else:
-                    rows.append((start, fields[i_text], fields[i_label]))
-        except csv.Error as exc:
-            raise ValueError(f"{path}, line {reader.line_num}: malformed CSV: {exc}") from None
+                rows.append((start, _numbers(values, f"{name}, line {start}"), label))
+            else:
+                rows.append((start, fields[i_text], label))
+    except csv.Error as exc:
+        raise ValueError(f"{name}, line {reader.line_num}: malformed CSV: {exc}") from None
     return rows
 
 
 def _read_jsonl(path: Path) -> tuple[str, list[tuple[int, Any, Any]]]:
     """("line" or "item", [(number, text, label)]) for a JSON lines file (or a JSON array of objects)."""
-    with open(path, encoding="utf-8-sig") as f:
-        content = f.read()
+    return _parse_jsonl(_read_text(path), _display(path))
+
+
+def _parse_jsonl(content: str, name: str, labelled: bool = True) -> tuple[str, list[tuple[int, Any, Any]]]:
+    """("line" or "item", [(number, text, label)]) for JSON lines `content` (or a JSON array of
+    objects). Unlabelled (`labelled=False`), the label is optional (None)."""
     if content.lstrip().startswith("["):
         try:
             items = json.loads(content)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
+            raise ValueError(f"{name}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
         numbered = [(k + 1, item) for k, item in enumerate(items)]
         where = "item"
     else:
@@ -169,21 +251,76 @@ def _read_jsonl(path: Path) -> tuple[str, list[tuple[int, Any, Any]]]:
             try:
                 numbered.append((n, json.loads(raw)))
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}, line {n}: not valid JSON: {exc.msg}") from None
+                raise ValueError(f"{name}, line {n}: not valid JSON: {exc.msg}") from None
         where = "line"
     rows = []
     for n, item in numbered:
         if not isinstance(item, dict):
-            raise ValueError(f"{path}, {where} {n}: expected an object with text and label")
+            raise ValueError(f"{name}, {where} {n}: expected an object with text{' and label' if labelled else ''}")
         if "x" in item and "text" not in item:
             if not isinstance(item["x"], list):
-                raise ValueError(f"{path}, {where} {n}: x must be a list of numbers")
-            item = {**item, "text": _numbers(item["x"], f"{path}, {where} {n}")}
-        missing = [c for c in ("text", "label") if c not in item]
+                raise ValueError(f"{name}, {where} {n}: x must be a list of numbers")
+            item = {**item, "text": _numbers(item["x"], f"{name}, {where} {n}")}
+        missing = [c for c in ("text", "label") if c not in item and (labelled or c == "text")]
         if missing:
-            raise ValueError(f"{path}, {where} {n}: missing {' and '.join(missing)} (or x, a list of numbers)")
-        rows.append((n, item["text"], item["label"]))
+            raise ValueError(f"{name}, {where} {n}: missing {' and '.join(missing)} (or x, a list of numbers)")
+        rows.append((n, item["text"], item.get("label")))
     return where, rows
+
+
+def _parse_lines(content: str) -> list[tuple[int, Any, Any]]:
+    """(line, text, None) for each non-blank line: one text per line."""
+    return [(n, raw, None) for n, raw in enumerate(content.splitlines(), start=1) if raw.strip()]
+
+
+def _check_texts(rows: list[tuple[int, Any, Any]], name: str, where: str) -> set[str]:
+    """The kinds of input in `rows` ("text", "numbers"); ValueError for an empty or non-text one."""
+    kinds = set()
+    for n, text, _ in rows:
+        if isinstance(text, list):
+            kinds.add("numbers")
+        elif not isinstance(text, str):
+            raise ValueError(f"{name}, {where} {n}: text must be a string, got {type(text).__name__}")
+        elif not text.strip():
+            raise ValueError(f"{name}, {where} {n}: empty text")
+        else:
+            kinds.add("text")
+    if len(kinds) > 1:
+        raise ValueError(f"{name}: samples mix texts and numbers; use one or the other")
+    if "numbers" in kinds and len({len(t) for _, t, _ in rows}) > 1:
+        raise ValueError(f"{name}: numeric samples have different lengths; every vector needs the same dimension")
+    return kinds
+
+
+@dataclass(frozen=True)
+class FileText:
+    """One input of a data file: where it is (`number`, a line or an item), its text (or vector
+    of numbers) and, in a labelled file, its label index (else None)."""
+
+    number: int
+    text: Any
+    label: int | None = None
+
+
+def load_texts_file(path: str | os.PathLike, fmt: str | None = None) -> tuple[str, list[FileText]]:
+    """Read unlabelled inputs: ("line" or "item", inputs) from a CSV file (a `text` column, or
+    numeric columns; a `label` column is ignored), JSON lines (`{"text": ...}` or `{"x": [...]}`)
+    or plain text (one text per line, blank lines skipped). `path` "-" reads stdin; `fmt`
+    ("csv", "jsonl", "lines") overrides the extension. ValueError (one line) naming the file and
+    line of a problem; an empty file is one."""
+    content = _read_text(path)
+    name = _display(path)
+    fmt = file_format(path, fmt, content, labelled=False)
+    if fmt == "csv":
+        where, rows = "line", _parse_csv(content, name, labelled=False)
+    elif fmt == "jsonl":
+        where, rows = _parse_jsonl(content, name, labelled=False)
+    else:
+        where, rows = "line", _parse_lines(content)
+    if not rows:
+        raise ValueError(f"{name}: no texts (the file is empty)" if not content.strip() else f"{name}: no texts")
+    _check_texts(rows, name, where)
+    return where, [FileText(n, text) for n, text, _ in rows]
 
 
 def load_labelled_file(
@@ -197,27 +334,28 @@ def load_labelled_file(
     With `classes` (e.g. a deployed model's), names must be among them and integers index them.
     Returns (samples, classes); a ValueError names the file and line of a problem.
     """
-    path = Path(path)
-    ext = path.suffix.lower()
-    try:
-        if ext in CSV_EXTENSIONS:
-            where, rows = "line", _read_csv(path)
-            # CSV has no types: a label column of integers only means integer labels.
-            if rows and all(_INT_TEXT.fullmatch(label.strip()) for _, _, label in rows):
-                rows = [(n, text, int(label)) for n, text, label in rows]
-        elif ext in JSONL_EXTENSIONS:
-            where, rows = _read_jsonl(path)
-        else:
-            rows = None
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
-    if rows is None:
-        raise ValueError(
-            f"{path}: unknown extension {path.suffix or '(none)'!r}; "
-            f"use .csv (columns text,label) or .jsonl (one {{\"text\": ..., \"label\": ...}} per line)"
-        )
+    _, rows, classes = load_labelled_rows(path, classes, max_classes)
+    return [(row.text, int(row.label or 0)) for row in rows], classes
+
+
+def load_labelled_rows(
+    path: str | os.PathLike, classes: Sequence[str] | None = None, max_classes: int = 2, fmt: str | None = None
+) -> tuple[str, list[FileText], list[str]]:
+    """`load_labelled_file` keeping where each sample is: ("line" or "item", samples, classes).
+    `path` "-" reads stdin (JSON if it starts with `{` or `[`, else CSV); `fmt` ("csv" or
+    "jsonl") overrides the extension."""
+    content = _read_text(path)
+    name = _display(path)
+    fmt = file_format(path, fmt, content, labelled=True)
+    if fmt == "csv":
+        where, rows = "line", _parse_csv(content, name)
+        # CSV has no types: a label column of integers only means integer labels.
+        if rows and all(_INT_TEXT.fullmatch(label.strip()) for _, _, label in rows):
+            rows = [(n, text, int(label)) for n, text, label in rows]
+    else:
+        where, rows = _parse_jsonl(content, name)
     if not rows:
-        raise ValueError(f"{path}: no samples")
+        raise ValueError(f"{name}: no samples")
 
     if classes is not None:
         classes = list(classes)
@@ -230,61 +368,45 @@ def load_labelled_file(
             raise ValueError(f"classes must be {count} different names, got {classes!r}")
 
     labels = []
-    kinds = set()
-    for n, text, label in rows:
-        if isinstance(text, list):
-            kinds.add("numbers")
-        elif not isinstance(text, str):
-            raise ValueError(f"{path}, {where} {n}: text must be a string, got {type(text).__name__}")
-        elif not text.strip():
-            raise ValueError(f"{path}, {where} {n}: empty text")
-        else:
-            kinds.add("text")
+    for n, _, label in rows:
         if isinstance(label, str):
             label = label.strip()
             if not label:
-                raise ValueError(f"{path}, {where} {n}: empty label")
+                raise ValueError(f"{name}, {where} {n}: empty label")
         elif not _is_int(label):
             raise ValueError(
-                f"{path}, {where} {n}: label must be a class name or "
+                f"{name}, {where} {n}: label must be a class name or "
                 f"{'0/1' if max_classes == 2 else 'an integer'}, got {json.dumps(label)}"
             )
         labels.append(label)
-    if len(kinds) > 1:
-        raise ValueError(f"{path}: samples mix texts and numbers; use one or the other")
-    if "numbers" in kinds and len({len(t) for _, t, _ in rows}) > 1:
-        raise ValueError(f"{path}: numeric samples have different lengths; every vector needs the same dimension")
+    _check_texts(rows, name, where)
 
     if any(_is_int(v) for v in labels):
         if not all(_is_int(v) for v in labels):
-            raise ValueError(f"{path}: labels mix integers and class names; use one or the other")
+            raise ValueError(f"{name}: labels mix integers and class names; use one or the other")
         top = len(classes) if classes is not None else max_classes
         for (n, _, _), v in zip(rows, labels, strict=True):
             if not 0 <= v < top:
                 limit = "0 or 1 (binary only)" if top == 2 else f"in 0..{top - 1}"
-                raise ValueError(f"{path}, {where} {n}: integer label {v} is not {limit}")
+                raise ValueError(f"{name}, {where} {n}: integer label {v} is not {limit}")
         out_classes = classes if classes is not None else [str(i) for i in range(max(2, max(labels) + 1))]
-        return [(text, v) for (_, text, _), v in zip(rows, labels, strict=True)], out_classes
+        return where, [FileText(n, text, v) for (n, text, _), v in zip(rows, labels, strict=True)], out_classes
 
     names = sorted(set(labels))
     if classes is None:
         if len(names) > max_classes:
             what = "only binary classification is supported" if max_classes == 2 else f"at most {max_classes} fit"
-            raise ValueError(f"{path}: {len(names)} classes ({', '.join(names)}); {what} for this model")
+            raise ValueError(f"{name}: {len(names)} classes ({', '.join(names)}); {what} for this model")
         if len(names) < 2:
-            raise ValueError(
-                f"{path}: only one class ({names[0]}); give both class names (the model's classes)"
-            )
+            raise ValueError(f"{name}: only one class ({names[0]}); give both class names (the model's classes)")
         classes = names
     index = {c: i for i, c in enumerate(classes)}
     samples = []
     for (n, text, _), v in zip(rows, labels, strict=True):
         if v not in index:
-            raise ValueError(
-                f"{path}, {where} {n}: unknown class {v!r} (classes: {', '.join(classes)})"
-            )
-        samples.append((text, index[v]))
-    return samples, list(classes)
+            raise ValueError(f"{name}, {where} {n}: unknown class {v!r} (classes: {', '.join(classes)})")
+        samples.append(FileText(n, text, index[v]))
+    return where, samples, list(classes)
 
 
 def load_sklearn_dataset(name: str) -> tuple[list[Sample], list[str], list[str]]:

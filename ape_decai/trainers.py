@@ -14,7 +14,7 @@ before any transaction is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from ape.exceptions import AccountsError, ContractLogicError, SignatureError, VirtualMachineError
 
 from ape_decai._ape import managers
+from ape_decai.batch import Prediction, Progress, predict_texts
 from ape_decai.clones import is_cloned, proxy_target
 from ape_decai.errors import DecaiError, DeclinedError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
@@ -246,6 +247,12 @@ class Trainer:
     def predict(self, text: str) -> int:
         """The model's label for a text (free: eth_call)."""
         return self.predict_words(self.encode(text))
+
+    def predict_many(self, texts: Sequence[Any], block: int | None = None, on_progress: Progress | None = None) -> list[Prediction]:
+        """The model's prediction for every text, from the contract's `predict` in batched calls
+        (free: eth_call), at `block` (None: the latest; a past block: the model as it was then).
+        A text the model cannot read gets a Prediction with `error` set (see `batch.predict_texts`)."""
+        return predict_texts(self, texts, block, on_progress) if on_progress else predict_texts(self, texts, block)
 
     def reference_model(self) -> ReferenceModel:
         """The on-chain model read into its Python reference (for local evaluation)."""

@@ -134,10 +134,10 @@ trainer_option = click.option(
 )
 
 
-def trainer_command(group: Any = click, name: str | None = None, account: str = "required"):
+def trainer_command(group: Any = click, name: str | None = None, account: str = "required", cls: type | None = None):
     """A command on a trainer (`group.command(name)`): `--trainer`, `--json`, `--account`
     (account="optional": only if given, never prompts; "none": no account), and Ape's `-v` and
-    `--network` (a `ChainCommand`). The command takes `cli_ctx` first, then its own parameters."""
+    `--network` (a `ChainCommand`, or `cls`). The command takes `cli_ctx` first, then its own parameters."""
 
     def decorate(f):
         f = json_option(f)
@@ -145,7 +145,7 @@ def trainer_command(group: Any = click, name: str | None = None, account: str = 
             f = account_option(prompt=account != "optional")(f)
         f = trainer_option(f)
         f = ape_cli_context()(f)
-        return group.command(name, cls=ChainCommand)(f)
+        return group.command(name, cls=cls or ChainCommand)(f)
 
     return decorate
 
@@ -155,6 +155,13 @@ def echo_json(obj: Any) -> None:
     ctx = click.get_current_context(silent=True)
     network = ctx.meta.get(_NETWORK) if ctx is not None else None
     click.echo(to_json({**obj, "network": network} if network else obj))
+
+
+def echo_json_lines(objs: list[dict]) -> None:
+    """JSON lines on stdout (one object per line), each with the command's network."""
+    ctx = click.get_current_context(silent=True)
+    network = ctx.meta.get(_NETWORK) if ctx is not None else None
+    click.echo("\n".join(to_json({**obj, "network": network} if network else obj) for obj in objs))
 
 
 def console() -> Console:
@@ -203,8 +210,8 @@ class progress_bar:
     """A rich progress bar fed by `update(done, total, what="")`; silent with --json, and with
     a single step (Ape's per-transaction INFO lines are silenced while it shows)."""
 
-    def __init__(self, as_json: bool, title: str):
-        self.as_json, self.title = as_json, title
+    def __init__(self, as_json: bool, title: str, stderr: bool = False):
+        self.as_json, self.title, self.stderr = as_json, title, stderr
         self.bar: Progress | None = None
         self.task: Any = None
         self.level: Any = None
@@ -215,10 +222,12 @@ class progress_bar:
     def update(self, done: int, total: int, what: str = "") -> None:
         if self.as_json or total <= 1:
             return
+        if self.stderr and not Console(stderr=True).is_terminal:  # a log or a pipe: no bar
+            return
         if self.bar is None:
             self.level = logger.level
             logger.set_level("WARNING")
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console())
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(highlight=False, stderr=self.stderr))
             self.bar.start()
             self.task = self.bar.add_task(self.title, total=total)
         description = f"{self.title}: {what}" if what else self.title

@@ -1,5 +1,6 @@
-"""`ape decai train|deploy|add-data|predict|refund|report|info|time-travel`: thin commands over
-the API (`ape_decai.training`, `ape_decai.deployment`, `ape_decai.trainers`): parse, call, print.
+"""`ape decai train|deploy|add-data|predict|evaluate|refund|report|info|time-travel`: thin commands
+over the API (`ape_decai.training`, `ape_decai.deployment`, `ape_decai.trainers`, `ape_decai.batch`):
+parse, call, print.
 
 Every command takes --json (one JSON object on stdout, nothing else) and ends a problem the
 user can fix with one line and exit status 1, before any transaction is sent.
@@ -22,6 +23,7 @@ from ape_decai._cli._common import (
     ape_cli_context,
     console,
     echo_json,
+    echo_json_lines,
     eth,
     json_option,
     load_trainer,
@@ -31,7 +33,9 @@ from ape_decai._cli._common import (
     txn_hash,
     warn_if_throwaway,
 )
-from ape_decai.datasets import DATASETS
+from ape_decai.batch import contribute
+from ape_decai.batch import evaluate as evaluate_samples
+from ape_decai.datasets import DATASETS, FORMATS, load_labelled_rows, load_texts_file
 from ape_decai.deployment import deploy as deploy_model
 from ape_decai.errors import DecaiError
 from ape_decai.models import REFERENCE_MODELS
@@ -189,20 +193,72 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
         click.echo(f"the previous one is still remembered: `ape decai use {previous}` switches back (`ape decai trainers` lists them)")
 
 
-@trainer_command(name="add-data")
-@click.argument("text")
-@click.option("--label", "-l", required=True, help="Class name or number.")
-@click.option("--deposit", type=AMOUNT, default=None, help="Deposit to send if more than asked (wei or '0.01 ether'); all of it is at stake.")
+class TextCommand(ChainCommand):
+    """A chain command taking a TEXT argument: a text that starts with `-` is read as an option
+    unless it comes after `--`; the usage error says so."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as err:
+            err.message += (
+                f" (a text that starts with '-' goes after '--': ape decai {ctx.info_name} [OPTIONS] -- TEXT; "
+                "or read it from a file with --file)"
+            )
+            raise
+
+
+FILE = click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=str)
+file_option = click.option(
+    "--file", "-f", "data_file", type=FILE, default=None,
+    help="Read the inputs from this file instead of TEXT ('-': stdin): CSV (a text column), JSON lines "
+    "(one {\"text\": ...} per line) or, for unlabelled texts, .txt (one text per line). Texts of any length.",
+)  # fmt: skip
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None,
+    help="The file's format [default: from its extension; stdin: JSON if it starts with { or [, else CSV "
+    "(labelled) or one text per line].",
+)  # fmt: skip
+
+
+def _one_input(text: str | None, data_file: str | None) -> None:
+    """Exactly one of TEXT and --file (a usage error otherwise)."""
+    if text is not None and data_file is not None:
+        raise click.UsageError("give either TEXT or --file, not both")
+    if text is None and data_file is None:
+        raise click.UsageError("give TEXT, or --file FILE for many")
+
+
+@trainer_command(name="add-data", cls=TextCommand)
+@click.argument("text", required=False)
+@file_option
+@format_option
+@click.option("--label", "-l", default=None, help="Class name or number (with TEXT; a file's samples carry their own).")
+@click.option("--deposit", type=AMOUNT, default=None, help="Deposit to send if more than asked (wei or '0.01 ether'); all of it is at stake. With --file: for each sample.")
 @click.option(
     "--max-deposit",
     type=AMOUNT,
     default=None,
     help="Refuse, sending nothing, if the deposit asked for the next block is more than this (wei or '0.01 ether'); "
-    "the 10% margin is cut to fit it.",
+    "the 10% margin is cut to fit it. With --file: for each sample (the file stops there).",
 )
-def add_data(cli_ctx, text, label, deposit, max_deposit, trainer_address, account, as_json):
+def add_data(cli_ctx, text, data_file, fmt, label, deposit, max_deposit, trainer_address, account, as_json):
     """Add TEXT with its label: pays the deposit the contract asks for in the next block, plus a
-    10% margin (kept as part of the deposit, refunded with it), and trains the model."""
+    10% margin (kept as part of the deposit, refunded with it), and trains the model.
+
+    With --file, adds every labelled sample of the file (CSV text,label or JSON lines), one
+    transaction each, with a progress bar. Samples this account already added (the same text and
+    label, from the trainer's events) are skipped, so a re-run continues where the last stopped.
+    It stops at the first refusal and says what was sent and what was not.
+    """
+    _one_input(text, data_file)
+    if data_file is not None:
+        if label is not None:
+            raise click.UsageError("--label is for TEXT: a file's samples carry their own labels")
+        _add_file(data_file, fmt, deposit, max_deposit, trainer_address, account, as_json)
+        return
+    if label is None:
+        raise click.UsageError("missing option '--label' / '-l' (the class of TEXT)")
     trainer = load_trainer(trainer_address)
     words = trainer.encode(text)
     label_index = trainer.label_index(label)
@@ -232,11 +288,39 @@ def add_data(cli_ctx, text, label, deposit, max_deposit, trainer_address, accoun
     click.echo(f"prediction: {result['prediction_before']} -> {result['prediction_after']}" + (" (model updated)" if result["model_updated"] else ""))
 
 
-@trainer_command(account="none")
-@click.argument("text")
-def predict(cli_ctx, text, trainer_address, as_json):
-    """The model's label for TEXT (free: a call, no transaction)."""
+def _add_file(data_file, fmt, deposit, max_deposit, trainer_address, account, as_json) -> None:
+    """`add-data --file`: every sample of a labelled file, stopping at the first refusal."""
     trainer = load_trainer(trainer_address)
+    where, samples, _ = load_labelled_rows(data_file, trainer.classes, max(2, len(trainer.classes)), fmt)
+    with progress_bar(as_json, "adding", stderr=True) as on_progress:
+        done = contribute(trainer, samples, account, where, max_deposit=max_deposit, deposit=deposit, on_progress=on_progress)
+    if not done.complete:
+        raise DecaiError(done.summary())
+    if as_json:
+        echo_json({"file": data_file, **done.as_dict()})
+        return
+    click.echo(done.summary())
+    if done.sent:
+        click.echo(f"gas used: {sum(s.gas_used for s in done.sent):,}; deposits: {eth(sum(s.deposit for s in done.sent))}")
+
+
+@trainer_command(account="none", cls=TextCommand)
+@click.argument("text", required=False)
+@file_option
+@format_option
+def predict(cli_ctx, text, data_file, fmt, trainer_address, as_json):
+    """The model's label for TEXT (free: a call, no transaction).
+
+    With --file, the label of every text of the file, in order: one per line (`-` for a text the
+    model cannot read, listed on stderr), or with --json one JSON line per text (index, line,
+    label, label_index; error for a text it cannot read). The contract's predictions, sent in
+    batches of calls: a thousand texts take seconds.
+    """
+    _one_input(text, data_file)
+    trainer = load_trainer(trainer_address)
+    if data_file is not None:
+        _predict_file(trainer, data_file, fmt, as_json)
+        return
     label = trainer.predict(text)
     sealed = trainer.sealed()
     if as_json:
@@ -245,6 +329,80 @@ def predict(cli_ctx, text, trainer_address, as_json):
     click.echo(trainer.classes[label])
     if not sealed:
         click.echo(UNSEALED, err=True)
+
+
+def _predict_file(trainer, data_file: str, fmt: str | None, as_json: bool) -> None:
+    where, inputs = load_texts_file(data_file, fmt)
+    with progress_bar(as_json, "predicting", stderr=True) as on_progress:
+        predictions = trainer.predict_many([x.text for x in inputs], on_progress=on_progress)
+    sealed = trainer.sealed()
+    if as_json:
+        echo_json_lines([{**p.row(x.number, where), "sealed": sealed} for p, x in zip(predictions, inputs, strict=True)])
+        return
+    click.echo("\n".join(p.label or "-" for p in predictions))
+    unreadable = [(x.number, str(p.error)) for p, x in zip(predictions, inputs, strict=True) if p.error]
+    if unreadable:
+        click.echo(f"note: {len(unreadable)} of {len(inputs)} text(s) could not be read ('-'): {_by_reason(unreadable, where)}", err=True)
+    if not sealed:
+        click.echo(UNSEALED, err=True)
+
+
+@trainer_command(account="none")
+@click.argument("data_file", type=FILE)
+@format_option
+@click.option("--block", type=click.IntRange(0), default=None, help="Score the model as it was at this block (the chain keeps every version) [default: the latest].")
+def evaluate(cli_ctx, data_file, fmt, block, trainer_address, as_json):
+    """Score the on-chain model on a labelled DATA_FILE (CSV text,label or JSON lines; '-': stdin):
+    accuracy, per-class precision and recall, and the confusion matrix (free: calls only).
+
+    Every prediction is the contract's own, sent in batches of calls. With --block N, the model
+    as it was at block N (the paper's versioning: every past model stays queryable).
+    """
+    trainer = load_trainer(trainer_address)
+    where, samples, _ = load_labelled_rows(data_file, trainer.classes, max(2, len(trainer.classes)), fmt)
+    with progress_bar(as_json, "evaluating", stderr=True) as on_progress:
+        result = evaluate_samples(trainer, samples, block, where, on_progress)
+    if as_json:
+        echo_json({"file": data_file, "trainer": trainer.address, **result.as_dict()})
+        return
+    _print_evaluation(result, data_file, block)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _print_evaluation(result, data_file: str, block: int | None) -> None:
+    at = f" at block {block}" if block is not None else ""
+    accuracy = _percent(result.accuracy)
+    click.echo(f"accuracy{at}: {accuracy} ({result.correct} of {result.scored} samples of {data_file})")
+    per_class = Table(title="Per class")
+    for column in ("class", "precision", "recall", "samples"):
+        per_class.add_column(column)
+    for k, name in enumerate(result.classes):
+        per_class.add_row(name, _percent(result.precision(k)), _percent(result.recall(k)), str(sum(result.confusion[k])))
+    console().print(per_class)
+    matrix = Table(title="Confusion matrix")
+    matrix.add_column("true \\ predicted")
+    for name in result.classes:
+        matrix.add_column(name, justify="right")
+    for name, row in zip(result.classes, result.confusion, strict=True):
+        matrix.add_row(name, *map(str, row))
+    console().print(matrix)
+    if result.skipped:
+        click.echo(f"not scored: {len(result.skipped)} sample(s) the model cannot read: {_by_reason(result.skipped, result.where)}")
+
+
+def _by_reason(problems: list[tuple[int, str]], where: str, shown: int = 5) -> str:
+    """`[(line, reason)]` as "reason (lines 3, 7 and 2 more); other reason (line 9)"."""
+    lines: dict[str, list[int]] = {}
+    for number, reason in problems:
+        lines.setdefault(reason, []).append(number)
+    parts = []
+    for reason, numbers in lines.items():
+        listed = ", ".join(map(str, numbers[:shown])) + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
+        parts.append(f"{reason} ({where}{'s' if len(numbers) > 1 else ''} {listed})")
+    return "; ".join(parts)
 
 
 @trainer_command()
@@ -370,4 +528,4 @@ def time_travel(cli_ctx, duration, as_json, provider):
     click.echo(f"advanced {format_duration(seconds)}; chain time is now {iso_time(timestamp)}")
 
 
-COMMANDS = (train, deploy, add_data, predict, refund, report, info, time_travel)
+COMMANDS = (train, deploy, add_data, predict, evaluate, refund, report, info, time_travel)

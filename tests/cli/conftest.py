@@ -38,7 +38,7 @@ from ape_decai.datasets import load_labelled_file, load_rotten_tomatoes
 from ape_decai.training import encoder_from_model_file, model_from_file, save_model_file, train_model
 
 NETWORK = "ethereum:local:foundry"
-CHAIN_COMMANDS = {"deploy", "add-data", "predict", "refund", "report", "info", "time-travel"}
+CHAIN_COMMANDS = {"deploy", "add-data", "predict", "evaluate", "refund", "report", "info", "time-travel"}
 CLASSES = ["fresh", "rotten"]  # what `load_labelled_file` makes of rotten/fresh labels (sorted)
 REVIEWS = 300
 VOCAB_SIZE = 200

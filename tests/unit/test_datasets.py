@@ -1,5 +1,7 @@
 """Labelled texts: the bundled Rotten Tomatoes reviews, user files and the train/test split."""
 
+import csv as csv_module
+import io
 import json
 from collections import Counter
 
@@ -8,8 +10,11 @@ import pytest
 from ape_decai import datasets
 from ape_decai.datasets import (
     CLASSES_ROTTEN_TOMATOES,
+    FileText,
     load_labelled_file,
+    load_labelled_rows,
     load_rotten_tomatoes,
+    load_texts_file,
     train_test_split,
 )
 
@@ -176,3 +181,82 @@ def test_split__zero_fraction__keeps_everything_for_training():
 def test_split__fraction_out_of_range__raises(fraction):
     with pytest.raises(ValueError, match="test_fraction"):
         train_test_split(SAMPLES, fraction)
+
+
+# --- Unlabelled files, stdin, formats ----------------------------------------------------------
+
+
+def test_texts_file__every_format__gives_the_texts_and_their_lines(tmp_path):
+    txt = write(tmp_path, "t.txt", "great film\n\n  \nawful, truly\n")
+    csv_file = write(tmp_path, "t.csv", 'text,label\n"great film",x\n"awful, truly",y\n')
+    jsonl = write_jsonl(tmp_path, "t.jsonl", [{"text": "great film"}, {"text": "awful, truly", "label": "ignored"}])
+
+    assert load_texts_file(txt) == ("line", [FileText(1, "great film"), FileText(4, "awful, truly")])
+    assert load_texts_file(csv_file) == ("line", [FileText(2, "great film"), FileText(3, "awful, truly")])
+    assert load_texts_file(jsonl) == ("line", [FileText(1, "great film"), FileText(2, "awful, truly")])
+    assert load_texts_file(txt, fmt="lines") == load_texts_file(write(tmp_path, "t.data", "great film\n\n  \nawful, truly\n"), "lines")
+
+
+def test_texts_file__numbers__for_dense_models(tmp_path):
+    path = write(tmp_path, "x.csv", "a,b\n1,2.5\n-3,4\n")
+    assert load_texts_file(path) == ("line", [FileText(2, [1.0, 2.5]), FileText(3, [-3.0, 4.0])])
+
+
+def test_stdin__is_read_as_json_or_csv_or_lines(monkeypatch):
+    def from_stdin(content):
+        monkeypatch.setattr(datasets.sys, "stdin", io.TextIOWrapper(io.BytesIO(content.encode())))
+
+    from_stdin('{"text": "great", "label": "a"}\n{"text": "bad", "label": "b"}\n')
+    assert load_labelled_file("-") == ([("great", 0), ("bad", 1)], ["a", "b"])
+    from_stdin("text,label\ngreat,a\nbad,b\n")
+    assert load_labelled_file("-") == ([("great", 0), ("bad", 1)], ["a", "b"])
+    from_stdin("text,label\ngreat\n")
+    assert load_texts_file("-") == ("line", [FileText(1, "text,label"), FileText(2, "great")])
+    from_stdin("text,label\ngreat,a\n")
+    assert load_texts_file("-", fmt="csv") == ("line", [FileText(2, "great")])
+
+
+def test_csv__a_field_over_the_default_limit__is_read(tmp_path):
+    long_text = "word " * 60_000  # 300,000 characters: over csv's default 131,072
+    path = tmp_path / "long.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv_module.writer(f).writerows([["text", "label"], [long_text, "a"], ["short", "b"]])
+
+    assert load_labelled_file(path) == ([(long_text, 0), ("short", 1)], ["a", "b"])
+    assert csv_module.field_size_limit() >= 2**31 - 1
+
+
+def test_labelled_rows__keep_the_line_of_each_sample(tmp_path):
+    path = write(tmp_path, "d.csv", 'text,label\n"two\nlines",a\n\nx,b\n')
+    assert load_labelled_rows(path) == ("line", [FileText(2, "two\nlines", 0), FileText(5, "x", 1)], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "name, content, fmt, message",
+    [
+        ("t.txt", "", None, "no texts \\(the file is empty\\)"),
+        ("t.txt", "\n \n", None, "no texts"),
+        ("t.xml", "a\n", None, r"unknown extension '\.xml'.*\.txt \(one text per line\)"),
+        ("t.csv", "review\nx\n", None, "missing column text"),
+        ("t.csv", 'text\n"unclosed\n', None, "malformed CSV"),
+        ("t.csv", 'text\n"a"b\n', None, "malformed CSV"),
+        ("t.jsonl", '{"label": "a"}\n', None, "line 1: missing text"),
+        ("t.jsonl", '{"text": ""}\n', None, "line 1: empty text"),
+        ("t.txt", "a\n", "xml", "unknown format 'xml'"),
+    ],
+)
+def test_texts_file__bad_input__raises_a_clear_error(tmp_path, name, content, fmt, message):
+    path = write(tmp_path, name, content)
+    with pytest.raises(ValueError, match=message):
+        load_texts_file(path, fmt)
+
+
+def test_labelled_file__lines_format__is_refused(tmp_path):
+    path = write(tmp_path, "d.txt", "great\n")
+    with pytest.raises(ValueError, match="unknown format 'lines'; use one of: csv, jsonl"):
+        load_labelled_rows(path, fmt="lines")
+
+
+def test_missing_file__one_line(tmp_path):
+    with pytest.raises(ValueError, match="no such file"):
+        load_texts_file(tmp_path / "missing.txt")
