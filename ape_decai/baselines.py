@@ -41,7 +41,8 @@ Encoded = Sequence[tuple[Sequence[int], int]]
 def _sparse_matrix(samples: Encoded, n_features: int) -> Any:
     from scipy.sparse import csr_matrix  # type: ignore[import-untyped]  # ships with scikit-learn
 
-    indptr, indices = [0], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
     for x, _ in samples:
         indices.extend(x)
         indptr.append(len(indices))
