@@ -60,7 +60,7 @@ def _twins_accept(limit: int) -> Iterator[None]:
 def _cell(row: Comparison, target: float) -> str:
     if row.gap is None:
         return f"{row.ours_mean:.3f}"
-    gap = f"{row.gap:+.3f}"
+    gap = f"{round(row.gap, 3) + 0.0:+.3f}"  # + 0.0: no "-0.000"
     return f"{row.ours_mean:.3f} ({'**' + gap + '**' if row.gap < -target else gap})"
 
 
@@ -79,8 +79,8 @@ def markdown(rows: list[Comparison], limits: list[int | None], target: float) ->
         table = [r for r in rows if r.vocab_size == vocab_size]
         for dataset in dict.fromkeys(r.dataset for r in table):
             cut = {r.max_features: r for r in table if r.dataset == dataset}
-            share = " | ".join("-" if n is None else f"{cut[n].to_dict()['truncated_fraction']:.0%}" for n in limits)
-            out.append(f"| {dataset} | samples over N features | | {share} |")
+            share = " | ".join("-" if n is None else f"{cut[n].to_dict()['truncated_fraction']:.1%}" for n in limits)
+            out.append(f"| {dataset} | *samples with more than N features* | | {share} |")
             for model in dict.fromkeys(r.model for r in table):
                 by_limit = {r.max_features: r for r in table if r.dataset == dataset and r.model == model}
                 first = by_limit[limits[0]]

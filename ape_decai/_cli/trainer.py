@@ -78,7 +78,12 @@ def _train_summary_lines(model_id: str, unit: str, n_features: int, n_classes: i
         skipped.append(
             f"{t['skipped_too_long']} with more than {t['max_features']} distinct features (the most one contribution carries)"
         )
-    lines.append(f"skipped {t['skipped_empty'] + t['skipped_too_long']}: {', '.join(skipped)}" if skipped else "skipped none")
+    if not skipped:
+        lines.append("skipped none")
+    elif len(skipped) == 1:
+        lines.append(f"skipped {skipped[0]}")
+    else:
+        lines.append(f"skipped {t['skipped_empty'] + t['skipped_too_long']}: {', '.join(skipped)}")
     if t.get("truncated"):
         lines.append(
             f"truncated {t['truncated']} to their {t['max_features']} lowest-ranked features (the most one contribution carries)"

@@ -238,12 +238,14 @@ def test_train__text_summary_names_trained_held_out_and_skipped_counts(decai, sp
         f"sparse-perceptron: {SPEECH_VOCABULARY} words, 2 classes; of 189 samples, "
         f"trained on {summary['train_samples']}, tested on {summary['test_samples']} held out"
     )
+    assert summary["skipped_empty"] == 0  # every speech has words of the vocabulary
     if summary["skipped_too_long"]:
         assert lines[1] == (
-            f"skipped {summary['skipped_too_long'] + summary['skipped_empty']}: "
-            f"{summary['skipped_too_long']} with more than {summary['max_features']} distinct features "
+            f"skipped {summary['skipped_too_long']} with more than {summary['max_features']} distinct features "
             "(the most one contribution carries)"
         )
+    else:
+        assert lines[1] == "skipped none"
     assert any(line.startswith(f"truncated {summary['truncated']} ") for line in lines) == bool(summary["truncated"])
     assert lines[-2] == (
         f"accuracy: train {summary['train_accuracy']:.3f}, held-out {summary['test_accuracy']:.3f}; "
