@@ -25,12 +25,14 @@ from ape.exceptions import AccountsError, ContractLogicError, SignatureError, Vi
 from ape_decai._ape import managers
 from ape_decai.batch import Prediction, Progress, predict_texts
 from ape_decai.clones import is_cloned, proxy_target
+from ape_decai.encoders import Encoding
 from ape_decai.errors import DecaiError, DeclinedError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
 from ape_decai.market import MarketClient
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.models.sparse_perceptron import check_indices
 from ape_decai.packing import pack_dense, pack_indices
+from ape_decai.publishing import fetch_vocabulary
 from ape_decai.records import Contribution, Record, Verdict
 from ape_decai.training import parse_onchain_encoder
 from ape_decai.units import format_duration, to_hex
@@ -176,7 +178,9 @@ class Trainer:
             raise DecaiError(f"no TrainerDeployed event found for {self.address} in block {block}")
         args = logs[0].event_arguments
         try:
-            classes, encoder = parse_onchain_encoder(args["encoder"])
+            classes, encoder = parse_onchain_encoder(
+                args["encoder"], lambda published: fetch_vocabulary(published, to_block=block)
+            )
         except ValueError as err:
             raise DecaiError(str(err)) from None
         return {
@@ -221,25 +225,33 @@ class Trainer:
             return names.index(label)
         raise DecaiError(f"unknown label {label!r}; this model's labels are: {', '.join(names)} (or 0..{len(names) - 1})")
 
-    def encode(self, text: str) -> list[int]:
-        """Raw input (a text, or numbers for a numeric encoder) -> the packed words the model takes."""
+    def encode_with_info(self, text: str) -> tuple[list[int], Encoding]:
+        """Raw input (a text, or numbers for a numeric encoder) -> (the packed words the model takes,
+        the `Encoding`: which features were kept and how many the text has, `Encoding.truncated`
+        of them dropped by the encoder's published per-sample maximum)."""
         if not text or not text.strip():
             raise DecaiError("the text is empty" if self.reference_class.input_kind == "sparse" else "the input is empty")
         try:
-            features = self.encoder.encode(text)
+            encoding = self.encoder.encode_with_info(text)
         except ValueError as err:
             raise DecaiError(f"this input cannot be used: {err}") from None
+        features = encoding.features
         if self.reference_class.input_kind == "dense":
             if len(features) != self.n_features:
                 raise DecaiError(f"this input has {len(features)} numbers; the model takes {self.n_features}")
-            return list(pack_dense(features))
+            return list(pack_dense(features)), encoding
         if not features:
             raise DecaiError("none of the words of this text is in the model's vocabulary: nothing to learn from")
         try:
             check_indices(features, self.n_features)
         except ValueError as err:
             raise DecaiError(f"this text cannot be used: {err}") from None
-        return pack_indices(features)
+        return pack_indices(features), encoding
+
+    def encode(self, text: str) -> list[int]:
+        """Raw input -> the packed words the model takes (a long text keeps its lowest features:
+        see `encode_with_info` to know how many were dropped)."""
+        return self.encode_with_info(text)[0]
 
     def predict_words(self, words: list[int]) -> int:
         return int(self.contract.predict(words))

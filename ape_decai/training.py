@@ -15,10 +15,12 @@ chosen model (`ape_decai.models.REFERENCE_MODELS`) and returns a *model file* (a
 
 Nothing is dropped silently: of `samples`, `train_split` + `test_split` are the two splits, and
 each sample is trained on (`train_samples`), scored (`test_samples`) or counted in a skip
-reason (`skipped_empty`: no feature of the encoder; `skipped_too_long`: more distinct features
-than one contribution carries, `max_features`); `truncated` counts the samples that were cut
-down to `max_features` features instead. An accuracy is None (JSON null) when nothing was
-scored (e.g. `test_fraction=0`).
+reason (`skipped_empty`: no feature of the encoder; `skipped_too_long`: always 0 since the
+truncation policy, kept for readers of older files). `truncated` counts the samples with more
+distinct features than one contribution carries (the encoder's `max_features`): they keep their
+`max_features` lowest (the published policy), are trained on and scored like that, and the
+scikit-learn comparison gets all their features. An accuracy is None (JSON null) when nothing
+was scored (e.g. `test_fraction=0`).
 
 The held-out accuracy is reported next to scikit-learn's equivalent classifier trained on the
 same features and split, when scikit-learn is installed (`pip install 'ape-decai[sklearn]'`).
@@ -35,7 +37,7 @@ import math
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -53,13 +55,14 @@ from ape_decai.encoders import (
     encoder_from_description,
     tokenize,
 )
+from ape_decai.errors import DecaiError
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.models.sparse_perceptron import (
     INT16_MAX,
     INT16_MIN,
     MAX_FEATURES,
-    MAX_INPUT_LENGTH,
 )
+from ape_decai.publishing import parts_of, published_description
 
 MODEL_FORMAT = "ape-decai-model/1"
 ENCODER_FORMAT = "ape-decai-encoder/1"
@@ -143,23 +146,26 @@ class EncodedSplit:
     # The same samples with all their features (what scikit-learn's comparison is given).
     full: list[tuple[list[int], int]] = field(default_factory=list)
     empty: int = 0  # no feature of the encoder
-    too_long: int = 0  # more distinct features than one contribution carries (skipped)
+    too_long: int = 0  # more distinct features than one contribution carries, skipped (none since
+    # the truncation policy: kept for the summary's field)
     truncated: int = 0  # cut down to the per-sample maximum (kept)
 
 
 def _encode_all(encoder: Encoder, samples: Sequence[Sample]) -> EncodedSplit:
-    """Encode a split; a text sample with more than `MAX_INPUT_LENGTH` features cannot be sent
-    to the contract in one call, so it is skipped (and counted)."""
+    """Encode a split as contributions carry it: a text with more distinct features than the
+    encoder's `max_features` keeps its lowest ones (the published truncation policy), counted."""
     split = EncodedSplit()
     for text, label in samples:
-        x = encoder.encode(text)
-        if encoder.input_kind == "sparse" and not x:
+        encoding = encoder.encode_with_info(text)
+        if encoder.input_kind == "sparse" and not encoding.features:
             split.empty += 1
-        elif encoder.input_kind == "sparse" and len(x) > MAX_INPUT_LENGTH:
-            split.too_long += 1
+            continue
+        split.usable.append((encoding.features, label))
+        if encoding.truncated:
+            split.truncated += 1
+            split.full.append((encoder.all_features(text), label))  # type: ignore[union-attr]
         else:
-            split.usable.append((x, label))
-            split.full.append((x, label))
+            split.full.append((encoding.features, label))
     return split
 
 
@@ -200,9 +206,9 @@ def train_model(
     hashing into `vocab_size` features (`encoder="hashing"`); for numeric vectors a
     standardisation at `scale` (`NumericEncoder.fit`). The model (`model`, a key of
     `REFERENCE_MODELS`) is trained on the training split (perceptrons: `epochs` passes in the
-    shuffled order). Text samples with no feature (or more than `MAX_INPUT_LENGTH`) cannot be
-    sent to the contract, so they are skipped for training and left out of both accuracies;
-    `training` says how many.
+    shuffled order). Text samples with no feature cannot be sent to the contract, so they are
+    skipped for training and left out of both accuracies; longer ones than a contribution carries
+    are truncated (the encoder's policy); `training` says how many of each.
     """
     if model not in REFERENCE_MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(REFERENCE_MODELS)}")
@@ -246,13 +252,7 @@ def train_model(
     train_split, test_split = _encode_all(enc, train), _encode_all(enc, test)
     train_x, test_x = train_split.usable, test_split.usable
     if not train_x:
-        reason = "no training sample contains a feature of the encoder"
-        if train_split.too_long:
-            reason = (
-                f"no training sample fits one contribution: {train_split.too_long} have more than "
-                f"{MAX_INPUT_LENGTH} distinct features, {train_split.empty} none"
-            )
-        raise ValueError(reason)
+        raise ValueError("no training sample contains a feature of the encoder")
 
     # A dense perceptron's intercept is the weight of a constant feature worth 1.0, i.e. `scale`.
     reference = _fit(
@@ -282,7 +282,7 @@ def train_model(
             "skipped_empty": train_split.empty + test_split.empty,
             "skipped_too_long": train_split.too_long + test_split.too_long,
             "truncated": train_split.truncated + test_split.truncated,
-            "max_features": MAX_INPUT_LENGTH if cls.input_kind == "sparse" else None,
+            "max_features": getattr(enc, "max_features", None) if cls.input_kind == "sparse" else None,
             "epochs": epochs,
             "test_fraction": test_fraction,
             "seed": seed,
@@ -532,30 +532,66 @@ def encoder_from_model_file(d: dict) -> Any:
 # The encoder as published on chain
 
 
-def onchain_encoder_json(model: dict) -> str:
-    """The compact JSON (sorted keys, no spaces, ASCII) the trainer logs in `TrainerDeployed`."""
-    validate_model(model)
-    text = json.dumps(
-        {
-            "format": ENCODER_FORMAT,
-            "model": model["model"],
-            "classes": model["classes"],
-            "encoder": model["encoder"],
-        },
+def _onchain_text(model: dict, encoder: dict) -> str:
+    return json.dumps(
+        {"format": ENCODER_FORMAT, "model": model["model"], "classes": model["classes"], "encoder": encoder},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
     )
+
+
+def onchain_encoder_json(model: dict, max_features: int | None = None) -> str:
+    """The compact JSON (sorted keys, no spaces, ASCII) the trainer logs in `TrainerDeployed`.
+
+    The encoder's per-sample maximum and truncation policy are always published explicitly;
+    `max_features` lowers the maximum to what the trainer's mechanism takes (a market's
+    contribution is smaller than the model's input bound). A vocabulary too large for the
+    trainer's 32 kB is replaced by a commitment to its parts (`ape_decai.publishing`), which
+    `onchain_encoder_parts` gives and the deployment publishes first.
+    """
+    validate_model(model)
+    encoder = encoder_from_description(model["encoder"]).describe()
+    if max_features is not None and "max_features" in encoder:
+        encoder["max_features"] = min(encoder["max_features"], max_features)
+    text = _onchain_text(model, encoder)
+    if len(text) > MAX_ENCODER_JSON_LENGTH and encoder["type"] == "vocabulary":
+        text = _onchain_text(model, published_description(encoder))
     if len(text) > MAX_ENCODER_JSON_LENGTH:
         raise ValueError(
             f"the encoder description is {len(text)} bytes, at most {MAX_ENCODER_JSON_LENGTH} fit on "
-            "chain; train with a smaller vocabulary"
+            "chain; shorten the name, classes or token pattern"
         )
     return text
 
 
-def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], Any]:
-    """(classes, encoder) from the JSON a trainer published; ValueError if it is not one."""
+def onchain_encoder_parts(model: dict) -> list[bytes]:
+    """The vocabulary parts the deployment publishes before the trainer (none for a description
+    that fits in the trainer: see `onchain_encoder_json`)."""
+    if "published" not in json.loads(onchain_encoder_json(model))["encoder"]:
+        return []
+    return parts_of(model["encoder"])
+
+
+def check_deployable(model: dict | ModelFile) -> None:
+    """DecaiError (one line, the reason) if `model` (a model file) cannot be deployed: an invalid
+    file, or an encoder description that does not fit on chain even with its vocabulary published
+    apart. Chain-free: `train` calls it before writing a model; `deployment.check_deployable`."""
+    data = model.to_dict() if isinstance(model, ModelFile) else model
+    try:
+        onchain_encoder_json(data)
+    except ValueError as err:
+        raise DecaiError(f"this model cannot be deployed: {err}") from None
+
+
+def parse_onchain_encoder(
+    json_str: str | bytes, fetch_vocabulary: Callable[[Any], list[str]] | None = None
+) -> tuple[list[str], Any]:
+    """(classes, encoder) from the JSON a trainer published; ValueError if it is not one.
+
+    A vocabulary published apart (`"published"`: a commitment to its parts) is read with
+    `fetch_vocabulary(commitment)` (`publishing.fetch_vocabulary` on a chain).
+    """
     if isinstance(json_str, (bytes, bytearray)):
         try:
             json_str = bytes(json_str).decode("utf-8")
@@ -578,8 +614,14 @@ def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], Any]:
     if not isinstance(d["model"], str) or not d["model"]:
         raise ValueError("on-chain encoder: model must be a non-empty string")
     classes = _check_classes(d["classes"], "on-chain encoder")
+    description = d["encoder"]
     try:
-        encoder = encoder_from_description(d["encoder"])
+        if isinstance(description, dict) and "published" in description and "vocabulary" not in description:
+            if fetch_vocabulary is None:
+                raise ValueError("the vocabulary is published apart: it needs a chain to be read from")
+            words = fetch_vocabulary(description["published"])
+            description = {**{k: v for k, v in description.items() if k != "published"}, "vocabulary": words}
+        encoder = encoder_from_description(description)
     except ValueError as exc:
         raise ValueError(f"on-chain encoder: {exc}") from None
     return list(classes), encoder
@@ -601,19 +643,22 @@ def train(
 
     `options` are `train_model`'s (vocab_size, encoder, epochs, seed, ...). The name defaults to
     the file's stem or the dataset's name. ValueError (one line) for anything that does not fit,
-    e.g. a three-class dataset for a binary model.
+    e.g. a three-class dataset for a binary model; DecaiError (`check_deployable`) for a model
+    that could not be deployed.
     """
     if model not in REFERENCE_MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(REFERENCE_MODELS)}")
     data = load_training_data(data_file, dataset, REFERENCE_MODELS[model].max_classes)
-    trained = train_model(
-        data.samples,
-        data.classes,
-        model=model,
-        name=name or data.name,
-        dataset=data.source,
-        feature_names=data.feature_names,
-        **options,
+    trained = ModelFile.parse(
+        train_model(
+            data.samples,
+            data.classes,
+            model=model,
+            name=name or data.name,
+            dataset=data.source,
+            feature_names=data.feature_names,
+            **options,
+        )
     )
-    onchain_encoder_json(trained)  # what deploy publishes must fit: refuse here, before any file is written
-    return ModelFile.parse(trained)
+    check_deployable(trained)  # before any file is written: a model `deploy` would refuse
+    return trained

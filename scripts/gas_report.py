@@ -446,10 +446,129 @@ def measure_market_worst_case() -> dict:
     return {"market_worst_tx": max(tx.gas_used for tx in txs)}
 
 
+# --- The largest contribution (issue 11): every sparse model, every mechanism --------------------
+# A sample at the per-sample maximum (`packing.MAX_SAMPLE_FEATURES` distinct indices), each index
+# in its own storage word of the model (indices 16k of a 16N-feature model: no two share a read or
+# a write), the label the model does not predict (the perceptron updates; the count models always
+# do). `max_input_<model>_<mechanism>` is its add_data gas, after a warm-up contribution.
+MAX_INPUT_MODELS = ("sparse-perceptron", "sparse-ncc", "naive-bayes")
+
+
+def measure_max_input() -> dict:
+    from ape import accounts, chain, networks
+
+    from ape_decai import deploy
+    from ape_decai.encoders import HashingEncoder
+    from ape_decai.models import REFERENCE_MODELS
+    from ape_decai.packing import MAX_SAMPLE_FEATURES, pack_indices
+
+    n_inputs = MAX_SAMPLE_FEATURES
+    n_features = 16 * n_inputs
+    worst = [16 * k for k in range(n_inputs)]
+    gas: dict = {"max_input_features": n_inputs}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, warmup, contributor = accounts.test_accounts[:3]
+        for model_id in MAX_INPUT_MODELS:
+            twin = REFERENCE_MODELS[model_id].fit([([1], 0), ([2], 1)], n_features=n_features, n_classes=2)
+            model = {
+                "format": "ape-decai-model/1",
+                "model": model_id,
+                "name": "gas-report",
+                "description": "The largest contribution",
+                "classes": ["no", "yes"],
+                "encoder": HashingEncoder(n_features).describe(),
+                **twin.to_dict(),
+            }
+            for mechanism in ("deposit", "points"):
+                trainer = deploy(model, mechanism, sender=creator, restart=True).trainer
+                chain.mine(deltatime=600)
+                trainer.add_words(pack_indices([3]), 0, warmup)
+                chain.mine(deltatime=600)
+                words = pack_indices(worst)
+                label = 1 - trainer.predict_words(words)
+                key = f"max_input_{model_id.replace('-', '_')}_{mechanism}"
+                gas[key] = trainer.add_words(words, label, contributor).gas_used
+    return gas
+
+
+# --- A 20,000-word vocabulary (issue 11): published in parts, then the model under a gas cap -------
+# A sparse perceptron trained on the rotten-tomatoes reviews with the 20,000 words they use most
+# (points mechanism). The vocabulary parts go first (the same for every cap: `vocabulary_parts`,
+# `vocabulary_publish_gas`, its largest transaction `vocabulary_publish_max_tx`), then the trainer
+# and its 1,250 weight words under each cap (`vocabulary_cap<M>m_{transactions,gas,max_tx}`).
+VOCABULARY_WORDS = 20_000
+VOCABULARY_CAPS = (3_000_000, 10_000_000)
+
+
+def measure_vocabulary() -> dict:
+    from ape import accounts, networks
+
+    from ape_decai import deploy, publishing
+    from ape_decai.datasets import load_rotten_tomatoes
+    from ape_decai.training import onchain_encoder_parts, train_model
+
+    model = train_model(
+        load_rotten_tomatoes(), ["rotten", "fresh"], vocab_size=VOCABULARY_WORDS, epochs=1, test_fraction=0.05
+    )
+    parts = onchain_encoder_parts(model)
+    gas: dict = {"vocabulary_words": len(model["encoder"]["vocabulary"]), "vocabulary_parts": len(parts)}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator = accounts.test_accounts[0]
+        publishing.ensure_publisher(creator)
+        sent = publishing.publish(parts, creator)
+        gas["vocabulary_publish_gas"] = sum(sent)
+        gas["vocabulary_publish_max_tx"] = max(sent)
+        for cap in VOCABULARY_CAPS:
+            done = deploy(model, "points", sender=creator, gas_cap=cap, restart=True)
+            key = f"vocabulary_cap{cap // 1_000_000}m"
+            gas[f"{key}_transactions"] = done.transactions
+            gas[f"{key}_gas"] = sum(done.gas_used)
+            gas[f"{key}_max_tx"] = max(done.gas_used)
+    return gas
+
+
+# --- Batches of contributions, points mechanism (issue 11) ------------------------------------------
+# The reference scenario's sparse perceptron (100 weights) with the points mechanism; 50 distinct
+# 15-word samples with random labels, after a warm-up contribution of the same account. For k in
+# (1, 10, 50): `batch_<k>_single_per_sample`, the gas per sample of the first k added one by one,
+# and `batch_<k>_per_sample` of the same k in one `add_data_batch` (from the same state).
+BATCH_SIZES = (1, 10, 50)
+
+
+def measure_points_batch() -> dict:
+    from ape import accounts, chain, networks
+
+    from ape_decai import deploy
+    from ape_decai.packing import pack_indices
+
+    model, _, _ = scenario_model()
+    rng = random.Random(7)
+    samples = [pack_indices(sorted(rng.sample(range(N_FEATURES), SAMPLE_SIZE))) for _ in range(max(BATCH_SIZES))]
+    labels = [rng.randint(0, 1) for _ in samples]
+    gas: dict = {}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, contributor = accounts.test_accounts[:2]
+        trainer = deploy(model, "points", sender=creator, restart=True).trainer.contract
+        chain.mine(deltatime=600)
+        trainer.add_data(pack_indices([1, 2]), 0, sender=contributor)
+        for k in BATCH_SIZES:
+            snap = chain.snapshot()
+            chain.mine(deltatime=600)
+            singles = sum(trainer.add_data(samples[i], labels[i], sender=contributor).gas_used for i in range(k))
+            chain.restore(snap)
+            snap = chain.snapshot()
+            chain.mine(deltatime=600)
+            batch = trainer.add_data_batch(samples[:k], labels[:k], sender=contributor).gas_used
+            chain.restore(snap)
+            gas[f"batch_{k}_single_per_sample"] = singles // k
+            gas[f"batch_{k}_per_sample"] = batch // k
+    return gas
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--models", is_flag=True, help="Also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py).")
-@click.option("--only", type=click.Choice(["deposit", "market"]), default=None, help="Measure one scenario only (deposit: every model's; market: the prediction market's).")
+@click.option("--only", type=click.Choice(["deposit", "market", "vocabulary", "batch"]), default=None, help="Measure one scenario only (deposit: every model's; market: the prediction market's; vocabulary: a 20,000-word vocabulary published in parts; batch: points batches).")
 def cli(as_json: bool, models: bool, only: str | None) -> None:
     """Measure the gas of ape-decai's public entry points in the reference scenarios, each on a
     throwaway Anvil (`ape run gas_report`)."""
@@ -458,11 +577,16 @@ def cli(as_json: bool, models: bool, only: str | None) -> None:
     use_throwaway_anvil()
     logger.set_level("ERROR")
     gas: dict = {}
-    if only != "market":
+    if only == "vocabulary":
+        gas.update(measure_vocabulary())
+    elif only == "batch":
+        gas.update(measure_points_batch())
+    elif only != "market":
         gas.update(measure())
         gas.update(measure_dense())
         gas.update(measure_sparse_models())
-    if only != "deposit":
+        gas.update(measure_max_input())
+    if only in (None, "market"):
         gas.update(measure_market())
     rows = None
     if models:

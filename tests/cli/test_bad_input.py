@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import pytest
 
+from ape_decai import deploy
+from ape_decai.datasets import load_rotten_tomatoes
+from ape_decai.packing import MAX_SAMPLE_FEATURES, pack_indices
+from ape_decai.training import train_model
+
 from .conftest import NETWORK
 
 CHAIN_COMMANDS_WITH_TRAINER = ["add-data", "predict", "refund", "report", "info"]
@@ -52,14 +57,6 @@ def remembered(decai, creator, model_file, state_dir):
     address = decai.json("deploy", model_file, account=creator)["address"]
     path = state_dir / "trainers.json"
     return address, path, path.read_bytes()
-
-
-@pytest.fixture
-def oversized_text(review_model) -> str:
-    """A text with 129 distinct vocabulary words: one feature more than a sample may hold."""
-    words = review_model["encoder"]["vocabulary"][:129]
-    assert len(words) == 129
-    return " ".join(words)
 
 
 # --- A corrupted state file -------------------------------------------------------------------------------
@@ -166,19 +163,20 @@ def test_add_data__bad_deposit__is_a_usage_error_and_sends_nothing(decai, contri
     assert path.read_bytes() == saved
 
 
-@pytest.mark.parametrize("command", ["add-data", "predict"])
-def test_command__text_with_more_than_128_known_words__fails_with_one_line(
-    decai, contributor, remembered, oversized_text, command
-):
-    _, path, saved = remembered
-    nonce = contributor.nonce
-    extra = ["-l", "fresh", "--account", "TEST::1"] if command == "add-data" else []
+def test_predict__text_with_more_words_than_a_sample_holds__uses_its_lowest_ranked_words(decai, creator):
+    model = train_model(load_rotten_tomatoes()[:3000], ["rotten", "fresh"], vocab_size=MAX_SAMPLE_FEATURES + 50, epochs=1)
+    trainer = deploy(model, "points", sender=creator).trainer
+    words = model["encoder"]["vocabulary"][: MAX_SAMPLE_FEATURES + 1]
+    oversized_text = " ".join(reversed(words))  # one word more than a sample holds, lowest rank last
+    encoder = trainer.encoder
+    kept = encoder.encode(oversized_text)
+    assert len(kept) == encoder.max_features == len(encoder.all_features(oversized_text)) - 1
+    assert kept == list(range(encoder.max_features))  # the vocabulary's first words: lowest rank
+    assert trainer.encode(oversized_text) == pack_indices(kept)
 
-    message = decai.fails(command, oversized_text, *extra)
+    out = decai.json("predict", oversized_text, trainer=trainer)
 
-    assert message == "this text cannot be used: more than 128 features in one sample"
-    assert contributor.nonce == nonce
-    assert path.read_bytes() == saved
+    assert out["label_index"] == trainer.reference_model().predict(kept)
 
 
 @pytest.mark.parametrize("command", ["add-data", "predict"])

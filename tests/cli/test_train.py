@@ -19,7 +19,8 @@ from ape_decai.datasets import (
     load_rotten_tomatoes,
     train_test_split,
 )
-from ape_decai.training import MODEL_FORMAT, encoder_from_model_file, load_model_file
+from ape_decai.packing import MAX_SAMPLE_FEATURES
+from ape_decai.training import MODEL_FORMAT, check_deployable, encoder_from_model_file, load_model_file
 
 from .conftest import CLASSES, VOCAB_SIZE
 
@@ -176,7 +177,10 @@ def test_train__hashing_encoder__reports_scikit_learns_accuracy_alongside(decai,
     summary = decai.json("train", reviews_csv, "-o", output, "--encoder", "hashing", "--vocab-size", 512)
 
     model = load_model_file(output)
-    assert model["encoder"] == {"type": "hashing", "n_features": 512, "lowercase": True, "token_pattern": model["encoder"]["token_pattern"]}
+    assert model["encoder"] == {
+        "type": "hashing", "n_features": 512, "lowercase": True, "token_pattern": model["encoder"]["token_pattern"],
+        "max_features": MAX_SAMPLE_FEATURES, "truncate": "lowest-index",
+    }  # fmt: skip
     assert summary["sklearn"]["estimator"] == "Perceptron"
     assert 0.0 <= summary["sklearn"]["test_accuracy"] <= 1.0
     assert summary["test_accuracy"] == model["training"]["test_accuracy"]
@@ -209,10 +213,11 @@ def test_train__summary_accounts_for_every_sample_and_says_why_some_are_not_used
     # What the encoder makes of each speech, counted independently of `train`.
     encoder = encoder_from_model_file(load_model_file(output))
     train, test = train_test_split(load_convention_speeches(), 0.2, 0)
-    lengths = [len(encoder.encode(text)) for text, _ in train + test]
+    lengths = [len(encoder.all_features(text)) for text, _ in train + test]
     empty = sum(n == 0 for n in lengths)
     too_many = sum(n > summary["max_features"] for n in lengths)
-    assert too_many > 50  # real long texts: the case this is about
+    assert summary["max_features"] == encoder.max_features
+    assert too_many > 10  # real long texts: the case this is about
     assert summary["samples"] == 189
     assert (summary["train_split"], summary["test_split"]) == (len(train), len(test)) == (151, 38)
     assert summary["skipped_empty"] == empty
@@ -297,14 +302,15 @@ def test_train__fails__writes_nothing_and_keeps_the_old_file(decai, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "stop.csv"]
 
 
-def test_train__vocabulary_too_large_to_deploy__refused_before_writing(decai, speeches_csv, tmp_path):
+def test_train__large_vocabulary__writes_a_model_deploy_accepts(decai, speeches_csv, tmp_path):
+    # 4,000 words: a description over the trainer's 32 kB, published in parts by the deployment.
     output = tmp_path / "big.json"
 
-    message = decai.fails("train", speeches_csv, "-o", output, "--vocab-size", 4000, "--model", "naive-bayes")
+    summary = decai.json("train", speeches_csv, "-o", output, "--vocab-size", 4000, "--model", "naive-bayes")
 
-    assert message.startswith("the encoder description is ") and "fit on chain" in message
-    assert not output.exists()
-    assert list(tmp_path.iterdir()) == []
+    model = load_model_file(output)
+    assert summary["n_features"] == len(model["encoder"]["vocabulary"]) == 4000
+    check_deployable(model)  # what `deploy` checks first: raises if it would refuse
 
 
 # --- Optional packages: one line saying what to install ---------------------------------------------
