@@ -510,6 +510,8 @@ class Simulation:
             if n in budgets:
                 row[f"{n}_balance_wei"] = b.balance(budgets[n])
                 row[f"{n}_balance_pct"] = round(100 * b.balance(budgets[n]) / budgets[n], 4)
+                with_gas = b.balance(budgets[n]) - b.gas_used * self.scenario.gas_price
+                row[f"{n}_with_gas_pct"] = round(100 * with_gas / budgets[n], 4)
             else:
                 row[f"{n}_received_wei"] = b.taken
             row[f"{n}_gas_used"] = b.gas_used
@@ -551,8 +553,7 @@ class Simulation:
 
 
 def _scenario_dict(s: Scenario) -> dict:
-    d = asdict(s)
-    return d
+    return asdict(s)
 
 
 def read_records(trainer: Any, keys: list[bytes], batch: int = 500) -> list[Record]:

@@ -1,0 +1,151 @@
+"""`ape decai simulate`: the paper's Fig. 3 experiment on the real contracts (`ape_decai.simulate`).
+
+Thin: options -> `Scenario`, `simulate(...)` with a progress bar, then the files, the figure
+(`ape_decai.figures`) and a table or one JSON object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ape_decai._cli._common import AMOUNT, DURATION, ChainCommand, ape_cli_context, console, echo_json, json_option
+from ape_decai.datasets import DATASETS
+from ape_decai.errors import DecaiError
+from ape_decai.figures import draw_fig3, require_matplotlib
+from ape_decai.models import REFERENCE_MODELS
+from ape_decai.parameters import DepositParameters
+from ape_decai.simulate import Agent, Scenario, Simulation
+
+OUTPUT_FILES = ("steps.csv", "accuracy.csv", "contributions.csv", "events.jsonl", "summary.json", "fig3.png")
+
+
+def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: float) -> list[Agent]:
+    kind = "honest" if honest else "adversary"
+    names = [kind] if n == 1 else [f"{kind}-{k + 1}" for k in range(n)]
+    return [Agent(name, honest, every, deposit, max(1, deposit // (5 if honest else 33)), budget, noise) for name in names]
+
+
+@click.command("simulate", cls=ChainCommand)
+@ape_cli_context()
+@click.option("--dataset", type=click.Choice(DATASETS), default=None, help="A named dataset (default: rotten-tomatoes).")
+@click.option("--data-file", type=click.Path(exists=True, dir_okay=False), default=None, help="A labelled CSV or JSON lines file instead.")
+@click.option("--model", type=click.Choice(list(REFERENCE_MODELS)), default="sparse-perceptron", show_default=True)
+@click.option("--vocab-size", type=click.IntRange(1, 65535), default=1000, show_default=True, help="Words (features) of text models.")
+@click.option("--initial-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.08, show_default=True, help="Part of the training split used off chain for the initial model.")
+@click.option("--samples", type=click.IntRange(1), default=None, help="At most this many contributions (default: the rest of the training split).")
+@click.option("--honest", "n_honest", type=click.IntRange(0, 4), default=1, show_default=True, help="Honest agents.")
+@click.option("--honest-deposit", type=AMOUNT, default="0.05 ether", show_default=True, help="An honest agent's mean deposit per contribution.")
+@click.option("--honest-every", type=DURATION, default="10m", show_default=True, help="An honest agent's mean time between turns.")
+@click.option("--honest-noise", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Chance that an honest agent's label is wrong.")
+@click.option("--adversaries", "n_adversaries", type=click.IntRange(0, 4), default=1, show_default=True, help="Adversaries (they flip labels).")
+@click.option("--adversary-deposit", type=AMOUNT, default="0.1 ether", show_default=True, help="An adversary's mean deposit per contribution.")
+@click.option("--adversary-every", type=DURATION, default="1h", show_default=True, help="An adversary's mean time between turns.")
+@click.option("--budget", type=AMOUNT, default="10 ether", show_default=True, help="What each agent starts with (100% in the figure).")
+@click.option("--refund-wait", type=DURATION, default="1d", show_default=True, help="t: the wait before a refund or a report.")
+@click.option("--creator-wait", type=DURATION, default="8d", show_default=True, help="tc: the creator takes what is left.")
+@click.option("--anyone-wait", type=DURATION, default="9d", show_default=True, help="ta: anyone takes what is left.")
+@click.option("--cost-weight", type=AMOUNT, default=str(DepositParameters.cost_weight), show_default=True, help="Deposit asked = cost-weight / seconds since the last contribution (wei*s).")
+@click.option("--eval-every", type=DURATION, default="12h", show_default=True, help="Chain time between accuracy measurements.")
+@click.option("--gas-price", type=AMOUNT, default="1 gwei", show_default=True, help="The stated gas price of the gas columns.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="simulation", show_default=True, help="Where the CSV/JSON files and fig3.png go.")
+@click.option("--overwrite", is_flag=True, help="Replace the files of an earlier run in --out.")
+@click.option("--no-plot", is_flag=True, help="Do not draw fig3.png (no matplotlib needed).")
+@json_option
+def simulate_command(cli_ctx, provider, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
+                     honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
+                     budget, refund_wait, creator_wait, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
+                     overwrite, no_plot, as_json):
+    """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
+
+    The initial model is trained off chain on --initial-fraction of the training split and
+    deployed; honest agents add true labels, adversaries flipped ones, each at its own rate and
+    deposit, refunding and reporting what they may, over simulated chain time (no waiting). It
+    writes per-step balances (deposits, and gas at --gas-price), accuracy of the model read
+    back from the chain, every contribution's fate and every event to --out, draws fig3.png,
+    and checks its books against the chain. Defaults: the paper's scenario.
+    """
+    if provider.network.name != "local":
+        raise DecaiError(f"simulate needs a local chain it may fill with test transactions, not {provider.network.name}")
+    if dataset and data_file:
+        raise click.UsageError("give --dataset or --data-file, not both")
+    if n_honest + n_adversaries == 0:
+        raise click.UsageError("no agents: give --honest or --adversaries at least 1")
+    if not no_plot:
+        require_matplotlib()  # before anything is deployed
+    out = Path(out_dir)
+    existing = [str(out / n) for n in OUTPUT_FILES if (out / n).exists()]
+    if existing and not overwrite:
+        raise DecaiError(f"{existing[0]} exists; pass --overwrite or choose another --out")
+    scenario = Scenario(
+        dataset=None if data_file else dataset or "rotten-tomatoes",
+        data_file=data_file,
+        model=model,
+        vocab_size=vocab_size,
+        initial_fraction=initial_fraction,
+        samples=samples,
+        seed=seed,
+        parameters=DepositParameters(refund_wait=refund_wait, creator_wait=creator_wait, anyone_wait=anyone_wait, cost_weight=cost_weight),
+        agents=_agents(n_honest, True, honest_deposit, honest_every, budget, honest_noise)
+        + _agents(n_adversaries, False, adversary_deposit, adversary_every, budget, 0.0),
+        eval_every=eval_every,
+        gas_price=gas_price,
+    )
+    simulation = Simulation(scenario)  # checks the chain and the scenario before the bar shows
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=console(), disable=as_json,
+    ) as bar:
+        task = bar.add_task("simulating", total=None)
+
+        def report(done: int, total: int, days: float) -> None:
+            bar.update(task, completed=done, total=total, description=f"simulating: day {days:.1f}")
+
+        simulation.on_progress = report
+        result = simulation.run()
+    paths = result.write(out, overwrite=overwrite)
+    if not no_plot:
+        paths.append(draw_fig3(result.steps, result.accuracy, result.scenario["agents"], out / "fig3.png"))
+    summary = {**result.summary, "files": [str(p) for p in paths]}
+    if as_json:
+        echo_json(summary)
+        return
+    _print(summary)
+
+
+def _print(summary: dict) -> None:
+    c = console()
+    c.print(
+        f"trainer {summary['trainer']}: {summary['contributions']} contributions over {summary['simulated_days']:.1f} days; "
+        f"held-out accuracy {summary['accuracy_initial']:.3f} -> {summary['accuracy_final']:.3f} "
+        f"(lowest {summary['accuracy_min']:.3f}, {summary['held_out_samples']} samples)"
+    )
+    table = Table(title=f"Agents (gas at {summary['gas_price_wei'] / 1e9:g} gwei)")
+    for col in ("agent", "added", "refunded", "took", "deposits (ETH)", "balance %", "gas (ETH)", "with gas (ETH)"):
+        table.add_column(col, justify="left" if col == "agent" else "right")
+    for name, a in summary["agents"].items():
+        table.add_row(
+            name,
+            str(a["added"]),
+            str(a["refunds"]),
+            str(a["takes"]),
+            f"{a.get('net_deposit_result_wei', a['taken']) / 1e18:+.4f}",
+            f"{a['balance_pct']:.1f}" if "balance_pct" in a else "",
+            f"{a['gas_cost_wei'] / 1e18:.4f}",
+            f"{a.get('net_with_gas_wei', a['taken'] - a['gas_cost_wei']) / 1e18:+.4f}",
+        )
+    c.print(table)
+    check = summary["check"]
+    c.print(
+        f"{summary['transactions']} transactions in {summary['wall_seconds']:.0f} s ({summary['transactions_per_second']} tx/s); "
+        f"books vs chain: {'equal' if check['ok'] else 'DIFFERENT: ' + '; '.join(check['mismatches'][:3])} "
+        f"({check['records']} records, {check['accounts']} accounts)"
+    )
+    c.print("files: " + ", ".join(summary["files"]))
+
+
+COMMANDS = (simulate_command,)
