@@ -87,11 +87,10 @@ class BlockBuilder:
             self.nonces[address] = int(self._request("eth_getTransactionCount", [address, "latest"]), 16)
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> None:
         self.queue.clear()
         self._request("anvil_setBlockGasLimit", [hex(self._gas_limit or BLOCK_GAS_LIMIT)])
         self._request("evm_setAutomine", [True])
-        return False
 
     def room(self) -> int:
         """How many more transactions the next block takes."""

@@ -37,29 +37,23 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_utils import function_signature_to_4byte_selector, keccak
+from eth_utils import function_signature_to_4byte_selector
 
 from ape_decai._ape import managers
 from ape_decai.blocks import BlockBuilder
 from ape_decai.datasets import load_training_data, train_test_split
 from ape_decai.deployment import deploy
 from ape_decai.errors import DecaiError
+from ape_decai.ledger import TOPICS, read_records
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.parameters import DepositParameters
-from ape_decai.records import Record, contribution_key
+from ape_decai.records import contribution_key
 from ape_decai.trainers import DepositTrainer
 from ape_decai.training import train_model
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 ETHER = 10**18
 
-# Event signatures (the interfaces' events) -> topic 0.
-_TOPICS = {
-    "DataAdded": "DataAdded(address,uint8,uint256,uint256,uint256[])",
-    "DepositRefunded": "DepositRefunded(address,bytes32,uint256)",
-    "DepositTaken": "DepositTaken(address,address,bytes32,uint256)",
-}
-TOPIC = {name: "0x" + keccak(text=sig).hex() for name, sig in _TOPICS.items()}
 _SELECTORS = {
     "add_data": function_signature_to_4byte_selector("add_data(uint256[],uint8)"),
     "refund": function_signature_to_4byte_selector("refund(uint256[],uint8,uint256)"),
@@ -90,7 +84,7 @@ class Scenario:
     vocab_size: int = 1000
     initial_fraction: float = 0.08
     test_fraction: float = 0.2
-    samples: int | None = None  # at most this many contributions (None: the whole stream)
+    samples: int | None = None  # at most this many contributions (None: the whole stream that encodes)
     seed: int = 0
     parameters: DepositParameters = field(
         default_factory=lambda: DepositParameters(refund_wait=DAY, creator_wait=8 * DAY, anyone_wait=9 * DAY)
@@ -190,6 +184,7 @@ class SimulationResult:
     deposits: list[Deposit]
     books: dict[str, Books]
     summary: dict
+    start_balances: dict[str, int] = field(default_factory=dict)  # wei, after the deployment
 
     def contribution_rows(self) -> list[dict]:
         return [
@@ -239,13 +234,13 @@ def _decode_logs(logs: list[dict], address: str) -> list[dict]:
             continue
         topic, data = log["topics"][0], bytes.fromhex(log["data"][2:])
         who = ["0x" + t[-40:] for t in log["topics"][1:]]
-        if topic == TOPIC["DataAdded"]:
+        if topic == TOPICS["DataAdded"]:
             label, deposit, added_at, _ = abi_decode(["uint8", "uint256", "uint256", "uint256[]"], data)
             out.append({"event": "DataAdded", "contributor": who[0], "label": label, "amount": deposit, "added_at": added_at})
-        elif topic == TOPIC["DepositRefunded"]:
+        elif topic == TOPICS["DepositRefunded"]:
             key, amount = abi_decode(["bytes32", "uint256"], data)
             out.append({"event": "DepositRefunded", "contributor": who[0], "key": "0x" + key.hex(), "amount": amount})
-        elif topic == TOPIC["DepositTaken"]:
+        elif topic == TOPICS["DepositTaken"]:
             key, amount = abi_decode(["bytes32", "uint256"], data)
             out.append(
                 {"event": "DepositTaken", "taker": who[0], "contributor": who[1], "key": "0x" + key.hex(), "amount": amount}
@@ -270,8 +265,6 @@ def prepare(scenario: Scenario) -> tuple[dict, list[tuple[str, int]], list[tuple
         dataset=data.source,
         feature_names=data.feature_names,
     )
-    if scenario.samples is not None:
-        stream = stream[: scenario.samples]
     return model, stream, held_out, data.classes
 
 
@@ -307,7 +300,7 @@ class Simulation:
         encoder = trainer.encoder
         held = self._encode(encoder, twin, held_out)
         self.held_out_samples = len(held)
-        todo = self._encode(encoder, twin, stream)
+        todo = self._encode(encoder, twin, stream)[: s.samples]  # samples the contract takes
         names = ["creator", *(a.name for a in s.agents)]
         books = {n: Books() for n in names}
         budgets = {a.name: a.budget for a in s.agents}
@@ -453,9 +446,10 @@ class Simulation:
             deposits=deposits,
             books=books,
             summary={},
+            start_balances=start_balances,
         )
         result.summary = self._summary(result, model, initial_accuracy, accuracy_now, budgets, transactions, seconds)
-        result.summary["check"] = check_books(result, trainer, start_balances)
+        result.summary["check"] = check_books(result, trainer)
         return result
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -556,32 +550,15 @@ def _scenario_dict(s: Scenario) -> dict:
     return asdict(s)
 
 
-def read_records(trainer: Any, keys: list[bytes], batch: int = 500) -> list[Record]:
-    """The data handler's records for `keys` (JSON-RPC batches of `records(bytes32)` calls)."""
-    web3 = managers.provider.web3
-    selector = function_signature_to_4byte_selector("records(bytes32)")
-    out: list[Record] = []
-    for k in range(0, len(keys), batch):
-        requests = [
-            ("eth_call", [{"to": str(trainer.address), "data": "0x" + (selector + key).hex()}, "latest"])
-            for key in keys[k : k + batch]
-        ]
-        for response in web3.provider.make_batch_request(requests):
-            if "error" in response:
-                raise DecaiError(f"records(): {response['error'].get('message')}")
-            out.append(Record.unpack(int(response["result"], 16)))
-    return out
-
-
-def check_books(result: SimulationResult, trainer: Any, start_balances: dict[str, int]) -> dict:
+def check_books(result: SimulationResult, trainer: Any) -> dict:
     """Compare the simulation's books with the chain: every account's balance change (deposits
     and fees), the contract's balance, and every contribution's record. Returns the counts and
     the mismatches (an empty list: the books equal the chain)."""
     provider = managers.provider
     mismatches = []
-    address = {n: b for n, b in ((n, result.summary["agents"][n]["address"]) for n in result.books)}
+    address = {n: result.summary["agents"][n]["address"] for n in result.books}
     for name, b in result.books.items():
-        change = int(provider.get_balance(address[name])) - start_balances[name]
+        change = int(provider.get_balance(address[name])) - result.start_balances[name]
         expected = -b.paid + b.refunded + b.taken - b.fees
         if change != expected:
             mismatches.append(f"{name}: balance changed by {change}, the books say {expected}")
