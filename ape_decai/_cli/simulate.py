@@ -6,13 +6,20 @@ Thin: options -> `Scenario`, `simulate(...)` with a progress bar, then the files
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ape_decai._cli._common import AMOUNT, DURATION, ChainCommand, ape_cli_context, console, echo_json, json_option
+from ape_decai._ape import managers
+from ape_decai._cli._common import AMOUNT, DURATION, LocalCommand, ape_cli_context, console, echo_json, json_option
+from ape_decai._cli.node import MISSING_ANVIL, NETWORK, TEST_MNEMONIC, _stop, _wait_until_listening, anvil_command
 from ape_decai.datasets import DATASETS
 from ape_decai.errors import DecaiError
 from ape_decai.figures import draw_fig3, require_matplotlib
@@ -23,14 +30,38 @@ from ape_decai.simulate import Agent, Scenario, Simulation
 OUTPUT_FILES = ("steps.csv", "accuracy.csv", "contributions.csv", "events.jsonl", "summary.json", "fig3.png")
 
 
+@contextlib.contextmanager
+def local_anvil(host: str | None) -> Iterator[str]:
+    """The URL of the Anvil to simulate on: `host` if given, else a throwaway Anvil started here
+    (without ape-foundry's `--steps-tracing`, whose memory grows by gigabytes over a long run)
+    on a free port, stopped at the end."""
+    if host:
+        yield host
+        return
+    anvil = shutil.which("anvil")
+    if anvil is None:
+        raise DecaiError(MISSING_ANVIL)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(anvil_command(anvil, "127.0.0.1", port, TEST_MNEMONIC, 10, None), stdout=subprocess.DEVNULL)
+    try:
+        _wait_until_listening(process, "127.0.0.1", port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+
+
 def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: float) -> list[Agent]:
     kind = "honest" if honest else "adversary"
     names = [kind] if n == 1 else [f"{kind}-{k + 1}" for k in range(n)]
     return [Agent(name, honest, every, deposit, max(1, deposit // (5 if honest else 33)), budget, noise) for name in names]
 
 
-@click.command("simulate", cls=ChainCommand)
+@click.command("simulate", cls=LocalCommand)
 @ape_cli_context()
+@click.option("--host", default=None, metavar="URL",
+              help="A local Anvil already running (e.g. `ape decai node`). Default: a throwaway Anvil started and stopped here.")
 @click.option("--dataset", type=click.Choice(DATASETS), default=None, help="A named dataset (default: rotten-tomatoes).")
 @click.option("--data-file", type=click.Path(exists=True, dir_okay=False), default=None, help="A labelled CSV or JSON lines file instead.")
 @click.option("--model", type=click.Choice(list(REFERENCE_MODELS)), default="sparse-perceptron", show_default=True)
@@ -56,11 +87,14 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @click.option("--overwrite", is_flag=True, help="Replace the files of an earlier run in --out.")
 @click.option("--no-plot", is_flag=True, help="Do not draw fig3.png (no matplotlib needed).")
 @json_option
-def simulate_command(cli_ctx, provider, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
+def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
                      budget, refund_wait, creator_wait, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
                      overwrite, no_plot, as_json):
     """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
+
+    The chain is a throwaway Anvil this command starts and stops (or --host URL, a local Anvil
+    it may fill with test transactions, e.g. `ape decai node`).
 
     The initial model is trained off chain on --initial-fraction of the training split and
     deployed; honest agents add true labels, adversaries flipped ones, each at its own rate and
@@ -69,8 +103,6 @@ def simulate_command(cli_ctx, provider, dataset, data_file, model, vocab_size, i
     back from the chain, every contribution's fate and every event to --out, draws fig3.png,
     and checks its books against the chain. Defaults: the paper's scenario.
     """
-    if provider.network.name != "local":
-        raise DecaiError(f"simulate needs a local chain it may fill with test transactions, not {provider.network.name}")
     if dataset and data_file:
         raise click.UsageError("give --dataset or --data-file, not both")
     if n_honest + n_adversaries == 0:
@@ -95,26 +127,29 @@ def simulate_command(cli_ctx, provider, dataset, data_file, model, vocab_size, i
         eval_every=eval_every,
         gas_price=gas_price,
     )
-    simulation = Simulation(scenario)  # checks the chain and the scenario before the bar shows
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=console(), disable=as_json,
-    ) as bar:
-        task = bar.add_task("simulating", total=None)
+    scenario.validate()
+    with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}):
+        simulation = Simulation(scenario)  # checks the chain before the bar shows
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=console(), disable=as_json,
+        ) as bar:
+            task = bar.add_task("simulating", total=None)
 
-        def report(done: int, total: int, days: float) -> None:
-            bar.update(task, completed=done, total=total, description=f"simulating: day {days:.1f}")
+            def report(done: int, total: int, days: float) -> None:
+                bar.update(task, completed=done, total=total, description=f"simulating: day {days:.1f}")
 
-        simulation.on_progress = report
-        result = simulation.run()
+            simulation.on_progress = report
+            result = simulation.run()
     paths = result.write(out, overwrite=overwrite)
     if not no_plot:
         paths.append(draw_fig3(result.steps, result.accuracy, result.scenario["agents"], out / "fig3.png"))
-    summary = {**result.summary, "files": [str(p) for p in paths]}
+    summary = {**result.summary, "files": [str(p) for p in paths], "network": NETWORK, "node": host or "throwaway"}
     if as_json:
         echo_json(summary)
         return
     _print(summary)
+    click.echo(f"network: {NETWORK} ({'at ' + host if host else 'a throwaway Anvil, stopped'})", err=True)
 
 
 def _print(summary: dict) -> None:
