@@ -270,5 +270,5 @@ def write_rows(rows: list[dict], path: str | Path, fmt: str, overwrite: bool = F
         writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()})
+            writer.writerow({k: json.dumps(v, sort_keys=True) if isinstance(v, list | dict) else v for k, v in r.items()})
     return out

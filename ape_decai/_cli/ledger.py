@@ -54,8 +54,8 @@ def history(cli_ctx, trainer_address, as_json, top):
         echo_json({"trainer": trainer.address, "to_block": ledger.to_block, "contributions": len(ledger.entries), "accounts": rows})
         return
     table = Table(title=f"{trainer.address}: {len(ledger.entries)} contributions, up to block {ledger.to_block}")
-    for col in ("#", "account", "added", "refunds", "takes", "claims", "deposits", "back", "lost", "open", "net"):
-        table.add_column(col, justify="left" if col == "account" else "right")
+    for col in ("#", "account", "added", "refunds", "takes", "claims", "net", "open"):
+        table.add_column(col, justify="left" if col == "account" else "right", no_wrap=col == "account")
     for r in rows:
         table.add_row(
             str(r["rank"]),
@@ -64,14 +64,11 @@ def history(cli_ctx, trainer_address, as_json, top):
             str(r["refunds"] or r["validated"]),
             str(r["takes"]),
             str(r["claims"]),
-            f"{r['deposits'] / 1e18:.4f}",
-            f"{(r['refunded'] + r['taken'] + r['claimed']) / 1e18:.4f}",
-            f"{r['lost'] / 1e18:.4f}",
-            f"{r['open'] / 1e18:.4f}",
             f"{r['net'] / 1e18:+.4f}",
+            f"{r['open'] / 1e18:.4f}",
         )
     console().print(table)
-    click.echo("amounts in ETH; back = refunds + takes + claims; net = back - deposits", err=True)
+    click.echo("ETH; net = refunds + takes + claims - deposits; open: deposits not settled yet (--json: every amount)", err=True)
 
 
 COMMANDS = (export, history)

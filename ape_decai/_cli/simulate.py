@@ -161,7 +161,7 @@ def _print(summary: dict) -> None:
     )
     table = Table(title=f"Agents (gas at {summary['gas_price_wei'] / 1e9:g} gwei)")
     for col in ("agent", "added", "refunded", "took", "deposits (ETH)", "balance %", "gas (ETH)", "with gas (ETH)"):
-        table.add_column(col, justify="left" if col == "agent" else "right")
+        table.add_column(col, justify="left" if col == "agent" else "right", no_wrap=col == "agent")
     for name, a in summary["agents"].items():
         table.add_row(
             name,
