@@ -12,8 +12,8 @@ simulated chain time (blocks mined at chosen timestamps, never a sleep):
 3. at each of its turns an agent first refunds its own contributions the model agrees with after
    the refund wait, takes its share of others' contributions the model disagrees with, and takes
    whatever is left after the anyone-wait; then it adds its next sample if its budget allows and
-   its deposit is at least what the contract asks; the creator takes what is left after the
-   creator-wait once a day;
+   its deposit is at least what the contract asks; if `creator_every` is set, the creator takes
+   what is left after the creator-wait that often (the paper's run has no creator claims);
 4. every `eval_every` seconds of chain time the model is read back from the chain (batched
    reads) and scored on the held-out split.
 
@@ -86,12 +86,14 @@ class Scenario:
     test_fraction: float = 0.2
     samples: int | None = None  # at most this many contributions (None: the whole stream that encodes)
     seed: int = 0
+    # The reference simulation's waits: refund after a day, anyone takes what is left after nine;
+    # the creator's wait tc is the same (the contract needs t <= tc <= ta) and it does not claim.
     parameters: DepositParameters = field(
-        default_factory=lambda: DepositParameters(refund_wait=DAY, creator_wait=8 * DAY, anyone_wait=9 * DAY)
+        default_factory=lambda: DepositParameters(refund_wait=DAY, creator_wait=9 * DAY, anyone_wait=9 * DAY)
     )
     agents: list[Agent] = field(default_factory=lambda: paper_agents())
     eval_every: int = 12 * HOUR
-    creator_every: int = DAY
+    creator_every: int = 0  # how often the creator takes what is left after tc (0: never, as in the paper's run)
     gas_price: int = 10**9  # stated gas price (wei per gas) for the gas columns
 
     def validate(self) -> None:
@@ -106,8 +108,8 @@ class Scenario:
                 raise DecaiError(f"agent {a.name}: interval, deposit and budget must be positive, noise in [0, 1]")
         if self.samples is not None and self.samples < 1:
             raise DecaiError("--samples must be at least 1")
-        if self.eval_every < 1 or self.creator_every < 1:
-            raise DecaiError("intervals must be at least one second")
+        if self.eval_every < 1 or self.creator_every < 0:
+            raise DecaiError("intervals must be at least one second (the creator's: 0 for never)")
         self.parameters.validate()
 
 
@@ -322,22 +324,26 @@ class Simulation:
         queue: list[tuple[int, int, str]] = []
         for k, a in enumerate(s.agents):
             heapq.heappush(queue, (start + self._wait(a.every), k + 1, a.name))
-        heapq.heappush(queue, (start + s.creator_every, 0, "creator"))
+        if s.creator_every:
+            heapq.heappush(queue, (start + s.creator_every, 0, "creator"))
         by_name = {a.name: a for a in s.agents}
         next_sample = 0
+        ended = "the queue of turns ran out"
         horizon = start + 10 * 365 * DAY
         p = self.params
         with BlockBuilder(self.provider, [self.creator, *self.accounts.values()]) as builder:
             while queue:
                 t, order, name = heapq.heappop(queue)
                 data_left = next_sample < len(todo)
-                if not data_left and not open_deposits:
+                if not open_deposits and (not data_left or self._all_broke(books, budgets)):
+                    ended = "every contribution made and settled" if not data_left else "every agent out of budget"
                     break
                 if t > horizon:
                     raise DecaiError("the simulation ran ten years of chain time without settling: check the waits")
                 t = max(t, now + 1)
                 if t >= next_eval:
-                    accuracy_now = self._evaluate(trainer, twin, held)
+                    if len(deposits) != accuracy[-1]["contributions"]:  # else the model has not changed
+                        accuracy_now = self._evaluate(trainer, twin, held)
                     accuracy.append({"time": t, "day": (t - start) / DAY, "accuracy": accuracy_now, "contributions": len(deposits)})
                     next_eval = t + s.eval_every
                 me = self.address[name]
@@ -449,10 +455,16 @@ class Simulation:
             start_balances=start_balances,
         )
         result.summary = self._summary(result, model, initial_accuracy, accuracy_now, budgets, transactions, seconds)
+        result.summary["ended"] = ended
+        result.summary["samples_available"] = len(todo)
         result.summary["check"] = check_books(result, trainer)
         return result
 
     # --- helpers ---------------------------------------------------------------------------------
+    def _all_broke(self, books: dict[str, Books], budgets: dict[str, int]) -> bool:
+        """No agent can pay even a low deposit (its mean minus three deviations) any more."""
+        return all(books[a.name].balance(budgets[a.name]) < max(1, a.deposit - 3 * a.deposit_sd) for a in self.scenario.agents)
+
     def _wait(self, every: int) -> int:
         return max(1, int(self.rng.gauss(every, every / 10)))
 

@@ -77,7 +77,8 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @click.option("--adversary-every", type=DURATION, default="1h", show_default=True, help="An adversary's mean time between turns.")
 @click.option("--budget", type=AMOUNT, default="10 ether", show_default=True, help="What each agent starts with (100% in the figure).")
 @click.option("--refund-wait", type=DURATION, default="1d", show_default=True, help="t: the wait before a refund or a report.")
-@click.option("--creator-wait", type=DURATION, default="8d", show_default=True, help="tc: the creator takes what is left.")
+@click.option("--creator-wait", type=DURATION, default="9d", show_default=True, help="tc: the creator may take what is left.")
+@click.option("--creator-every", type=DURATION, default="0", show_default=True, help="How often the creator takes what is left after tc (0: never, as in the paper's run).")
 @click.option("--anyone-wait", type=DURATION, default="9d", show_default=True, help="ta: anyone takes what is left.")
 @click.option("--cost-weight", type=AMOUNT, default=str(DepositParameters.cost_weight), show_default=True, help="Deposit asked = cost-weight / seconds since the last contribution (wei*s).")
 @click.option("--eval-every", type=DURATION, default="12h", show_default=True, help="Chain time between accuracy measurements.")
@@ -89,7 +90,7 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @json_option
 def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
-                     budget, refund_wait, creator_wait, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
+                     budget, refund_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
                      overwrite, no_plot, as_json):
     """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
 
@@ -125,6 +126,7 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
         agents=_agents(n_honest, True, honest_deposit, honest_every, budget, honest_noise)
         + _agents(n_adversaries, False, adversary_deposit, adversary_every, budget, 0.0),
         eval_every=eval_every,
+        creator_every=creator_every,
         gas_price=gas_price,
     )
     scenario.validate()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-SHORT = ["--samples", "10", "--vocab-size", "200", "--refund-wait", "1d", "--creator-wait", "2d", "--anyone-wait", "3d",
+SHORT = ["--samples", "10", "--vocab-size", "200", "--refund-wait", "1d", "--creator-wait", "2d", "--creator-every", "1d", "--anyone-wait", "3d",
          "--eval-every", "12h"]
 
 

@@ -17,7 +17,8 @@ ETHER = 10**18
 
 
 def small_scenario(**overrides) -> Scenario:
-    """30 contributions of rotten-tomatoes reviews, an honest agent and an adversary, short waits."""
+    """30 contributions of rotten-tomatoes reviews, an honest agent and an adversary, short waits,
+    the creator taking what is left after tc once a day."""
     settings = {
         "samples": 30,
         "vocab_size": 200,
@@ -27,6 +28,7 @@ def small_scenario(**overrides) -> Scenario:
             Agent("adversary", False, HOUR, ETHER // 10, ETHER // 300),
         ],
         "eval_every": 6 * HOUR,
+        "creator_every": DAY,
         **overrides,
     }
     return Scenario(**settings)
