@@ -542,6 +542,7 @@ class Simulation:
         end = result.accuracy[-1]["time"]
         return {
             "trainer": result.trainer,
+            "scenario": result.scenario,
             "initial_training_samples": model["training"]["train_samples"],
             "contributions": len(result.deposits),
             "held_out_samples": self.held_out_samples,
