@@ -91,6 +91,9 @@ class BlockBuilder:
         self.queue.clear()
         self._request("anvil_setBlockGasLimit", [hex(self._gas_limit or BLOCK_GAS_LIMIT)])
         self._request("evm_setAutomine", [True])
+        # One empty block with the restored gas limit: clients (Ape) size their transactions'
+        # gas by the latest block's limit, which is still the raised one.
+        self._request("evm_mine", [])
 
     def room(self) -> int:
         """How many more transactions the next block takes."""

@@ -25,6 +25,7 @@ balances, the contract's balance, every record.
 
 from __future__ import annotations
 
+import copy
 import csv
 import heapq
 import json
@@ -589,3 +590,72 @@ def check_books(result: SimulationResult, trainer: Any) -> dict:
 def simulate(scenario: Scenario | None = None, on_progress: Callable[[int, int, float], None] | None = None) -> SimulationResult:
     """Run `scenario` (default: the paper's Fig. 3) on the connected local Anvil."""
     return Simulation(scenario or Scenario(), on_progress).run()
+
+
+# --- sweeps --------------------------------------------------------------------------------------
+# What `sweep` can vary, and how a value changes a scenario (amounts in wei, times in seconds).
+SWEEP_KEYS: dict[str, Callable[[Scenario, int | float], None]] = {
+    "adversary-deposit": lambda s, v: _each(s, False, lambda a: _set_deposit(a, int(v))),
+    "adversary-every": lambda s, v: _each(s, False, lambda a: setattr(a, "every", int(v))),
+    "adversary-budget": lambda s, v: _each(s, False, lambda a: setattr(a, "budget", int(v))),
+    "honest-noise": lambda s, v: _each(s, True, lambda a: setattr(a, "label_noise", float(v))),
+    "refund-wait": lambda s, v: setattr(s.parameters, "refund_wait", int(v)),
+    "cost-weight": lambda s, v: setattr(s.parameters, "cost_weight", int(v)),
+}
+
+
+def _each(s: Scenario, honest: bool, change: Callable[[Agent], None]) -> None:
+    for a in s.agents:
+        if a.honest == honest:
+            change(a)
+
+
+def _set_deposit(agent: Agent, deposit: int) -> None:
+    agent.deposit, agent.deposit_sd = deposit, max(1, deposit // 33)
+
+
+def sweep_cells(grid: dict[str, list]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values (the first key varies slowest)."""
+    cells: list[dict[str, Any]] = [{}]
+    for key, values in grid.items():
+        if key not in SWEEP_KEYS:
+            raise DecaiError(f"cannot sweep {key!r}; choose from {', '.join(SWEEP_KEYS)}")
+        if not values:
+            raise DecaiError(f"no values to sweep {key} over")
+        cells = [{**cell, key: v} for cell in cells for v in values]
+    return cells
+
+
+def sweep(
+    base: Scenario, grid: dict[str, list], on_cell: Callable[[int, int, dict], None] | None = None
+) -> list[dict[str, Any]]:
+    """Run `base` once per cell of `grid` (a fresh trainer each, on the connected local Anvil) and
+    return one row per cell: the cell's values, each agent's deposit result and % of its budget,
+    the accuracy at the start, end and lowest, how the run ended, and whether the books held."""
+    rows = []
+    cells = sweep_cells(grid)
+    for k, cell in enumerate(cells):
+        scenario = copy.deepcopy(base)
+        for key, value in cell.items():
+            SWEEP_KEYS[key](scenario, value)
+        if on_cell:
+            on_cell(k, len(cells), cell)
+        summary = Simulation(scenario).run().summary
+        row: dict[str, Any] = dict(cell)
+        for name, a in summary["agents"].items():
+            if "balance_pct" in a:
+                row[f"{name}_result_eth"] = round(a["net_deposit_result_wei"] / ETHER, 4)
+                row[f"{name}_balance_pct"] = a["balance_pct"]
+            elif a["taken"]:
+                row[f"{name}_result_eth"] = round(a["taken"] / ETHER, 4)
+        row.update(
+            contributions=summary["contributions"],
+            accuracy_initial=summary["accuracy_initial"],
+            accuracy_final=summary["accuracy_final"],
+            accuracy_min=summary["accuracy_min"],
+            ended=summary["ended"],
+            books_ok=summary["check"]["ok"],
+            wall_seconds=summary["wall_seconds"],
+        )
+        rows.append(row)
+    return rows

@@ -7,11 +7,13 @@ Thin: options -> `Scenario`, `simulate(...)` with a progress bar, then the files
 from __future__ import annotations
 
 import contextlib
+import csv
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -25,7 +27,34 @@ from ape_decai.errors import DecaiError
 from ape_decai.figures import draw_fig3, require_matplotlib
 from ape_decai.models import REFERENCE_MODELS
 from ape_decai.parameters import DepositParameters
-from ape_decai.simulate import Agent, Scenario, Simulation
+from ape_decai.simulate import SWEEP_KEYS, Agent, Scenario, Simulation, sweep, sweep_cells
+from ape_decai.units import format_duration, parse_amount, parse_duration
+
+# How each swept key's values are written (amounts, durations, fractions).
+SWEEP_PARSERS: dict[str, Callable[[str], Any]] = {
+    "adversary-deposit": parse_amount,
+    "adversary-budget": parse_amount,
+    "cost-weight": parse_amount,
+    "adversary-every": parse_duration,
+    "refund-wait": parse_duration,
+    "honest-noise": float,
+}
+
+
+def parse_sweep(specs: tuple[str, ...]) -> dict[str, list]:
+    """`("adversary-deposit=0.05 ether,0.5 ether", ...)` -> {key: [values]}, or a DecaiError."""
+    grid: dict[str, list] = {}
+    for spec in specs:
+        key, _, values = spec.partition("=")
+        key = key.strip()
+        if key not in SWEEP_KEYS or not values.strip():
+            raise DecaiError(f"--sweep {spec!r}: write KEY=V1,V2,... with KEY one of {', '.join(SWEEP_KEYS)}")
+        try:
+            grid[key] = [SWEEP_PARSERS[key](v.strip()) for v in values.split(",")]
+        except ValueError:
+            raise DecaiError(f"--sweep {spec!r}: a value is not a number") from None
+    return grid
+
 
 OUTPUT_FILES = ("steps.csv", "accuracy.csv", "contributions.csv", "events.jsonl", "summary.json", "fig3.png")
 
@@ -87,11 +116,13 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="simulation", show_default=True, help="Where the CSV/JSON files and fig3.png go.")
 @click.option("--overwrite", is_flag=True, help="Replace the files of an earlier run in --out.")
 @click.option("--no-plot", is_flag=True, help="Do not draw fig3.png (no matplotlib needed).")
+@click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2,...",
+              help=f"Run once per combination instead (a table in OUT/sweep.csv); KEY: {', '.join(SWEEP_KEYS)}.")
 @json_option
 def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
                      budget, refund_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
-                     overwrite, no_plot, as_json):
+                     overwrite, no_plot, sweeps, as_json):
     """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
 
     The chain is a throwaway Anvil this command starts and stops (or --host URL, a local Anvil
@@ -108,10 +139,13 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
         raise click.UsageError("give --dataset or --data-file, not both")
     if n_honest + n_adversaries == 0:
         raise click.UsageError("no agents: give --honest or --adversaries at least 1")
-    if not no_plot:
+    grid = parse_sweep(sweeps)
+    if grid:
+        sweep_cells(grid)
+    if not no_plot and not grid:
         require_matplotlib()  # before anything is deployed
     out = Path(out_dir)
-    existing = [str(out / n) for n in OUTPUT_FILES if (out / n).exists()]
+    existing = [str(out / n) for n in (("sweep.csv",) if grid else OUTPUT_FILES) if (out / n).exists()]
     if existing and not overwrite:
         raise DecaiError(f"{existing[0]} exists; pass --overwrite or choose another --out")
     scenario = Scenario(
@@ -130,6 +164,9 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
         gas_price=gas_price,
     )
     scenario.validate()
+    if grid:
+        _sweep(scenario, grid, host, out, as_json)
+        return
     with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}):
         simulation = Simulation(scenario)  # checks the chain before the bar shows
         with Progress(
@@ -152,6 +189,45 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
         return
     _print(summary)
     click.echo(f"network: {NETWORK} ({'at ' + host if host else 'a throwaway Anvil, stopped'})", err=True)
+
+
+def _sweep(scenario: Scenario, grid: dict[str, list], host: str | None, out: Path, as_json: bool) -> None:
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn(), console=console(), disable=as_json)
+    network = managers.network_manager
+    with local_anvil(host) as url, network.parse_network_choice(NETWORK, provider_settings={"host": url}), bar:
+        task = bar.add_task("sweep", total=len(sweep_cells(grid)))
+
+        def cell(k: int, total: int, values: dict) -> None:
+            bar.update(task, completed=k, description=f"sweep: {values}")
+
+        rows = sweep(scenario, grid, on_cell=cell)
+        bar.update(task, completed=len(rows))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "sweep.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    if as_json:
+        echo_json({"cells": rows, "file": str(path), "network": NETWORK})
+        return
+    table = Table(title="Sweep: balances at the end (% of the budget) and accuracy")
+    shown = [*grid, *(k for k in rows[0] if k.endswith("_balance_pct")), "contributions", "accuracy_final", "books_ok"]
+    for col in shown:
+        table.add_column(col.removesuffix("_balance_pct") + (" %" if col.endswith("_pct") else ""), justify="right")
+    for r in rows:
+        table.add_row(*(_cell_text(k, r[k]) for k in shown))
+    console().print(table)
+    click.echo(f"wrote {path}", err=True)
+
+
+def _cell_text(key: str, value: Any) -> str:
+    if SWEEP_PARSERS.get(key) is parse_amount:
+        return f"{value / 1e18:g} ETH"
+    if SWEEP_PARSERS.get(key) is parse_duration:
+        return format_duration(value)
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _print(summary: dict) -> None:
