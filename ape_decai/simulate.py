@@ -646,7 +646,7 @@ def sweep(
             if "balance_pct" in a:
                 row[f"{name}_result_eth"] = round(a["net_deposit_result_wei"] / ETHER, 4)
                 row[f"{name}_balance_pct"] = a["balance_pct"]
-            elif a["taken"]:
+            else:  # the creator: what it claimed
                 row[f"{name}_result_eth"] = round(a["taken"] / ETHER, 4)
         row.update(
             contributions=summary["contributions"],

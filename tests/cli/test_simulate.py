@@ -72,3 +72,27 @@ def test_simulate__bad_input__one_line_error(decai, host, tmp_path, chain, args,
     assert result.stdout == ""
     assert not (tmp_path / "run").exists()
     assert chain.blocks.height == height
+
+
+def test_simulate__sweep__one_row_per_cell(decai, host, tmp_path):
+    out = tmp_path / "sweep"
+    result = decai.json(
+        "simulate", *SHORT, "--samples", "4", *host, "--out", out,
+        "--sweep", "adversary-deposit=0.05 ether,0.5 ether", "--sweep", "honest-noise=0,1",
+    )
+    cells = result["cells"]
+    assert [(c["adversary-deposit"], c["honest-noise"]) for c in cells] == [
+        (5 * 10**16, 0.0), (5 * 10**16, 1.0), (5 * 10**17, 0.0), (5 * 10**17, 1.0),
+    ]
+    assert all(c["books_ok"] and c["contributions"] == 4 for c in cells)
+    with open(out / "sweep.csv") as f:
+        assert len(list(csv.DictReader(f))) == 4
+
+
+@pytest.mark.parametrize("spec", ["colour=red,blue", "adversary-every=", "honest-noise=lots"])
+def test_simulate__bad_sweep__refused(decai, host, tmp_path, chain, spec):
+    height = chain.blocks.height
+    message = decai.fails("simulate", *SHORT, *host, "--out", tmp_path / "sweep", "--sweep", spec)
+    assert "--sweep" in message
+    assert not (tmp_path / "sweep").exists()
+    assert chain.blocks.height == height
