@@ -4,6 +4,8 @@
 - `market`: market open|draw|end|settle|abort|status, reveal, claim;
 - `node`: node (a persistent local Anvil, without the memory growth of `ape networks run`);
 - `registry`: trainers, use (the trainers remembered for a network, and the current one);
+- `simulate`: simulate (the paper's Fig. 3 experiment on the contracts);
+- `ledger`: export, history (a trainer's contributions and accounts from its events alone);
 - `_common`: the group and command classes, shared options and printing.
 
 The commands are thin: they parse, call the API (`ape_decai`), and print a table or one JSON
@@ -16,7 +18,9 @@ from importlib.metadata import version
 
 import click
 
+from ape_decai._cli import ledger as ledger_commands
 from ape_decai._cli import market, node, registry, trainer
+from ape_decai._cli import simulate as simulate_commands
 from ape_decai._cli._common import DecaiGroup
 
 
@@ -32,4 +36,6 @@ def cli():
 
 
 for _command in (*trainer.COMMANDS, *market.COMMANDS, *node.COMMANDS, *registry.COMMANDS):
+    cli.add_command(_command)
+for _command in (*simulate_commands.COMMANDS, *ledger_commands.COMMANDS):  # simulate; export, history
     cli.add_command(_command)

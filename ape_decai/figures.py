@@ -1,0 +1,72 @@
+"""The paper's Fig. 3 drawn from a simulation: each agent's balance (% of its budget) and the
+model's held-out accuracy over chain time.
+
+matplotlib is optional (`pip install 'ape-decai[plot]'`); without it, `draw_fig3` raises a
+one-line `DecaiError` saying so, and everything else of a simulation still works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ape_decai.errors import DecaiError
+
+NO_MATPLOTLIB = "drawing the figure needs matplotlib: pip install 'ape-decai[plot]' (or pass --no-plot)"
+
+# One colour per agent kind, as in the paper: honest green, adversary red.
+_COLOURS = {True: ["tab:green", "tab:olive", "tab:cyan", "tab:blue"], False: ["tab:red", "tab:orange", "tab:purple", "tab:brown"]}
+
+
+def require_matplotlib() -> Any:
+    """The pyplot module (Agg backend, no display), or a DecaiError if matplotlib is missing."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise DecaiError(NO_MATPLOTLIB) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def draw_fig3(steps: list[dict], accuracy: list[dict], agents: list[dict], path: str | Path, title: str = "") -> Path:
+    """Draw balances and accuracy over days to the PNG `path`.
+
+    `steps` and `accuracy` are a simulation's rows (`SimulationResult.steps`, `.accuracy`);
+    `agents` are the scenario's agents (dicts with `name`, `honest`). Solid lines: deposits only;
+    dotted: with gas at the scenario's stated gas price (the `<name>_gas_pct` columns if present).
+    """
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
+    used = {True: 0, False: 0}
+    for agent in agents:
+        name, honest = agent["name"], bool(agent["honest"])
+        colour = _COLOURS[honest][used[honest] % 4]
+        used[honest] += 1
+        days = [0.0] + [r["day"] for r in steps]
+        pct = [100.0] + [r[f"{name}_balance_pct"] for r in steps]
+        kind = "honest" if honest else "adversary"
+        ax.plot(days, pct, color=colour, linestyle="-" if honest else "--", linewidth=1.8, label=f"{name} ({kind}) balance")
+        if steps and f"{name}_with_gas_pct" in steps[0]:
+            with_gas = [100.0] + [r[f"{name}_with_gas_pct"] for r in steps]
+            ax.plot(days, with_gas, color=colour, linestyle=":", linewidth=1.2, label=f"{name} balance with gas")
+    ax.plot(
+        [a["day"] for a in accuracy],
+        [100 * a["accuracy"] for a in accuracy],
+        color="black",
+        linewidth=2,
+        label="held-out accuracy (model read from chain)",
+    )
+    if accuracy:
+        ax.axhline(100 * accuracy[0]["accuracy"], color="grey", linewidth=0.8, linestyle="-.", label="initial accuracy")
+    ax.set_xlabel("time (days of chain time)")
+    ax.set_ylabel("percent")
+    ax.set_title(title or "Balances and accuracy on held-out data (paper Fig. 3, on the contracts)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
