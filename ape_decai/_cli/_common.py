@@ -188,7 +188,7 @@ def load_trainer(address: str | None) -> Trainer:
     """The trainer at `address`, or the one remembered for this network."""
     address = address or remembered_trainer()
     if not address:
-        raise DecaiError("no trainer on this network: run `ape decai deploy MODEL_FILE` or pass --trainer ADDRESS")
+        raise DecaiError("no trainer on this network: run `ape decai deploy MODEL_FILE`, choose one with `ape decai use ADDRESS`, or pass --trainer ADDRESS")
     return Trainer.at(address)
 
 

@@ -144,7 +144,7 @@ def test_add_data__without_a_trainer__fails_before_any_transaction(decai, review
 
     message = decai.fails("add-data", texts.firm["fresh"][0], "-l", "fresh", account=contributor)
 
-    assert message == "no trainer on this network: run `ape decai deploy MODEL_FILE` or pass --trainer ADDRESS"
+    assert message == "no trainer on this network: run `ape decai deploy MODEL_FILE`, choose one with `ape decai use ADDRESS`, or pass --trainer ADDRESS"
     assert contributor.nonce == nonce
     assert not state_dir.exists()
 
