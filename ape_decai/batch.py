@@ -342,7 +342,7 @@ def contribute(
             result.already.append(sample.number)
         else:
             pending.append((sample, words))
-    batch_size = trainer.max_batch if trainer.mechanism == "points" else 1
+    batch_size = int(getattr(trainer, "max_batch", 1))  # points trainers take batches
     on_progress(0, len(pending), "")
     for group in batches(pending, batch_size):
         keys = [_key(sample, words) for sample, words in group]
