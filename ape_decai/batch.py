@@ -6,8 +6,10 @@
   every version (the paper's versioning, section V-B).
 - `evaluate`: accuracy, per-class precision and recall, and the confusion matrix of those
   predictions against the file's labels.
-- `contribute`: `add_data` for each sample in order (the mechanism's deposit quoted for each),
-  skipping what the sender already contributed (recognised from the trainer's `DataAdded` events
+- `contribute`: `add_data` for each sample in order (the mechanism's deposit quoted for each), or
+  for a points trainer `add_data_batch` for up to `MAX_BATCH` samples at a time (about half the
+  gas per sample; never the same sample twice in one batch, which the contract would refuse as
+  a duplicate: the batch is split there), skipping what the sender already contributed (recognised from the trainer's `DataAdded` events
   by data, label and contributor, so a re-run continues where the last one stopped), and stopping
   at the first refusal with what was sent and what was not.
 
@@ -222,7 +224,8 @@ def evaluate(
 
 @dataclass
 class Sent:
-    """A sample of the file that was added: where it is in the file, and its transaction."""
+    """A sample of the file that was added: where it is in the file, and its transaction
+    (`gas_used`: its share of the transaction's gas when several samples shared one)."""
 
     number: int
     transaction: str
@@ -247,6 +250,11 @@ class Contributed:
     def complete(self) -> bool:
         return self.stopped_at is None
 
+    @property
+    def transaction_count(self) -> int:
+        """How many transactions carried the samples sent (fewer than samples when batched)."""
+        return len({s.transaction for s in self.sent})
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "samples": self.total,
@@ -256,6 +264,7 @@ class Contributed:
             "complete": self.complete,
             "stopped_at": None if self.stopped_at is None else {self.where: self.stopped_at, "reason": self.reason},
             "last_transaction": self.sent[-1].transaction if self.sent else None,
+            "transaction_count": self.transaction_count,
             "gas_used": sum(s.gas_used for s in self.sent),
             "deposits": sum(s.deposit for s in self.sent),
             "transactions": [{self.where: s.number, "transaction": s.transaction, "gas_used": s.gas_used, "deposit": s.deposit} for s in self.sent],
@@ -313,10 +322,12 @@ def contribute(
     deposit: int | None = None,
     on_progress: Progress = _no_progress,
 ) -> Contributed:
-    """Add every labelled sample that `sender` has not contributed yet, in order, one transaction
+    """Add every labelled sample that `sender` has not contributed yet, in order: one transaction
     each (the deposit quoted for each, see `Trainer.add_words`; `deposit` and `max_deposit` apply
-    to each). Every sample is encoded before anything is sent. At the first refusal (the contract,
-    funds, `max_deposit`, an interruption) it stops: the result says what was sent and what not."""
+    to each), or for a points trainer batches of up to `max_batch` (`PointsTrainer.add_batch`).
+    Every sample is encoded before anything is sent. At the first refusal (the contract, funds,
+    `max_deposit`, an interruption) it stops: the result says what was sent and what not (a
+    refused batch sends none of its samples)."""
     trainer.require("add-data")
     encoded = encode_samples(trainer, samples, where)
     earlier = contributed_by(trainer, sender.address)
@@ -325,33 +336,73 @@ def contribute(
     result = Contributed(total=len(samples), where=where)
     pending = []
     for sample, words in zip(samples, encoded, strict=True):
-        key = (tuple(words), int(sample.label or 0))
+        key = _key(sample, words)
         if done[key] > 0:
             done[key] -= 1
             result.already.append(sample.number)
         else:
             pending.append((sample, words))
+    batch_size = int(getattr(trainer, "max_batch", 1))  # points trainers take batches
     on_progress(0, len(pending), "")
-    for position, (sample, words) in enumerate(pending):
-        key = (tuple(words), int(sample.label or 0))
+    for group in batches(pending, batch_size):
+        keys = [_key(sample, words) for sample, words in group]
         try:
-            if key in added_at:
-                _wait_for_a_later_block_time(added_at[key])
-            receipt = trainer.add_words(words, int(sample.label or 0), sender, deposit=deposit, max_deposit=max_deposit)
+            last_added = [added_at[key] for key in keys if key in added_at]
+            if last_added:
+                _wait_for_a_later_block_time(max(last_added))
+            receipt = _send_group(trainer, group, sender, deposit, max_deposit)
         except KeyboardInterrupt:
             reason = "interrupted"
         except (DecaiError, ApeException, ValueError) as err:
             reason = _reason(err)
         else:
-            event = receipt.events.filter(trainer.contract.DataAdded)[0]
-            result.sent.append(Sent(sample.number, to_hex(receipt.txn_hash), int(receipt.gas_used), int(event.deposit)))
-            added_at[key] = int(event.added_at)
-            on_progress(position + 1, len(pending), "")
+            events = receipt.events.filter(trainer.contract.DataAdded)
+            shares = _shares(int(receipt.gas_used), len(group))
+            for (sample, _), key, event, gas in zip(group, keys, events, shares, strict=True):
+                result.sent.append(Sent(sample.number, to_hex(receipt.txn_hash), gas, int(event.deposit)))
+                added_at[key] = int(event.added_at)
+            on_progress(len(result.sent), len(pending), "")
             continue
-        result.stopped_at, result.reason = sample.number, reason
-        result.not_sent = len(pending) - position
+        result.stopped_at, result.reason = group[0][0].number, reason
+        result.not_sent = len(pending) - len(result.sent)
         break
     return result
+
+
+def batches(pending: Sequence[tuple[FileText, list[int]]], size: int) -> list[list[tuple[FileText, list[int]]]]:
+    """The samples in order, cut into batches of at most `size`, a new batch starting wherever a
+    sample (its words and label) is already in the current one: one batch is one block, and the
+    contract refuses the same sample from the same account twice in one second."""
+    out: list[list[tuple[FileText, list[int]]]] = []
+    keys: set[tuple] = set()
+    for sample, words in pending:
+        key = _key(sample, words)
+        if not out or len(out[-1]) == size or key in keys:
+            out.append([])
+            keys = set()
+        out[-1].append((sample, words))
+        keys.add(key)
+    return out
+
+
+def _key(sample: FileText, words: list[int]) -> tuple:
+    """What the contract tells contributions apart by (besides contributor and time)."""
+    return (tuple(words), int(sample.label or 0))
+
+
+def _send_group(trainer: Trainer, group: list[tuple[FileText, list[int]]], sender: Any, deposit: int | None, max_deposit: int | None):
+    """One sample with `add_words`, several with `add_batch`: the receipt."""
+    if len(group) == 1:
+        sample, words = group[0]
+        return trainer.add_words(words, int(sample.label or 0), sender, deposit=deposit, max_deposit=max_deposit)
+    words_list = [words for _, words in group]
+    return trainer.add_batch(words_list, [int(sample.label or 0) for sample, _ in group], sender, deposit=deposit)  # type: ignore[attr-defined]
+
+
+def _shares(gas_used: int, n: int) -> list[int]:
+    """A transaction's gas split over its `n` samples (the first takes the remainder): they sum to it."""
+    share, rest = divmod(gas_used, n)
+    return [share + rest] + [share] * (n - 1)
 
 
 def _wait_for_a_later_block_time(timestamp: int) -> None:

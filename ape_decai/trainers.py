@@ -654,6 +654,45 @@ class PointsTrainer(_RecordTrainer):
             raise DecaiError("this trainer uses points: it takes no deposit")
         return self._send_add(words, label, sender, **tx_kwargs)
 
+    @cached_property
+    def max_batch(self) -> int:
+        """The most samples one `add_batch` takes (the contract's `MAX_BATCH`)."""
+        return int(self.contract.MAX_BATCH())
+
+    def add_batch(
+        self, words_list: Sequence[list[int]], labels: Sequence[int], sender, deposit: int | None = None, **tx_kwargs
+    ):
+        """Add several already encoded samples in one transaction (`add_data_batch`: the same
+        records, events and training as one `add_data` each, in order). Dry-run on the pending
+        block like `add_words`; refused in one line, nothing sent, if the batch is empty, larger
+        than `max_batch`, has not one label per sample, or holds the same sample with the same
+        label twice (one block, one second: the contract refuses it as a duplicate)."""
+        if deposit:
+            raise DecaiError("this trainer uses points: it takes no deposit")
+        words_list, labels = [list(w) for w in words_list], [int(label) for label in labels]
+        if not words_list:
+            raise DecaiError("an empty batch: nothing to send")
+        if len(words_list) != len(labels):
+            raise DecaiError(f"{len(words_list)} sample(s) but {len(labels)} label(s): one label per sample; nothing sent")
+        if len(words_list) > self.max_batch:
+            raise DecaiError(f"{len(words_list)} samples: this trainer takes at most {self.max_batch} per batch; nothing sent")
+        keys = [(tuple(w), label) for w, label in zip(words_list, labels, strict=True)]
+        if len(set(keys)) < len(keys):
+            repeated = next(k for k, key in enumerate(keys) if key in keys[:k])
+            raise DecaiError(
+                f"sample {repeated + 1} of the batch repeats an earlier one with the same label: a batch lands in "
+                "one block, where the contract refuses it as a duplicate; nothing sent (send it in a later batch)"
+            )
+        duplicate = (
+            f"duplicate: {sender.address} added a sample of this batch with its label in a block of the same "
+            "second (a contribution is keyed by data, label, contributor and block time): nothing sent; "
+            "send it again in a later block"
+        )
+        return self._send(
+            self.contract.add_data_batch, words_list, labels, sender=sender, block_id=self._pending_block_id(),
+            dry_run_refusals={DUPLICATE: duplicate}, **tx_kwargs,
+        )  # fmt: skip
+
     def report_verdict(self, c: Contribution, reporter: str) -> Verdict:
         return Verdict(c, False, "this trainer uses points: there is nothing to take")
 

@@ -294,7 +294,8 @@ def add_data(cli_ctx, text, data_file, fmt, label, deposit, max_deposit, trainer
     10% margin (kept as part of the deposit, refunded with it), and trains the model.
 
     With --file, adds every labelled sample of the file (CSV text,label or JSON lines), one
-    transaction each, with a progress bar. Samples this account already added (the same text and
+    transaction each (a points trainer: batches of up to its MAX_BATCH samples per transaction,
+    about half the gas per sample), with a progress bar. Samples this account already added (the same text and
     label, from the trainer's events) are skipped, so a re-run continues where the last stopped.
     It stops at the first refusal and says what was sent and what was not.
     """
@@ -348,7 +349,10 @@ def _add_file(data_file, fmt, deposit, max_deposit, trainer_address, account, as
         return
     click.echo(done.summary())
     if done.sent:
-        click.echo(f"gas used: {sum(s.gas_used for s in done.sent):,}; deposits: {eth(sum(s.deposit for s in done.sent))}")
+        click.echo(
+            f"gas used: {sum(s.gas_used for s in done.sent):,} in {done.transaction_count} transaction(s); "
+            f"deposits: {eth(sum(s.deposit for s in done.sent))}"
+        )
 
 
 @trainer_command(account="none", cls=TextCommand)
