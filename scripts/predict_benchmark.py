@@ -11,28 +11,26 @@ What it does, on a throwaway Anvil that ape-foundry starts (nothing is kept):
    the same Anvil (`APE_FOUNDRY_HOST`): Ape's start-up included, what a user waits for;
 4. checks every on-chain label against the bit-exact Python model (must be 0 mismatches).
 
-It prints one JSON object. Run (with `.venv/bin` and `node_modules/.bin` on PATH):
+It prints one JSON object. Run from the repository (with `.venv/bin` and `node_modules/.bin` on PATH):
 
-    .venv/bin/python scripts/predict_benchmark.py [--texts 1000] [--model sparse-perceptron]
+    ape run predict_benchmark [--texts 1000] [--model sparse-perceptron] [--no-cli]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import click
+
+from scripts._throwaway import NETWORK, use_throwaway_anvil
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-# Anvil without --steps-tracing (scripts/bin/anvil says why), as the tests start it.
-os.environ["PATH"] = os.pathsep.join([str(ROOT / "scripts" / "bin"), str(ROOT / ".venv" / "bin"), os.environ["PATH"]])
-os.environ.pop("APE_FOUNDRY_HOST", None)  # a throwaway node of our own, never someone else's
 
 TARGET_SECONDS = 10.0
 VOCABULARY = 1000
@@ -57,7 +55,7 @@ def _texts_and_model(n_texts: int, model_id: str):
 def _cli_seconds(arguments: list[str], address: str, uri: str) -> tuple[float, list[dict]]:
     """Wall time of `ape decai predict --json ... <arguments>` in a new process, and its JSON lines."""
     env = {**os.environ, "APE_FOUNDRY_HOST": uri}
-    command = ["ape", "decai", "predict", "--json", "--trainer", address, "--network", "ethereum:local:foundry", *arguments]
+    command = ["ape", "decai", "predict", "--json", "--trainer", address, "--network", NETWORK, *arguments]
     start = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -77,7 +75,7 @@ def benchmark(n_texts: int, model_id: str, with_cli: bool) -> dict:
 
     logger.set_level("WARNING")  # stdout is for the JSON object
     texts, model = _texts_and_model(n_texts, model_id)
-    with tempfile.TemporaryDirectory() as folder, networks.parse_network_choice("ethereum:local:foundry"):
+    with tempfile.TemporaryDirectory() as folder, networks.parse_network_choice(NETWORK):
         path = Path(folder) / "texts.jsonl"
         path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
         address = deploy(model, "deposit", sender=accounts.test_accounts[0]).address
@@ -119,15 +117,11 @@ def benchmark(n_texts: int, model_id: str, with_cli: bool) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", type=int, default=1000, help="held-out texts to predict [1000]")
-    parser.add_argument("--model", default="sparse-perceptron", help="a text model: sparse-perceptron, sparse-ncc, naive-bayes")
-    parser.add_argument("--no-cli", action="store_true", help="time the API path only (no `ape decai` process)")
-    args = parser.parse_args(argv)
-    print(json.dumps(benchmark(args.texts, args.model, not args.no_cli), indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+@click.command()
+@click.option("--texts", "n_texts", type=click.IntRange(1), default=1000, show_default=True, help="Held-out texts to predict.")
+@click.option("--model", "model_id", type=click.Choice(["sparse-perceptron", "sparse-ncc", "naive-bayes"]), default="sparse-perceptron", show_default=True, help="The text model to deploy.")
+@click.option("--no-cli", is_flag=True, help="Time the API path only (no `ape decai` process).")
+def cli(n_texts: int, model_id: str, no_cli: bool) -> None:
+    """Predict 1,000 texts from a file on a throwaway Anvil: the API path and the command (JSON)."""
+    use_throwaway_anvil()  # a node of our own, without --steps-tracing, never someone else's
+    print(json.dumps(benchmark(n_texts, model_id, not no_cli), indent=2))
