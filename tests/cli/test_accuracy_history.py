@@ -5,6 +5,7 @@ Contributions go through the Python API, so that only the commands under test go
 """
 
 import csv
+import itertools
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_history__test_set__accuracy_equals_evaluate_at_each_block(decai, change
     assert [p["block"] for p in points] == [deployed, *blocks, out["to_block"]]
     assert [p["contributions"] for p in points] == [0, 1, 2, 3, 4, 4]
     assert points[0]["accuracy"] == pytest.approx(2 / 6) and points[-1]["accuracy"] == 1.0
-    assert all(a["timestamp"] < b["timestamp"] for a, b in zip(points, points[1:], strict=False))
+    assert all(a["timestamp"] < b["timestamp"] for a, b in itertools.pairwise(points))
     for p in points:
         evaluated = decai.json("evaluate", test_set, "--block", p["block"], trainer=trainer)
         assert (p["accuracy"], p["correct"], p["scored"]) == (evaluated["accuracy"], evaluated["correct"], evaluated["scored"])
