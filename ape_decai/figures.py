@@ -79,7 +79,8 @@ def draw_accuracy_history(points: list[dict], path: str | Path, title: str = "")
     fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
     blocks = [p["block"] for p in points]
     scored = [(p["block"], 100 * p["accuracy"]) for p in points if p["accuracy"] is not None]
-    ax.plot([b for b, _ in scored], [a for _, a in scored], color="black", marker="o", linewidth=2,
+    # The model only changes where data is added: the accuracy holds until the next point.
+    ax.plot([b for b, _ in scored], [a for _, a in scored], color="black", marker="o", linewidth=2, drawstyle="steps-post",
             label="accuracy on the test set (model read from chain)")
     ax.set_xlabel("block")
     ax.set_ylabel("accuracy (%)")

@@ -112,7 +112,9 @@ def _accuracy_history(trainer_address, as_json: bool, test_set: str, points: int
         echo_json({"trainer": trainer.address, "test_set": test_set, "samples": len(samples), "to_block": rows[-1]["block"],
                    "plot": plot, "points": rows})
         return
-    table = Table(title=f"{trainer.address}: accuracy on {test_set} ({len(samples)} samples)")
+    unreadable = len(samples) - rows[-1]["scored"]
+    note = f", {unreadable} the model cannot read (not scored)" if unreadable else ""
+    table = Table(title=f"{trainer.address}: accuracy on {test_set} ({len(samples)} samples{note})")
     for col in ("block", "time", "contributions", "accuracy", "correct"):
         table.add_column(col, justify="right")
     for r in rows:
