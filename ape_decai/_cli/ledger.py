@@ -50,9 +50,9 @@ def export(cli_ctx, trainer_address, as_json, output, fmt, overwrite):
 @click.option("--top", type=click.IntRange(1), default=None, help="Show only the first N accounts.")
 @click.option("--test-set", "test_set", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Labelled texts (CSV text,label or JSON lines): show the model's accuracy on them over its history instead.")
-@click.option("--points", type=click.IntRange(1), default=20, show_default=True,
+@click.option("--points", type=click.IntRange(1), metavar="K", default=20, show_default=True,
               help="With --test-set: at most K of the blocks where data was added (plus the deploy block and the head).")
-@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None, help="With --test-set: draw the accuracy to this PNG (needs matplotlib).")
+@click.option("--plot", "plot", type=click.Path(dir_okay=False), metavar="PNG", default=None, help="With --test-set: draw the accuracy to this PNG (needs matplotlib).")
 @click.option("--overwrite", "--force", "overwrite", is_flag=True, help="With --plot: replace the file if it exists.")
 def history(cli_ctx, trainer_address, as_json, top, test_set, points, plot, overwrite):
     """Per-account contributions, refunds, takes and net deposit result: a leaderboard.
