@@ -1,7 +1,7 @@
-"""The paper's Fig. 3 drawn from a simulation: each agent's balance (% of its budget) and the
-model's held-out accuracy over chain time.
+"""Figures: the paper's Fig. 3 drawn from a simulation (each agent's balance, % of its budget, and the
+model's held-out accuracy over chain time), and a model's accuracy over its history.
 
-matplotlib is optional (`pip install 'ape-decai[plot]'`); without it, `draw_fig3` raises a
+matplotlib is optional (`pip install 'ape-decai[plot]'`); without it, the drawing functions raise a
 one-line `DecaiError` saying so, and everything else of a simulation still works.
 """
 
@@ -65,6 +65,34 @@ def draw_fig3(steps: list[dict], accuracy: list[dict], agents: list[dict], path:
     ax.set_title(title or "Balances and accuracy on held-out data (paper Fig. 3, on the contracts)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def draw_accuracy_history(points: list[dict], path: str | Path, title: str = "") -> Path:
+    """Draw the model's accuracy at each scored block (`ledger.AccuracyPoint.as_dict` rows) to the
+    PNG `path`, with the number of contributions so far on a second axis."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    blocks = [p["block"] for p in points]
+    scored = [(p["block"], 100 * p["accuracy"]) for p in points if p["accuracy"] is not None]
+    # The model only changes where data is added: the accuracy holds until the next point.
+    ax.plot([b for b, _ in scored], [a for _, a in scored], color="black", marker="o", linewidth=2, drawstyle="steps-post",
+            label="accuracy on the test set (model read from chain)")
+    ax.set_xlabel("block")
+    ax.set_ylabel("accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    counts = ax.twinx()
+    counts.step(blocks, [p["contributions"] for p in points], where="post", color="tab:blue", linewidth=1, linestyle="--",
+                label="contributions so far")
+    counts.set_ylabel("contributions")
+    lines = ax.get_legend_handles_labels()
+    more = counts.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="best", fontsize=8)
+    ax.set_title(title or "The model's accuracy over its history")
     fig.tight_layout()
     out = Path(path)
     fig.savefig(out)

@@ -20,6 +20,8 @@ from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from ape_decai._ape import managers
+from ape_decai.batch import Progress, evaluate
+from ape_decai.datasets import FileText
 from ape_decai.errors import DecaiError
 from ape_decai.packing import unpack_dense, unpack_indices
 from ape_decai.records import Record, contribution_key
@@ -225,6 +227,69 @@ def read_ledger(trainer: Any, to_block: int | None = None) -> Ledger:
             entry.takes.append(Take(taker, amount, when, log["tx"], claim))
     ordered = sorted(entries.values(), key=lambda e: (e.block, e.added_at, e.transaction))
     return Ledger(trainer.address, trainer.classes, ordered, to_block)
+
+
+@dataclass
+class AccuracyPoint:
+    """The model's accuracy on a test set as it was at one block."""
+
+    block: int
+    timestamp: int
+    contributions: int  # DataAdded events up to and including this block
+    accuracy: float | None  # None if no sample could be scored
+    correct: int
+    scored: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "block": self.block,
+            "timestamp": self.timestamp,
+            "contributions": self.contributions,
+            "accuracy": self.accuracy,
+            "correct": self.correct,
+            "scored": self.scored,
+        }
+
+
+def history_blocks(deployed: int, changed: list[int], head: int, points: int = 20) -> list[int]:
+    """The blocks to score: at most `points` of the blocks where the model `changed` (evenly
+    chosen, the first and last always among them), plus the deploy block and the head, in order."""
+    if points < 1:
+        raise DecaiError(f"points must be at least 1, not {points}")
+    distinct = sorted(set(changed))
+    if len(distinct) > points:
+        if points == 1:
+            distinct = [distinct[-1]]
+        else:
+            last, gaps = len(distinct) - 1, points - 1  # index i * last / gaps, rounded half up
+            distinct = [distinct[(2 * i * last + gaps) // (2 * gaps)] for i in range(points)]
+    return sorted({deployed, head, *distinct})
+
+
+def accuracy_history(
+    trainer: Any,
+    samples: list[FileText],
+    points: int = 20,
+    to_block: int | None = None,
+    on_progress: Progress | None = None,
+) -> list[AccuracyPoint]:
+    """The on-chain model's accuracy on labelled `samples` at the blocks where it changed
+    (`history_blocks` of the DataAdded events' blocks, the deploy block and `to_block`, default
+    the head): each the same `batch.evaluate` as `ape decai evaluate --block N`."""
+    ledger = read_ledger(trainer, to_block)
+    added = [e.block for e in ledger.entries]
+    blocks = history_blocks(int(trainer.deployment["block"]), added, ledger.to_block, points)
+    out: list[AccuracyPoint] = []
+    for done, block in enumerate(blocks):
+        if on_progress:
+            on_progress(done, len(blocks), "blocks")
+        result = evaluate(trainer, samples, block=block)
+        timestamp = int(managers.chain_manager.provider.get_block(block).timestamp)
+        contributions = sum(1 for b in added if b <= block)
+        out.append(AccuracyPoint(block, timestamp, contributions, result.accuracy, result.correct, result.scored))
+    if on_progress:
+        on_progress(len(blocks), len(blocks), "blocks")
+    return out
 
 
 def read_records(trainer: Any, keys: list[bytes], batch: int = 500) -> list[Record]:
