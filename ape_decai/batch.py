@@ -46,6 +46,13 @@ _PREDICT_SELECTOR = function_signature_to_4byte_selector("predict(uint256[])")
 # The longest `contribute` waits for the chain's clock to move on before sending a sample it
 # has just sent (see `_wait_for_a_later_block_time`), in seconds.
 DUPLICATE_WAIT = 30
+# Most packed input words (16 sparse features each) one `add-data --file` batch carries: 64 words,
+# 1,024 features. A batch trains on every sample, so its gas grows with the features it carries;
+# the worst case, every feature in a cold weight word of the sparse perceptron while it updates,
+# costs ~23.9k gas a feature (docs/gas.md, `max_input_*`: 6.12M for 256), so a batch stays under
+# ~24.5M gas, inside a 30M block: long texts go in smaller batches, never in a transaction no block
+# can hold. (Short texts are one word each: the 50-sample batches are unchanged.)
+BATCH_WORDS = 64
 
 # `on_progress(done, total, what)`, as the CLI's progress bar takes it.
 Progress = Callable[[int, int, str], None]
@@ -344,7 +351,7 @@ def contribute(
             pending.append((sample, words))
     batch_size = int(getattr(trainer, "max_batch", 1))  # points trainers take batches
     on_progress(0, len(pending), "")
-    for group in batches(pending, batch_size):
+    for group in batches(pending, batch_size, BATCH_WORDS):
         keys = [_key(sample, words) for sample, words in group]
         try:
             last_added = [added_at[key] for key in keys if key in added_at]
@@ -369,19 +376,25 @@ def contribute(
     return result
 
 
-def batches(pending: Sequence[tuple[FileText, list[int]]], size: int) -> list[list[tuple[FileText, list[int]]]]:
-    """The samples in order, cut into batches of at most `size`, a new batch starting wherever a
-    sample (its words and label) is already in the current one: one batch is one block, and the
-    contract refuses the same sample from the same account twice in one second."""
+def batches(
+    pending: Sequence[tuple[FileText, list[int]]], size: int, max_words: int | None = None
+) -> list[list[tuple[FileText, list[int]]]]:
+    """The samples in order, cut into batches of at most `size` samples and (if given) at most
+    `max_words` input words in all (a sample larger than that goes alone), a new batch starting
+    wherever a sample (its words and label) is already in the current one: one batch is one
+    block, and the contract refuses the same sample from the same account twice in one second."""
     out: list[list[tuple[FileText, list[int]]]] = []
     keys: set[tuple] = set()
+    words_in_batch = 0
     for sample, words in pending:
         key = _key(sample, words)
-        if not out or len(out[-1]) == size or key in keys:
+        too_many_words = max_words is not None and words_in_batch + len(words) > max_words
+        if not out or len(out[-1]) == size or key in keys or too_many_words:
             out.append([])
-            keys = set()
+            keys, words_in_batch = set(), 0
         out[-1].append((sample, words))
         keys.add(key)
+        words_in_batch += len(words)
     return out
 
 

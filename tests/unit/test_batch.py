@@ -3,7 +3,8 @@
 
 import pytest
 
-from ape_decai.batch import Contributed, Evaluation, Sent, as_input
+from ape_decai.batch import BATCH_WORDS, Contributed, Evaluation, Sent, as_input, batches
+from ape_decai.datasets import FileText
 
 
 def test_evaluation__accuracy_precision_recall_from_the_confusion_matrix():
@@ -40,3 +41,31 @@ def test_contributed__summary_says_what_was_sent_and_what_not():
 def test_as_input__a_vector_is_one_text_of_exact_numbers():
     assert as_input([1.0, -2.5, 1e-7]) == "1.0, -2.5, 1e-07"
     assert as_input("a text") == "a text"
+
+
+# --- add-data --file batches: by samples, by input words, never a repeat ------------------------
+
+
+def _pending(word_counts, same=()):
+    """(sample, packed words) pairs: sample k has word_counts[k] words, distinct unless in `same`."""
+    return [(FileText(k + 2, f"text {k}", 0), [0 if k in same else k + 1] * n) for k, n in enumerate(word_counts)]
+
+
+def test_batches__long_texts__cut_by_input_words_so_a_batch_fits_a_block():
+    full = BATCH_WORDS // 16  # samples of 16 words (256 features, the per-sample maximum)
+    groups = batches(_pending([16] * (full + 1)), 50, BATCH_WORDS)
+
+    assert [len(g) for g in groups] == [full, 1]
+    assert all(sum(len(words) for _, words in g) <= BATCH_WORDS for g in groups)
+
+
+def test_batches__short_texts__cut_by_the_contract_s_sample_bound():
+    assert [len(g) for g in batches(_pending([1] * 60), 50, BATCH_WORDS)] == [50, 10]
+
+
+def test_batches__a_sample_larger_than_the_word_bound__goes_alone():
+    assert [len(g) for g in batches(_pending([2, BATCH_WORDS + 1, 2]), 50, BATCH_WORDS)] == [1, 1, 1]
+
+
+def test_batches__a_repeat__starts_a_new_batch():
+    assert [[s.number for s, _ in g] for g in batches(_pending([1, 1, 1], same=(0, 2)), 50, BATCH_WORDS)] == [[2, 3], [4]]
