@@ -88,3 +88,40 @@ def test_max_input__exactly_n_up_to_the_largest_index__accepted_and_one_more_ref
     assert len(too_many) == N // 16 + 1
     with ape.reverts():
         trainer.add_data(too_many, 0, sender=contributor)
+
+
+# Money at the maximum: a deposit on a contribution of N features, each in its own weight word (the
+# costliest input the contract accepts), is released by refund or, failing that, by anyone after
+# `anyone_wait`; each call costs far less than a block. Bound: 3M gas per call.
+RELEASE_GAS_BOUND = 3_000_000
+
+
+@pytest.mark.parametrize("model_id", ["sparse-perceptron", "sparse-ncc", "naive-bayes"])
+def test_max_input__deposit__every_deposit_released_by_refund_or_take(chain, creator, contributor, other_contributor, stranger, model_id):
+    n_features = 16 * N
+    twin = twin_of(model_id, n_features, 1)
+    trainer = deploy_trainer(twin, "deposit", sender=creator)
+    x = [16 * k + 15 for k in range(N)]
+    words = pack_indices(x)
+    added = []
+    for who, label in ((contributor, twin.predict(x)), (other_contributor, 1 - twin.predict(x))):
+        chain.mine(deltatime=3600)
+        receipt = trainer.add_data(words, label, sender=who, value=10**16)
+        twin.update(x, label)
+        added.append((who, label, receipt.events.filter(trainer.DataAdded)[0].added_at))
+    assert trainer.balance == 2 * 10**16
+
+    chain.mine(deltatime=trainer.refund_wait() + 1)
+    refunded = 0
+    for who, label, added_at in added:
+        if twin.predict(x) == label:  # the model agrees: the contributor takes the deposit back
+            receipt = trainer.refund(words, label, added_at, sender=who)
+            assert receipt.gas_used < RELEASE_GAS_BOUND
+            refunded += 1
+    assert refunded == 1  # one of the two opposite labels is the model's
+    chain.mine(deltatime=trainer.anyone_wait() + 1)
+    for who, label, added_at in added:
+        if twin.predict(x) != label:  # anyone takes what is left after anyone_wait
+            receipt = trainer.report(words, label, added_at, who.address, sender=stranger)
+            assert receipt.gas_used < RELEASE_GAS_BOUND
+    assert trainer.balance == 0
