@@ -8,6 +8,7 @@ rebuilt from events alone.
 
 import pytest
 
+from ape_decai._cli.simulate import parse_sweep
 from ape_decai.errors import DecaiError
 from ape_decai.ledger import read_ledger, read_records
 from ape_decai.parameters import DepositParameters
@@ -154,3 +155,9 @@ def test_sweep__unknown_model__refused_before_anything_is_sent(chain):
     with pytest.raises(DecaiError, match="unknown model 'nope'"):
         sweep(small_scenario(), {"model": ["nope"]})
     assert chain.blocks.height == height
+
+
+def test_parse_sweep__models_by_name__a_wrong_name_is_refused():
+    assert parse_sweep(("model=naive-bayes, sparse-ncc",)) == {"model": ["naive-bayes", "sparse-ncc"]}
+    with pytest.raises(DecaiError, match="'nope' is not a model"):
+        parse_sweep(("model=naive-bayes,nope",))
