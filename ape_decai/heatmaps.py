@@ -43,14 +43,13 @@ def draw_heatmaps(
     `labels[key][value]` renames tick labels (e.g. wei -> '0.1 ETH'). Returns the path written."""
     plt = require_matplotlib()
     labels = labels or {}
-    for r in rows:
-        r["accuracy_change"] = float(r["accuracy_final"]) - float(r["accuracy_initial"])
+    rows = [{**r, "accuracy_change": float(r["accuracy_final"]) - float(r["accuracy_initial"])} for r in rows]
     panels = [
         ("honest_result_eth", "honest agent's deposit result (ETH)", "RdYlGn"),
         ("accuracy_change", "held-out accuracy: end - initial", "RdYlGn"),
     ]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, (value, name, cmap) in zip(axes, panels):
+    for ax, (value, name, cmap) in zip(axes, panels, strict=True):
         xs, ys, matrix = grid(rows, x_key, y_key, value)
         bound = max(abs(v) for row in matrix for v in row) or 1.0
         image = ax.imshow(matrix, cmap=cmap, vmin=-bound, vmax=bound, origin="lower", aspect="auto")
