@@ -98,6 +98,8 @@ class Scenario:
     gas_price: int = 10**9  # stated gas price (wei per gas) for the gas columns
 
     def validate(self) -> None:
+        if self.model not in REFERENCE_MODELS:
+            raise DecaiError(f"unknown model {self.model!r}; choose from {', '.join(REFERENCE_MODELS)}")
         if not 0 < self.initial_fraction < 1:
             raise DecaiError("the initial fraction must be in (0, 1)")
         if not self.agents:
@@ -594,13 +596,14 @@ def simulate(scenario: Scenario | None = None, on_progress: Callable[[int, int, 
 
 # --- sweeps --------------------------------------------------------------------------------------
 # What `sweep` can vary, and how a value changes a scenario (amounts in wei, times in seconds).
-SWEEP_KEYS: dict[str, Callable[[Scenario, int | float], None]] = {
+SWEEP_KEYS: dict[str, Callable[[Scenario, Any], None]] = {
     "adversary-deposit": lambda s, v: _each(s, False, lambda a: _set_deposit(a, int(v))),
     "adversary-every": lambda s, v: _each(s, False, lambda a: setattr(a, "every", int(v))),
     "adversary-budget": lambda s, v: _each(s, False, lambda a: setattr(a, "budget", int(v))),
     "honest-noise": lambda s, v: _each(s, True, lambda a: setattr(a, "label_noise", float(v))),
     "refund-wait": lambda s, v: setattr(s.parameters, "refund_wait", int(v)),
     "cost-weight": lambda s, v: setattr(s.parameters, "cost_weight", int(v)),
+    "model": lambda s, v: setattr(s, "model", str(v)),
 }
 
 

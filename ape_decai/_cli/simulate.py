@@ -38,7 +38,12 @@ SWEEP_PARSERS: dict[str, Callable[[str], Any]] = {
     "adversary-every": parse_duration,
     "refund-wait": parse_duration,
     "honest-noise": float,
+    "model": lambda name: name if name in REFERENCE_MODELS else _not_a_model(name),
 }
+
+
+def _not_a_model(name: str) -> str:
+    raise ValueError(f"{name!r} is not a model ({', '.join(REFERENCE_MODELS)})")
 
 
 def parse_sweep(specs: tuple[str, ...]) -> dict[str, list]:
@@ -51,8 +56,9 @@ def parse_sweep(specs: tuple[str, ...]) -> dict[str, list]:
             raise DecaiError(f"--sweep {spec!r}: write KEY=V1,V2,... with KEY one of {', '.join(SWEEP_KEYS)}")
         try:
             grid[key] = [SWEEP_PARSERS[key](v.strip()) for v in values.split(",")]
-        except ValueError:
-            raise DecaiError(f"--sweep {spec!r}: a value is not a number") from None
+        except ValueError as e:
+            reason = str(e) if key == "model" else "a value is not a number"
+            raise DecaiError(f"--sweep {spec!r}: {reason}") from None
     return grid
 
 

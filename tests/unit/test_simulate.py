@@ -8,9 +8,11 @@ rebuilt from events alone.
 
 import pytest
 
+from ape_decai._cli.simulate import parse_sweep
+from ape_decai.errors import DecaiError
 from ape_decai.ledger import read_ledger, read_records
 from ape_decai.parameters import DepositParameters
-from ape_decai.simulate import DAY, HOUR, MINUTE, Agent, Scenario, Simulation, check_books
+from ape_decai.simulate import DAY, HOUR, MINUTE, Agent, Scenario, Simulation, check_books, sweep
 from ape_decai.trainers import DepositTrainer
 
 ETHER = 10**18
@@ -140,3 +142,22 @@ def test_scenario__bad_values__refused_before_anything_is_sent(overrides, messag
     with pytest.raises(Exception, match=message):
         Simulation(small_scenario(**overrides))
     assert chain.blocks.height == height
+
+
+def test_sweep__over_models__each_cell_runs_its_model_and_the_books_hold(chain):
+    rows = sweep(small_scenario(samples=12, creator_every=0), {"model": ["naive-bayes", "sparse-ncc"]})
+    assert [r["model"] for r in rows] == ["naive-bayes", "sparse-ncc"]
+    assert all(r["books_ok"] and r["contributions"] == 12 for r in rows)
+
+
+def test_sweep__unknown_model__refused_before_anything_is_sent(chain):
+    height = chain.blocks.height
+    with pytest.raises(DecaiError, match="unknown model 'nope'"):
+        sweep(small_scenario(), {"model": ["nope"]})
+    assert chain.blocks.height == height
+
+
+def test_parse_sweep__models_by_name__a_wrong_name_is_refused():
+    assert parse_sweep(("model=naive-bayes, sparse-ncc",)) == {"model": ["naive-bayes", "sparse-ncc"]}
+    with pytest.raises(DecaiError, match="'nope' is not a model"):
+        parse_sweep(("model=naive-bayes,nope",))
