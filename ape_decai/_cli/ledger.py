@@ -50,12 +50,18 @@ def history(cli_ctx, trainer_address, as_json, top):
     trainer = load_trainer(trainer_address)
     ledger = read_ledger(trainer)
     rows = ledger.history()[:top] if top else ledger.history()
+    points = trainer.mechanism == "points"
+    if points:  # the badges each account earned (the trainer's `badges` view)
+        for r in rows:
+            r["badges"] = trainer.badges(r["account"])
     if as_json:
         echo_json({"trainer": trainer.address, "to_block": ledger.to_block, "contributions": len(ledger.entries), "accounts": rows})
         return
     table = Table(title=f"{trainer.address}: {len(ledger.entries)} contributions, up to block {ledger.to_block}")
     for col in ("#", "account", "added", "refunds", "takes", "claims", "net", "open"):
         table.add_column(col, justify="left" if col == "account" else "right", no_wrap=col == "account")
+    if points:
+        table.add_column("badges", justify="left")
     for r in rows:
         table.add_row(
             str(r["rank"]),
@@ -66,6 +72,7 @@ def history(cli_ctx, trainer_address, as_json, top):
             str(r["claims"]),
             f"{r['net'] / 1e18:+.4f}",
             f"{r['open'] / 1e18:.4f}",
+            *([", ".join(r["badges"]) or "-"] if points else []),
         )
     console().print(table)
     click.echo("ETH; net = refunds + takes + claims - deposits; open: deposits not settled yet (--json: every amount)", err=True)
