@@ -9,6 +9,7 @@ from rich.table import Table
 
 from ape_decai._cli._common import console, echo_json, load_trainer, trainer_command
 from ape_decai.ledger import EXPORT_FORMATS, export_format, read_ledger, write_rows
+from ape_decai.trainers import PointsTrainer
 
 
 @trainer_command(name="export", account="none")
@@ -50,8 +51,8 @@ def history(cli_ctx, trainer_address, as_json, top):
     trainer = load_trainer(trainer_address)
     ledger = read_ledger(trainer)
     rows = ledger.history()[:top] if top else ledger.history()
-    points = trainer.mechanism == "points"
-    if points:  # the badges each account earned (the trainer's `badges` view)
+    points = isinstance(trainer, PointsTrainer)
+    if isinstance(trainer, PointsTrainer):  # the badges each account earned (its `badges` view)
         for r in rows:
             r["badges"] = trainer.badges(r["account"])
     if as_json:

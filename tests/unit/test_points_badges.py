@@ -5,8 +5,6 @@ validation or week at a time; the names come from `ape_decai.trainers.BADGES` in
 
 from itertools import combinations
 
-import pytest
-
 from ape_decai.packing import pack_indices
 from ape_decai.trainers import BADGES, badge_names
 
@@ -38,7 +36,6 @@ def test_badges__bit_order_matches_the_names():
     assert badge_names(0b100_1001_0001) == ["1 contribution", "1 validated", "every side (2 labels)", "12 weeks"]
 
 
-@pytest.mark.slow
 def test_badges__contributions__at_1_10_100_1000(points_trainer, contributor):
     made = [0]
 
@@ -60,7 +57,6 @@ def test_badges__contributions__at_1_10_100_1000(points_trainer, contributor):
     ]
 
 
-@pytest.mark.slow
 def test_badges__validated__at_1_10_100(points_trainer, chain, contributor, t):
     # 100 contributions the model agrees with (so it does not change), validated after the wait
     samples = [pack_indices(p) for p in PAIRS[:100]]
