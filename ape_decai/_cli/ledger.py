@@ -73,7 +73,7 @@ def history(cli_ctx, trainer_address, as_json, top):
             str(r["claims"]),
             f"{r['net'] / 1e18:+.4f}",
             f"{r['open'] / 1e18:.4f}",
-            *([", ".join(r["badges"]) or "-"] if points else []),
+            *([str(len(r["badges"]))] if points else []),  # how many: the names are in --json and `info`
         )
     console().print(table)
     click.echo("ETH; net = refunds + takes + claims - deposits; open: deposits not settled yet (--json: every amount)", err=True)
