@@ -629,6 +629,28 @@ class DepositTrainer(_RecordTrainer):
             out["account"]["deposits_outstanding"] = sum(x.record.claimable for x in mine)
 
 
+# The badges of a points trainer, in the bit order of its `badges(account)` view
+# (contracts/incentives/points.vy): bit k set means the account earned BADGES[k].
+BADGES: tuple[str, ...] = (
+    "1 contribution",
+    "10 contributions",
+    "100 contributions",
+    "1000 contributions",
+    "1 validated",
+    "10 validated",
+    "100 validated",
+    "every side (2 labels)",
+    "2 weeks",
+    "4 weeks",
+    "12 weeks",
+)
+
+
+def badge_names(bits: int) -> list[str]:
+    """The names of the badges set in a `badges(account)` bitmask, in bit order."""
+    return [name for k, name in enumerate(BADGES) if bits >> k & 1]
+
+
 class PointsTrainer(_RecordTrainer):
     """A trainer that rewards good data with points, no money (paper III-A): a contribution the
     model still agrees with after the wait is validated instead of refunded."""
@@ -701,6 +723,11 @@ class PointsTrainer(_RecordTrainer):
             labels = int(self.contract.labels_contributed(account))
             out["account"]["labels_contributed"] = [name for k, name in enumerate(self.classes) if labels >> k & 1]
             out["account"]["active_weeks"] = int(self.contract.active_weeks(account))
+            out["account"]["badges"] = self.badges(account)
+
+    def badges(self, account: str) -> list[str]:
+        """The badges `account` earned on this trainer (its `badges` view, names from BADGES)."""
+        return badge_names(int(self.contract.badges(account)))
 
 
 class MarketTrainer(Trainer):

@@ -56,6 +56,8 @@ exports: (
     points.labels_contributed,
     points.active_weeks,
     points.total_good_data,
+    # the badges computed from the tallies (a free view)
+    points.badges,
 )
 
 # @dev Most samples in one `add_data_batch` (its input is at most

@@ -16,6 +16,7 @@ from ape_decai.errors import DecaiError
 from ape_decai.figures import draw_accuracy_history, require_matplotlib
 from ape_decai.ledger import EXPORT_FORMATS, accuracy_history, export_format, read_ledger, write_rows
 from ape_decai.units import iso_time
+from ape_decai.trainers import PointsTrainer
 
 
 @trainer_command(name="export", account="none")
@@ -72,12 +73,18 @@ def history(cli_ctx, trainer_address, as_json, top, test_set, points, plot, over
     trainer = load_trainer(trainer_address)
     ledger = read_ledger(trainer)
     rows = ledger.history()[:top] if top else ledger.history()
+    points = isinstance(trainer, PointsTrainer)
+    if isinstance(trainer, PointsTrainer):  # the badges each account earned (its `badges` view)
+        for r in rows:
+            r["badges"] = trainer.badges(r["account"])
     if as_json:
         echo_json({"trainer": trainer.address, "to_block": ledger.to_block, "contributions": len(ledger.entries), "accounts": rows})
         return
     table = Table(title=f"{trainer.address}: {len(ledger.entries)} contributions, up to block {ledger.to_block}")
     for col in ("#", "account", "added", "refunds", "takes", "claims", "net", "open"):
         table.add_column(col, justify="left" if col == "account" else "right", no_wrap=col == "account")
+    if points:
+        table.add_column("badges", justify="left")
     for r in rows:
         table.add_row(
             str(r["rank"]),
@@ -88,6 +95,7 @@ def history(cli_ctx, trainer_address, as_json, top, test_set, points, plot, over
             str(r["claims"]),
             f"{r['net'] / 1e18:+.4f}",
             f"{r['open'] / 1e18:.4f}",
+            *([str(len(r["badges"]))] if points else []),  # how many: the names are in --json and `info`
         )
     console().print(table)
     click.echo("ETH; net = refunds + takes + claims - deposits; open: deposits not settled yet (--json: every amount)", err=True)

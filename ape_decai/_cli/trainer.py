@@ -545,6 +545,7 @@ def info(cli_ctx, trainer_address, account, as_json):
         if "active_weeks" in me:
             table.add_row("  labels contributed", ", ".join(me["labels_contributed"]) or "-")
             table.add_row("  active weeks", str(me["active_weeks"]))
+            table.add_row("  badges", ", ".join(me["badges"]) or "-")
         if not points:
             table.add_row("  balance", eth(me["balance"]))
     console().print(table)

@@ -34,6 +34,24 @@ WEEK: constant(uint256) = 7 * 24 * 60 * 60
 #      memory frame under ~30 kB.
 MAX_BATCH_WORDS: constant(uint256) = 850
 
+# @dev Badges: bit k of `badges(account)` is set once the account's tallies
+#      reach badge k's threshold (ape_decai.trainers.BADGES names them in this
+#      order). Contributions made: bits 0-3.
+BADGE_CONTRIBUTIONS_1: constant(uint256) = 1
+BADGE_CONTRIBUTIONS_10: constant(uint256) = 10
+BADGE_CONTRIBUTIONS_100: constant(uint256) = 100
+BADGE_CONTRIBUTIONS_1000: constant(uint256) = 1000
+# @dev Contributions validated as good data: bits 4-6.
+BADGE_GOOD_DATA_1: constant(uint256) = 1
+BADGE_GOOD_DATA_10: constant(uint256) = 10
+BADGE_GOOD_DATA_100: constant(uint256) = 100
+# @dev Bit 7, "every side": at least two distinct labels contributed.
+BADGE_LABELS_BIT: constant(uint256) = 7
+# @dev Distinct weeks with a contribution: bits 8-10.
+BADGE_WEEKS_2: constant(uint256) = 2
+BADGE_WEEKS_4: constant(uint256) = 4
+BADGE_WEEKS_12: constant(uint256) = 12
+
 # @dev Contributions made by an address.
 contributions: public(HashMap[address, uint256])
 # @dev Contributions of an address validated as good data (its points).
@@ -112,3 +130,36 @@ def _validate(data_hash: bytes32, label: uint8, added_at: uint256, model_agrees:
     c.refunded = True
     data_handler._set(key, c)
     log IPoints.DataValidated(contributor=msg.sender, key=key)
+
+
+@external
+@view
+def badges(account: address) -> uint256:
+    """
+    @notice The badges `account` has earned, one bit each, from its tallies:
+            bits 0-3 for 1, 10, 100, 1000 contributions; bits 4-6 for 1, 10,
+            100 contributions validated as good data; bit 7 for two distinct
+            labels contributed ("every side"); bits 8-10 for contributions in
+            2, 4, 12 distinct weeks. A view: it costs contributors nothing.
+    @param account The address whose badges to compute.
+    @return The badge bitmask (bit k: badge k earned).
+    """
+    made: uint256 = self.contributions[account]
+    good: uint256 = self.good_data_count[account]
+    labels: uint256 = self.labels_contributed[account]
+    weeks: uint256 = self.active_weeks[account]
+    bits: uint256 = 0
+    bits |= convert(made >= BADGE_CONTRIBUTIONS_1, uint256)
+    bits |= convert(made >= BADGE_CONTRIBUTIONS_10, uint256) << 1
+    bits |= convert(made >= BADGE_CONTRIBUTIONS_100, uint256) << 2
+    bits |= convert(made >= BADGE_CONTRIBUTIONS_1000, uint256) << 3
+    bits |= convert(good >= BADGE_GOOD_DATA_1, uint256) << 4
+    bits |= convert(good >= BADGE_GOOD_DATA_10, uint256) << 5
+    bits |= convert(good >= BADGE_GOOD_DATA_100, uint256) << 6
+    # two distinct labels: clearing the lowest set bit leaves one
+    if labels & unsafe_sub(labels, 1) != 0:
+        bits |= 1 << BADGE_LABELS_BIT
+    bits |= convert(weeks >= BADGE_WEEKS_2, uint256) << 8
+    bits |= convert(weeks >= BADGE_WEEKS_4, uint256) << 9
+    bits |= convert(weeks >= BADGE_WEEKS_12, uint256) << 10
+    return bits

@@ -128,3 +128,14 @@ def test_export__market_trainer__refused(decai, tmp_path, review_model, creator)
     message = decai.fails("export", "-o", tmp_path / "data.csv", trainer=market)
     assert "market trainer" in message
     assert not (tmp_path / "data.csv").exists()
+
+
+def test_history__points_trainer__shows_each_accounts_badges(decai, reviews_points_trainer, contributor, texts):
+    trainer = reviews_points_trainer
+    trainer.add_data(texts.firm["fresh"][0], "fresh", contributor)
+    trainer.add_data(texts.firm["rotten"][0], "rotten", contributor)
+
+    out = decai.json("history", trainer=trainer)
+
+    assert [r["badges"] for r in out["accounts"]] == [["1 contribution", "every side (2 labels)"]]
+    assert decai.ok("history", trainer=trainer).stdout.count(contributor.address) == 1

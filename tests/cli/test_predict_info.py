@@ -156,10 +156,12 @@ def test_info__points_json_shows_the_players_progress(decai, reviews_points_trai
     assert out["account"]["labels_contributed"] == ["fresh"]
     assert out["account"]["active_weeks"] == 1
     assert out["account"]["good_data"] == 0
+    assert out["account"]["badges"] == ["1 contribution"] == trainer.badges(contributor.address)
     rows = table_rows(decai.ok("info", account=contributor, trainer=trainer).stdout)
     assert rows["mechanism"] == "points"
     assert "next deposit" not in rows
     assert rows["labels contributed"] == "fresh"
+    assert rows["badges"] == "1 contribution"
 
 
 def test_info__without_an_account_shows_no_account_section(decai, reviews_trainer):

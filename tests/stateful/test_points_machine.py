@@ -8,6 +8,7 @@ perceptron (the bit-exact reference), and the invariants check after every step:
 
 - the tallies on chain (contributions, labels contributed, active weeks, good data, their
   total) and every record match the model;
+- every account's badges on chain equal the badge rules applied to the model's tallies;
 - a contribution is validated only after the wait and only when the model agreed;
 - nobody validates twice (one DataValidated per contribution, at most);
 - no value ever enters or leaves: the balance stays 0, and every payable attempt (add_data or
@@ -64,6 +65,21 @@ CONTRIBUTION_ARGS = dict(
 NO_REASON = ""  # a revert without a reason string (value sent to a non-payable function)
 
 
+# The badge rules of contracts/incentives/points.vy, written again here from its documented
+# thresholds (bit k: badge k; the order of ape_decai.trainers.BADGES).
+CONTRIBUTION_BADGES = (1, 10, 100, 1000)  # bits 0-3
+GOOD_DATA_BADGES = (1, 10, 100)  # bits 4-6
+LABEL_BADGE_BIT = 7  # two distinct labels contributed
+WEEK_BADGES = (2, 4, 12)  # bits 8-10
+
+
+def expected_badges(contributions: int, good: int, labels: int, weeks: int) -> int:
+    """The badge bitmask the rules give for these tallies (`labels`: the bitmask of labels)."""
+    earned = [contributions >= n for n in CONTRIBUTION_BADGES] + [good >= n for n in GOOD_DATA_BADGES]
+    earned += [bin(labels).count("1") >= 2] + [weeks >= n for n in WEEK_BADGES]
+    return sum(1 << k for k, yes in enumerate(earned) if yes)
+
+
 @dataclass
 class Contribution:
     """What the machine knows of one record."""
@@ -108,6 +124,7 @@ class PointsMachine(RuleBasedStateMachine):
         self.validations = Counter()
         self.state_changes = 0
         self.checked_at = None
+        self.badges_checked_at = None
         for args in first:
             self._add(*args)
 
@@ -303,6 +320,19 @@ class PointsMachine(RuleBasedStateMachine):
         records = values[len(views) + 1 :]
         for (key, c), packed in zip(self.records.items(), records, strict=True):
             assert self.env.unpack_record(packed) == (True, c.validated, 0, 0), key
+
+    @invariant()
+    def badges_follow_the_rules_on_the_models_tallies(self):
+        # Skipped like the tallies when no state changed since the last check.
+        if self.trainer is None or self.badges_checked_at == self.state_changes:
+            return
+        self.badges_checked_at = self.state_changes
+        values = read_views([(self.trainer, "badges", address) for address in self.accounts])
+        expected = [
+            expected_badges(self.contributions[a], self.good[a], self.labels[a], self.weeks[a]) for a in self.accounts
+        ]
+        assert values == expected
+        event(f"badges: most earned by one account: {max(bin(v).count('1') for v in values)}")
 
     @invariant()
     def validated_only_after_the_wait_when_the_model_agreed(self):
