@@ -15,8 +15,8 @@ from ape_decai.datasets import load_labelled_rows
 from ape_decai.errors import DecaiError
 from ape_decai.figures import draw_accuracy_history, require_matplotlib
 from ape_decai.ledger import EXPORT_FORMATS, accuracy_history, export_format, read_ledger, write_rows
-from ape_decai.units import iso_time
 from ape_decai.trainers import PointsTrainer
+from ape_decai.units import iso_time
 
 
 @trainer_command(name="export", account="none")
