@@ -9,7 +9,9 @@ The public API, for scripts and notebooks (the `ape decai` commands are built on
     trainer.add_data("a moving, funny film", "fresh", sender=account)
     trainer.classes[trainer.predict("dull and far too long")]
 
-Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
+The simulation of the paper's experiment is `ape_decai.simulate.simulate(Scenario(...))` (the
+function shares its module's name, so the package exports `Scenario`, `Agent` and `sweep` but
+not it). Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
 start stays cheap. At import, this module only registers the plugin's config.
 """
 
@@ -29,9 +31,11 @@ if TYPE_CHECKING:
     from ape_decai.batch import Contributed, Evaluation, Prediction
     from ape_decai.deployment import Deployment, deploy
     from ape_decai.errors import CloneError, DecaiError, DeclinedError, DeploymentError
+    from ape_decai.ledger import Ledger, accuracy_history, read_ledger
     from ape_decai.market import MarketClient, MarketSecrets
     from ape_decai.parameters import DepositParameters, MarketParameters, PointsParameters
     from ape_decai.records import Contribution, Record, Verdict
+    from ape_decai.simulate import Agent, Scenario, SimulationResult, sweep
     from ape_decai.state import RememberedTrainer, remembered_trainer, remembered_trainers, use_trainer
     from ape_decai.trainers import DepositTrainer, MarketTrainer, PointsTrainer, Trainer
     from ape_decai.training import ModelFile, train, train_model
@@ -70,9 +74,17 @@ _EXPORTS = {
     "parse_amount": "units",
     "parse_duration": "units",
     "format_duration": "units",
+    "sweep": "simulate",
+    "Scenario": "simulate",
+    "Agent": "simulate",
+    "SimulationResult": "simulate",
+    "read_ledger": "ledger",
+    "Ledger": "ledger",
+    "accuracy_history": "ledger",
 }
 
 __all__ = [
+    "Agent",
     "CloneError",
     "Contributed",
     "Contribution",
@@ -83,6 +95,7 @@ __all__ = [
     "DepositParameters",
     "DepositTrainer",
     "Evaluation",
+    "Ledger",
     "MarketClient",
     "MarketParameters",
     "MarketSecrets",
@@ -93,14 +106,19 @@ __all__ = [
     "Prediction",
     "Record",
     "RememberedTrainer",
+    "Scenario",
+    "SimulationResult",
     "Trainer",
     "Verdict",
+    "accuracy_history",
     "deploy",
     "format_duration",
     "parse_amount",
     "parse_duration",
+    "read_ledger",
     "remembered_trainer",
     "remembered_trainers",
+    "sweep",
     "train",
     "train_model",
     "use_trainer",

@@ -5,6 +5,8 @@ the same writes in calls of another size (the gas cap's), and `covered_prefix` s
 deployment interrupted under one size goes on under another.
 """
 
+import inspect
+
 import pytest
 from ape.exceptions import ApeException
 
@@ -17,7 +19,9 @@ BY_16 = [("initialize_weights", (k, WORDS[k - 16 : k])) for k in range(16, 50, 1
 
 def test_public_api__every_exported_name_imports():
     for name in ape_decai.__all__:
-        assert getattr(ape_decai, name) is not None, name
+        value = getattr(ape_decai, name)
+        assert value is not None, name
+        assert not inspect.ismodule(value), f"{name} is a submodule, not the exported object"
     with pytest.raises(AttributeError):
         ape_decai.no_such_name  # noqa: B018
 
