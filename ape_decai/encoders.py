@@ -13,19 +13,82 @@ encoder from the chain alone and add data or query the model.
 - `"numeric"`: a vector of numbers (comma- or space-separated text, or a list); feature i is
   round((x_i - center_i) / spread_i * scale), clipped to the int16 range. With no center and
   spread it is round(x_i * scale): raw numbers at a stated scale.
+
+Any text can be used: a contribution carries at most `max_features` distinct features (the
+sparse models' input bound, `MAX_SAMPLE_FEATURES`, unless the description asks for fewer). A text
+with more keeps its `max_features` LOWEST feature indices (policy `"lowest-index"`: for a
+vocabulary encoder the words of lowest rank, i.e. the most frequent in the training texts; for
+hashing the lowest buckets) and drops the rest. Both travel in the description
+(`"max_features": N, "truncate": "lowest-index"`), so `train`, `add-data`, `predict` and any
+other client truncate identically; a description without them (trainers deployed before the
+policy was published) means `UNPUBLISHED_MAX_FEATURES` and the same policy. `encode(text)` returns
+the kept features; `encode_with_info(text)` also says how many were found (`Encoding.truncated`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from ape_decai.models.sparse_perceptron import MAX_FEATURES
+from ape_decai.packing import MAX_FEATURES, MAX_SAMPLE_FEATURES
 
 DEFAULT_TOKEN_PATTERN = r"[a-z0-9']+"
 
+# The one truncation policy: keep the sample's N lowest feature indices.
+TRUNCATE_LOWEST_INDEX = "lowest-index"
+
+# What a description without "max_features" means: the input bound of every sparse trainer
+# deployed before the policy was published (8 packed words of 16 indices).
+UNPUBLISHED_MAX_FEATURES = 128
+
+# Keys every sparse text encoder's description may carry beyond its own (absent: see above).
+_TRUNCATION_KEYS = frozenset({"max_features", "truncate"})
+
 _VOCABULARY_KEYS = frozenset({"type", "lowercase", "token_pattern", "vocabulary"})
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """One text's features under an encoder's per-sample maximum.
+
+    `features`: what a contribution carries (sorted, unique, at most `max_features` of them);
+    `found`: how many distinct features the text has before truncation (for a dense encoder, the
+    vector's length: nothing is ever truncated).
+    """
+
+    features: list[int]
+    found: int
+
+    @property
+    def truncated(self) -> int:
+        """How many of the text's distinct features were dropped (0: none)."""
+        return self.found - len(self.features)
+
+
+def truncate(indices, max_features: int) -> list[int]:
+    """The truncation policy, for clients that already hold a sample's feature indices: the
+    `max_features` lowest distinct indices, ascending ("lowest-index")."""
+    return sorted({int(i) for i in indices})[:max_features]
+
+
+def _check_max_features(max_features: Any) -> int:
+    if isinstance(max_features, bool) or not isinstance(max_features, int) or not (
+        0 < max_features <= MAX_SAMPLE_FEATURES
+    ):
+        raise ValueError(
+            f"encoder: max_features must be an integer in [1, {MAX_SAMPLE_FEATURES}], got {max_features!r}"
+        )
+    return max_features
+
+
+def _truncation_from_description(d: dict) -> int:
+    """The per-sample maximum a description publishes (UNPUBLISHED_MAX_FEATURES if it does not)."""
+    policy = d.get("truncate", TRUNCATE_LOWEST_INDEX)
+    if policy != TRUNCATE_LOWEST_INDEX:
+        raise ValueError(f"encoder: unknown truncation policy {policy!r} (known: {TRUNCATE_LOWEST_INDEX!r})")
+    return _check_max_features(d.get("max_features", UNPUBLISHED_MAX_FEATURES))
 
 
 def tokenize(text: str, token_pattern: str = DEFAULT_TOKEN_PATTERN, lowercase: bool = True) -> list[str]:
@@ -50,17 +113,51 @@ def _compile_pattern(token_pattern: Any) -> re.Pattern:
     return compiled
 
 
-class VocabularyEncoder:
+class _SparseTextEncoder:
+    """What the text encoders share: tokens, and the truncation to `max_features` per sample."""
+
+    input_kind = "sparse"
+    max_features: int
+    lowercase: bool
+    _pattern: re.Pattern
+
+    def tokens(self, text: str) -> list[str]:
+        """The tokens of `text` under this encoder's rules (known or not)."""
+        if self.lowercase:
+            text = text.lower()
+        return self._pattern.findall(text)
+
+    def all_features(self, text: str) -> list[int]:
+        """Every distinct feature of `text`, ascending (before truncation)."""
+        raise NotImplementedError
+
+    def encode_with_info(self, text: str) -> Encoding:
+        """The features a contribution of `text` carries (its `max_features` lowest), and how many
+        the text has in all."""
+        if not isinstance(text, str):
+            raise TypeError(f"encoder: expected a text (str), got {type(text).__name__}")
+        found = self.all_features(text)
+        return Encoding(found[: self.max_features], len(found))
+
+    def encode(self, text: str) -> list[int]:
+        """Sorted unique features of `text`, its `max_features` lowest if it has more."""
+        return self.encode_with_info(text).features
+
+    def _truncation_description(self) -> dict:
+        return {"max_features": self.max_features, "truncate": TRUNCATE_LOWEST_INDEX}
+
+
+class VocabularyEncoder(_SparseTextEncoder):
     """Encode a text as the sorted indices of the vocabulary words it contains."""
 
     type = "vocabulary"
-    input_kind = "sparse"
 
     def __init__(
         self,
         vocabulary: list[str],
         token_pattern: str = DEFAULT_TOKEN_PATTERN,
         lowercase: bool = True,
+        max_features: int = MAX_SAMPLE_FEATURES,
     ) -> None:
         if isinstance(vocabulary, (str, bytes)) or not isinstance(vocabulary, (list, tuple)):
             raise ValueError("encoder: vocabulary must be a list of words")
@@ -81,6 +178,7 @@ class VocabularyEncoder:
         self.vocabulary = list(vocabulary)
         self.token_pattern = token_pattern
         self.lowercase = lowercase
+        self.max_features = _check_max_features(max_features)
         self._index = index
 
     @property
@@ -88,16 +186,8 @@ class VocabularyEncoder:
         """Number of features: one per vocabulary word."""
         return len(self.vocabulary)
 
-    def tokens(self, text: str) -> list[str]:
-        """The tokens of `text` under this encoder's rules (known or not)."""
-        if self.lowercase:
-            text = text.lower()
-        return self._pattern.findall(text)
-
-    def encode(self, text: str) -> list[int]:
+    def all_features(self, text: str) -> list[int]:
         """Sorted unique indices of the vocabulary words present in `text`; unknown words are ignored."""
-        if not isinstance(text, str):
-            raise TypeError(f"encoder: expected a text (str), got {type(text).__name__}")
         return sorted({self._index[t] for t in self.tokens(text) if t in self._index})
 
     def decode(self, indices) -> list[str]:
@@ -111,6 +201,7 @@ class VocabularyEncoder:
             "lowercase": self.lowercase,
             "token_pattern": self.token_pattern,
             "vocabulary": list(self.vocabulary),
+            **self._truncation_description(),
         }
 
     @classmethod
@@ -123,12 +214,17 @@ class VocabularyEncoder:
         missing = sorted(_VOCABULARY_KEYS - d.keys())
         if missing:
             raise ValueError(f"encoder: description lacks {', '.join(missing)}")
-        unknown = sorted(d.keys() - _VOCABULARY_KEYS)
+        unknown = sorted(d.keys() - _VOCABULARY_KEYS - _TRUNCATION_KEYS)
         if unknown:
             raise ValueError(f"encoder: description has unknown keys {', '.join(map(repr, unknown))}")
         if not isinstance(d["vocabulary"], list):
             raise ValueError("encoder: vocabulary must be a list of words")
-        return cls(d["vocabulary"], token_pattern=d["token_pattern"], lowercase=d["lowercase"])
+        return cls(
+            d["vocabulary"],
+            token_pattern=d["token_pattern"],
+            lowercase=d["lowercase"],
+            max_features=_truncation_from_description(d),
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VocabularyEncoder):
@@ -138,7 +234,7 @@ class VocabularyEncoder:
     def __repr__(self) -> str:
         return (
             f"VocabularyEncoder({self.n_features} words, token_pattern={self.token_pattern!r}, "
-            f"lowercase={self.lowercase})"
+            f"lowercase={self.lowercase}, max_features={self.max_features})"
         )
 
 
@@ -159,14 +255,19 @@ def _is_count(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
 
-class HashingEncoder:
+class HashingEncoder(_SparseTextEncoder):
     """Encode a text as the sorted unique hashes of its tokens modulo `n_features` (MurmurHash3)."""
 
     type = "hashing"
-    input_kind = "sparse"
     _KEYS = frozenset({"type", "n_features", "lowercase", "token_pattern"})
 
-    def __init__(self, n_features: int, token_pattern: str = DEFAULT_TOKEN_PATTERN, lowercase: bool = True) -> None:
+    def __init__(
+        self,
+        n_features: int,
+        token_pattern: str = DEFAULT_TOKEN_PATTERN,
+        lowercase: bool = True,
+        max_features: int = MAX_SAMPLE_FEATURES,
+    ) -> None:
         if not _is_count(n_features) or n_features > MAX_FEATURES:
             raise ValueError(f"encoder: n_features must be an integer in [1, {MAX_FEATURES}], got {n_features!r}")
         if not isinstance(lowercase, bool):
@@ -175,15 +276,11 @@ class HashingEncoder:
         self._n_features = n_features
         self.token_pattern = token_pattern
         self.lowercase = lowercase
+        self.max_features = _check_max_features(max_features)
 
     @property
     def n_features(self) -> int:
         return self._n_features
-
-    def tokens(self, text: str) -> list[str]:
-        if self.lowercase:
-            text = text.lower()
-        return self._pattern.findall(text)
 
     def feature(self, token: str) -> int:
         """The feature of one token: murmur3_32(utf-8 bytes, seed 0) mod n_features."""
@@ -191,10 +288,8 @@ class HashingEncoder:
 
         return mmh3.hash(token.encode("utf-8"), 0, signed=False) % self._n_features
 
-    def encode(self, text: str) -> list[int]:
+    def all_features(self, text: str) -> list[int]:
         """Sorted unique features of the tokens of `text`."""
-        if not isinstance(text, str):
-            raise TypeError(f"encoder: expected a text (str), got {type(text).__name__}")
         return sorted({self.feature(t) for t in self.tokens(text)})
 
     def describe(self) -> dict:
@@ -203,12 +298,18 @@ class HashingEncoder:
             "n_features": self._n_features,
             "lowercase": self.lowercase,
             "token_pattern": self.token_pattern,
+            **self._truncation_description(),
         }
 
     @classmethod
     def from_description(cls, d: dict) -> HashingEncoder:
-        _check_keys(d, cls.type, cls._KEYS)
-        return cls(d["n_features"], token_pattern=d["token_pattern"], lowercase=d["lowercase"])
+        _check_keys(d, cls.type, cls._KEYS, _TRUNCATION_KEYS)
+        return cls(
+            d["n_features"],
+            token_pattern=d["token_pattern"],
+            lowercase=d["lowercase"],
+            max_features=_truncation_from_description(d),
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, HashingEncoder):
@@ -216,7 +317,7 @@ class HashingEncoder:
         return self.describe() == other.describe()
 
     def __repr__(self) -> str:
-        return f"HashingEncoder({self._n_features} features, lowercase={self.lowercase})"
+        return f"HashingEncoder({self._n_features} features, lowercase={self.lowercase}, max_features={self.max_features})"
 
 
 INT16_MIN = -(2**15)
@@ -293,6 +394,11 @@ class NumericEncoder:
                 x /= self.spread[i]
             out.append(min(max(round(x * self.scale), INT16_MIN), INT16_MAX))
         return out
+
+    def encode_with_info(self, raw: str | list) -> Encoding:
+        """`encode(raw)` as an `Encoding` (a dense vector is never truncated)."""
+        values = self.encode(raw)
+        return Encoding(values, len(values))
 
     def describe(self) -> dict:
         d: dict[str, Any] = {"type": self.type, "dimensions": self.dimensions, "scale": self.scale}

@@ -29,13 +29,17 @@ from ape.exceptions import ApeException
 from eth_utils import keccak
 
 from ape_decai._ape import managers
+from ape_decai.encoders import truncate
 from ape_decai.errors import DecaiError
 from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.packing import pack_indices, unpack_indices
 from ape_decai.units import countdown, iso_time, to_hex, when
 
 Sample = tuple[Sequence[int], int]
-# The most feature indices one sample holds: its header counts at most 8 packed words of 16.
+# The most feature indices one test-set sample holds: its header counts at most 8 packed words of
+# 16. The market's own bound (what one evaluation transaction is sized for), which may be lower
+# than the trainer's per-contribution maximum: a longer test sample is cut by the encoders' same
+# policy (`encoders.truncate`: its lowest indices).
 MAX_SAMPLE_FEATURES = 128
 
 # Phases, as `markets(id).phase` reports them.
@@ -572,11 +576,12 @@ class MarketClient:
 
     def encode_test_set(self, samples: Sequence[tuple[str, int]]) -> list[Sample]:
         """Labelled texts -> the samples a market takes: each text encoded with the trainer's
-        encoder (sorted, unique indices), at most its first `MAX_SAMPLE_FEATURES` indices kept (what
-        a sample's header can say); texts with no known word are left out."""
-        encoded = []
+        encoder (sorted, unique indices), at most its `MAX_SAMPLE_FEATURES` lowest indices kept
+        (what a sample's header can say; the encoders' truncation policy); texts with no known
+        word are left out."""
+        encoded: list[Sample] = []
         for text, label in samples:
-            indices = self.trainer.encoder.encode(text)[:MAX_SAMPLE_FEATURES]
+            indices = truncate(self.trainer.encoder.encode(text), MAX_SAMPLE_FEATURES)
             if indices:
                 encoded.append((indices, int(label)))
         return encoded

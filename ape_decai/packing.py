@@ -14,6 +14,10 @@ LANE_MASK = (1 << LANE_BITS) - 1
 INT16_MIN = -(2**15)
 INT16_MAX = 2**15 - 1
 MAX_FEATURES = LANE_MASK  # index + 1 must fit in a lane
+# The sparse models' largest input (the contracts' `MAX_PACKED_WORDS` / `MAX_INPUT_LENGTH`): at
+# most this many distinct feature indices in one sample.
+MAX_PACKED_WORDS = 8
+MAX_SAMPLE_FEATURES = MAX_PACKED_WORDS * LANES
 
 
 def pack_weights(values: list[int]) -> list[int]:

@@ -24,6 +24,7 @@ from ape.exceptions import AccountsError, ContractLogicError, SignatureError, Vi
 
 from ape_decai._ape import managers
 from ape_decai.clones import is_cloned, proxy_target
+from ape_decai.encoders import Encoding
 from ape_decai.errors import DecaiError, DeclinedError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type
 from ape_decai.market import MarketClient
@@ -217,25 +218,33 @@ class Trainer:
             return names.index(label)
         raise DecaiError(f"unknown label {label!r}; this model's labels are: {', '.join(names)} (or 0..{len(names) - 1})")
 
-    def encode(self, text: str) -> list[int]:
-        """Raw input (a text, or numbers for a numeric encoder) -> the packed words the model takes."""
+    def encode_with_info(self, text: str) -> tuple[list[int], Encoding]:
+        """Raw input (a text, or numbers for a numeric encoder) -> (the packed words the model takes,
+        the `Encoding`: which features were kept and how many the text has, `Encoding.truncated`
+        of them dropped by the encoder's published per-sample maximum)."""
         if not text or not text.strip():
             raise DecaiError("the text is empty" if self.reference_class.input_kind == "sparse" else "the input is empty")
         try:
-            features = self.encoder.encode(text)
+            encoding = self.encoder.encode_with_info(text)
         except ValueError as err:
             raise DecaiError(f"this input cannot be used: {err}") from None
+        features = encoding.features
         if self.reference_class.input_kind == "dense":
             if len(features) != self.n_features:
                 raise DecaiError(f"this input has {len(features)} numbers; the model takes {self.n_features}")
-            return list(pack_dense(features))
+            return list(pack_dense(features)), encoding
         if not features:
             raise DecaiError("none of the words of this text is in the model's vocabulary: nothing to learn from")
         try:
             check_indices(features, self.n_features)
         except ValueError as err:
             raise DecaiError(f"this text cannot be used: {err}") from None
-        return pack_indices(features)
+        return pack_indices(features), encoding
+
+    def encode(self, text: str) -> list[int]:
+        """Raw input -> the packed words the model takes (a long text keeps its lowest features:
+        see `encode_with_info` to know how many were dropped)."""
+        return self.encode_with_info(text)[0]
 
     def predict_words(self, words: list[int]) -> int:
         return int(self.contract.predict(words))

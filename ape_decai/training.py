@@ -560,7 +560,9 @@ def onchain_encoder_json(model: dict) -> str:
             "format": ENCODER_FORMAT,
             "model": model["model"],
             "classes": model["classes"],
-            "encoder": model["encoder"],
+            # Rebuilt so that the truncation policy is always published explicitly (a model file
+            # written before it carries none).
+            "encoder": encoder_from_description(model["encoder"]).describe(),
         },
         sort_keys=True,
         separators=(",", ":"),

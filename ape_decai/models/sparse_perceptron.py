@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 
 from ape_decai.chain_reads import read_words
 from ape_decai.models.base import ReferenceModel
-from ape_decai.packing import LANES, pack_indices, pack_weights, unpack_weights
+from ape_decai.packing import LANES, MAX_SAMPLE_FEATURES, pack_indices, pack_weights, unpack_weights
 
 INT16_MIN = -(2**15)
 INT16_MAX = 2**15 - 1
 MAX_FEATURES = 2**16 - 1
-MAX_INPUT_LENGTH = 128
+MAX_INPUT_LENGTH = MAX_SAMPLE_FEATURES
 NUM_CLASSES = 2
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pytest
 
+from ape_decai.packing import MAX_SAMPLE_FEATURES, pack_indices
+
 from .conftest import NETWORK
 
 CHAIN_COMMANDS_WITH_TRAINER = ["add-data", "predict", "refund", "report", "info"]
@@ -56,10 +58,10 @@ def remembered(decai, creator, model_file, state_dir):
 
 @pytest.fixture
 def oversized_text(review_model) -> str:
-    """A text with 129 distinct vocabulary words: one feature more than a sample may hold."""
-    words = review_model["encoder"]["vocabulary"][:129]
-    assert len(words) == 129
-    return " ".join(words)
+    """A text with one distinct vocabulary word more than a sample may hold (in reverse rank order)."""
+    words = review_model["encoder"]["vocabulary"][: MAX_SAMPLE_FEATURES + 1]
+    assert len(words) == MAX_SAMPLE_FEATURES + 1
+    return " ".join(reversed(words))
 
 
 # --- A corrupted state file -------------------------------------------------------------------------------
@@ -166,19 +168,18 @@ def test_add_data__bad_deposit__is_a_usage_error_and_sends_nothing(decai, contri
     assert path.read_bytes() == saved
 
 
-@pytest.mark.parametrize("command", ["add-data", "predict"])
-def test_command__text_with_more_than_128_known_words__fails_with_one_line(
-    decai, contributor, remembered, oversized_text, command
+def test_predict__text_with_more_words_than_a_sample_holds__uses_its_lowest_ranked_words(
+    decai, reviews_trainer, oversized_text
 ):
-    _, path, saved = remembered
-    nonce = contributor.nonce
-    extra = ["-l", "fresh", "--account", "TEST::1"] if command == "add-data" else []
+    encoder = reviews_trainer.encoder
+    kept = encoder.encode(oversized_text)
+    assert len(kept) == encoder.max_features == len(encoder.all_features(oversized_text)) - 1
+    assert kept == list(range(encoder.max_features))  # the vocabulary's first words: lowest rank
+    assert reviews_trainer.encode(oversized_text) == pack_indices(kept)
 
-    message = decai.fails(command, oversized_text, *extra)
+    out = decai.json("predict", oversized_text, trainer=reviews_trainer)
 
-    assert message == "this text cannot be used: more than 128 features in one sample"
-    assert contributor.nonce == nonce
-    assert path.read_bytes() == saved
+    assert out["label_index"] == reviews_trainer.reference_model().predict(kept)
 
 
 @pytest.mark.parametrize("command", ["add-data", "predict"])

@@ -8,12 +8,15 @@ from hypothesis import strategies as st
 
 from ape_decai.encoders import (
     DEFAULT_TOKEN_PATTERN,
+    UNPUBLISHED_MAX_FEATURES,
     HashingEncoder,
     NumericEncoder,
     VocabularyEncoder,
     encoder_from_description,
     tokenize,
+    truncate,
 )
+from ape_decai.packing import MAX_SAMPLE_FEATURES
 
 VOCABULARY = ["good", "bad", "movie", "don't", "2"]
 
@@ -72,6 +75,8 @@ def test_describe__has_the_documented_shape(encoder):
         "lowercase": True,
         "token_pattern": DEFAULT_TOKEN_PATTERN,
         "vocabulary": VOCABULARY,
+        "max_features": MAX_SAMPLE_FEATURES,
+        "truncate": "lowest-index",
     }
     assert encoder.n_features == len(VOCABULARY)
 
@@ -229,3 +234,86 @@ def test_numeric_encoder__bad_input__raises_a_clear_error(raw, message):
 def test_numeric_encoder__rebuilds_from_its_description():
     encoder = NumericEncoder(2, scale=250, center=[1.0, 2.0], spread=[3.0, 4.0], names=["a", "b"])
     assert encoder_from_description(json.loads(json.dumps(encoder.describe()))) == encoder
+
+
+# --- the truncation policy: at most max_features per sample, the lowest indices kept ------------
+
+WORDS = [f"w{k}" for k in range(400)]
+
+
+def test_encode__long_text__keeps_the_lowest_ranked_words():
+    encoder = VocabularyEncoder(WORDS, max_features=3)
+    info = encoder.encode_with_info("w9 w1 w300 w2 w1 w7 unknown")
+    assert info.features == [1, 2, 7]
+    assert info.found == 5
+    assert info.truncated == 2
+    assert encoder.encode("w9 w1 w300 w2 w1 w7 unknown") == [1, 2, 7]
+    assert encoder.all_features("w9 w1 w300 w2 w1 w7 unknown") == [1, 2, 7, 9, 300]
+
+
+def test_encode__at_the_maximum__truncates_nothing():
+    encoder = VocabularyEncoder(WORDS, max_features=4)
+    info = encoder.encode_with_info("w3 w2 w1 w0")
+    assert (info.features, info.truncated) == ([0, 1, 2, 3], 0)
+
+
+def test_encode__default_maximum_is_the_contracts_input_bound():
+    encoder = VocabularyEncoder(WORDS)
+    text = " ".join(reversed(WORDS))
+    info = encoder.encode_with_info(text)
+    assert info.features == list(range(MAX_SAMPLE_FEATURES))
+    assert info.truncated == len(WORDS) - MAX_SAMPLE_FEATURES
+
+
+def test_hashing_encode__long_text__keeps_the_lowest_buckets():
+    encoder = HashingEncoder(1000, max_features=5)
+    text = " ".join(WORDS)
+    everything = encoder.all_features(text)
+    assert len(everything) > 5
+    assert encoder.encode(text) == everything[:5]
+    assert encoder.encode_with_info(text).truncated == len(everything) - 5
+
+
+def test_truncate__is_the_policy_on_raw_indices():
+    assert truncate([9, 3, 3, 0, 7], 3) == [0, 3, 7]
+    assert truncate([2, 1], 5) == [1, 2]
+
+
+@pytest.mark.parametrize("make", [lambda m: VocabularyEncoder(WORDS, max_features=m), lambda m: HashingEncoder(512, max_features=m)])
+def test_description__publishes_the_maximum_and_the_policy(make):
+    encoder = make(7)
+    d = json.loads(json.dumps(encoder.describe()))
+    assert (d["max_features"], d["truncate"]) == (7, "lowest-index")
+    again = encoder_from_description(d)
+    assert again == encoder and again.max_features == 7
+
+
+@pytest.mark.parametrize("make", [lambda: VocabularyEncoder(WORDS), lambda: HashingEncoder(512)])
+def test_description_without_the_policy__means_the_unpublished_maximum(make):
+    d = make().describe()
+    del d["max_features"], d["truncate"]
+    again = encoder_from_description(d)
+    assert again.max_features == UNPUBLISHED_MAX_FEATURES
+    assert len(again.encode(" ".join(WORDS))) == UNPUBLISHED_MAX_FEATURES
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"truncate": "random"}, "unknown truncation policy 'random'"),
+        ({"max_features": 0}, "max_features must be an integer in"),
+        ({"max_features": MAX_SAMPLE_FEATURES + 1}, "max_features must be an integer in"),
+        ({"max_features": True}, "max_features must be an integer in"),
+        ({"max_features": "8"}, "max_features must be an integer in"),
+    ],
+)
+def test_description__bad_truncation__raises(changes, message):
+    for encoder in (VocabularyEncoder(WORDS), HashingEncoder(512)):
+        d = {**encoder.describe(), **changes}
+        with pytest.raises(ValueError, match=message):
+            encoder_from_description(d)
+
+
+def test_numeric_encode_with_info__never_truncates():
+    info = NumericEncoder(3).encode_with_info("1, 2, 3")
+    assert (info.features, info.truncated) == ([1, 2, 3], 0)
