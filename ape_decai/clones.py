@@ -68,18 +68,19 @@ def implementation_deployed(contract_name: str) -> bool:
     return bool(managers.provider.get_code(implementation_address(contract_name)))
 
 
-def _check_deployer() -> None:
+def check_create2_deployer() -> None:
+    """CloneError if this chain lacks the CREATE2 deployer (for the shared contracts' addresses)."""
     if not managers.provider.get_code(CREATE2_DEPLOYER):
         raise CloneError(
-            f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared implementations "
-            "cannot be placed at their deterministic addresses; deploy that proxy first "
-            "(https://github.com/Arachnid/deterministic-deployment-proxy)"
+            f"this chain has no CREATE2 deployer at {CREATE2_DEPLOYER}, so the shared contracts "
+            "(implementations, encoder publisher) cannot be placed at their deterministic addresses; "
+            "deploy that proxy first (https://github.com/Arachnid/deterministic-deployment-proxy)"
         )
 
 
 def implementation_gas_estimate(contract_name: str, sender: Any) -> int:
     """The estimated gas of deploying the implementation of `contract_name` (sends nothing)."""
-    _check_deployer()
+    check_create2_deployer()
     provider = managers.provider
     txn = provider.network.ecosystem.create_transaction(
         receiver=CREATE2_DEPLOYER, sender=sender.address, data=SALT + init_code(contract_name), value=0
@@ -94,7 +95,7 @@ def ensure_implementation(contract_name: str, sender: Any) -> int | None:
     """
     if implementation_deployed(contract_name):
         return None
-    _check_deployer()
+    check_create2_deployer()
     receipt = sender.transfer(CREATE2_DEPLOYER, 0, data=SALT + init_code(contract_name))
     if not implementation_deployed(contract_name):
         raise CloneError(f"the CREATE2 deployer did not create {contract_name} at {implementation_address(contract_name)}")

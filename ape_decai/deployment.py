@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ape_decai import clones, state
+from ape_decai import clones, publishing, state
 from ape_decai._ape import managers
 from ape_decai.errors import DecaiError, DeploymentError
 from ape_decai.manifest import DEPLOYABLES, load_contract_type, trainer_name
 from ape_decai.parameters import Parameters, default_parameters
 from ape_decai.trainers import Trainer, container
-from ape_decai.training import ModelFile, model_from_file, onchain_encoder_json
+from ape_decai.training import ModelFile, model_from_file, onchain_encoder_json, onchain_encoder_parts
+from ape_decai.training import check_deployable as check_deployable  # `deployment.check_deployable`
 from ape_decai.units import to_hex
 
 MAX_WORDS_PER_CALL = 128
@@ -41,6 +42,9 @@ MAX_WORDS_PER_CALL = 128
 GAS_PER_WORD = 23_000
 GAS_PER_CALL = 60_000
 DEFAULT_GAS_CAP = 10_000_000
+# The most distinct features a prediction market's contribution carries (its contract's
+# MAX_CONTRIBUTION_DATA_WORDS, 2 packed words): a market trainer publishes this per-sample maximum.
+MARKET_CONTRIBUTION_FEATURES = 32
 
 Progress = Callable[[int, int, str], None]  # (done, total, what) after each transaction
 
@@ -192,7 +196,7 @@ def plan(
         params,
         name=model.get("name", ""),
         description=model.get("description", ""),
-        encoder=onchain_encoder_json(model),
+        encoder=onchain_encoder_json(model, MARKET_CONTRIBUTION_FEATURES if mechanism == "market" else None),
         words_per_call=words_per_call,
         call_words=call_words,
     )
@@ -378,6 +382,14 @@ def deploy(
         pending = {**pending, "call_words": the_plan.call_words, "done": done}
         state.remember_pending(pending)
     else:
+        parts = onchain_encoder_parts(model)
+        if parts:
+            # A vocabulary too large for the trainer goes first, in parts (skipped if on chain).
+            if gas_cap < publishing.GAS_PER_PART + publishing.PART_BYTES * publishing.GAS_PER_PART_BYTE:
+                raise DeploymentError(
+                    f"a vocabulary part does not fit under a gas cap of {gas_cap:,}; raise --gas-cap"
+                )
+            gas_used.extend(publishing.publish(parts, sender, on_progress=report))
         name = plan(model, mechanism, params).contract_name
         if clones.is_cloned(name):
             _check_implementation_fits(name, sender, gas_cap)

@@ -31,6 +31,7 @@ from ape_decai.market import MarketClient
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.models.sparse_perceptron import check_indices
 from ape_decai.packing import pack_dense, pack_indices
+from ape_decai.publishing import fetch_vocabulary
 from ape_decai.records import Contribution, Record, Verdict
 from ape_decai.training import parse_onchain_encoder
 from ape_decai.units import format_duration, to_hex
@@ -173,7 +174,9 @@ class Trainer:
             raise DecaiError(f"no TrainerDeployed event found for {self.address} in block {block}")
         args = logs[0].event_arguments
         try:
-            classes, encoder = parse_onchain_encoder(args["encoder"])
+            classes, encoder = parse_onchain_encoder(
+                args["encoder"], lambda published: fetch_vocabulary(published, to_block=block)
+            )
         except ValueError as err:
             raise DecaiError(str(err)) from None
         return {

@@ -26,7 +26,7 @@ import math
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ from ape_decai.encoders import (
     encoder_from_description,
     tokenize,
 )
+from ape_decai.errors import DecaiError
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.models.sparse_perceptron import (
     INT16_MAX,
@@ -49,6 +50,7 @@ from ape_decai.models.sparse_perceptron import (
     MAX_FEATURES,
     MAX_INPUT_LENGTH,
 )
+from ape_decai.publishing import parts_of, published_description
 
 MODEL_FORMAT = "ape-decai-model/1"
 ENCODER_FORMAT = "ape-decai-encoder/1"
@@ -552,32 +554,66 @@ def encoder_from_model_file(d: dict) -> Any:
 # The encoder as published on chain
 
 
-def onchain_encoder_json(model: dict) -> str:
-    """The compact JSON (sorted keys, no spaces, ASCII) the trainer logs in `TrainerDeployed`."""
-    validate_model(model)
-    text = json.dumps(
-        {
-            "format": ENCODER_FORMAT,
-            "model": model["model"],
-            "classes": model["classes"],
-            # Rebuilt so that the truncation policy is always published explicitly (a model file
-            # written before it carries none).
-            "encoder": encoder_from_description(model["encoder"]).describe(),
-        },
+def _onchain_text(model: dict, encoder: dict) -> str:
+    return json.dumps(
+        {"format": ENCODER_FORMAT, "model": model["model"], "classes": model["classes"], "encoder": encoder},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
     )
+
+
+def onchain_encoder_json(model: dict, max_features: int | None = None) -> str:
+    """The compact JSON (sorted keys, no spaces, ASCII) the trainer logs in `TrainerDeployed`.
+
+    The encoder's per-sample maximum and truncation policy are always published explicitly;
+    `max_features` lowers the maximum to what the trainer's mechanism takes (a market's
+    contribution is smaller than the model's input bound). A vocabulary too large for the
+    trainer's 32 kB is replaced by a commitment to its parts (`ape_decai.publishing`), which
+    `onchain_encoder_parts` gives and the deployment publishes first.
+    """
+    validate_model(model)
+    encoder = encoder_from_description(model["encoder"]).describe()
+    if max_features is not None and "max_features" in encoder:
+        encoder["max_features"] = min(encoder["max_features"], max_features)
+    text = _onchain_text(model, encoder)
+    if len(text) > MAX_ENCODER_JSON_LENGTH and encoder["type"] == "vocabulary":
+        text = _onchain_text(model, published_description(encoder))
     if len(text) > MAX_ENCODER_JSON_LENGTH:
         raise ValueError(
             f"the encoder description is {len(text)} bytes, at most {MAX_ENCODER_JSON_LENGTH} fit on "
-            "chain; train with a smaller vocabulary"
+            "chain; shorten the name, classes or token pattern"
         )
     return text
 
 
-def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], Any]:
-    """(classes, encoder) from the JSON a trainer published; ValueError if it is not one."""
+def onchain_encoder_parts(model: dict) -> list[bytes]:
+    """The vocabulary parts the deployment publishes before the trainer (none for a description
+    that fits in the trainer: see `onchain_encoder_json`)."""
+    if "published" not in json.loads(onchain_encoder_json(model))["encoder"]:
+        return []
+    return parts_of(model["encoder"])
+
+
+def check_deployable(model: dict | ModelFile) -> None:
+    """DecaiError (one line, the reason) if `model` (a model file) cannot be deployed: an invalid
+    file, or an encoder description that does not fit on chain even with its vocabulary published
+    apart. Chain-free: `train` calls it before writing a model; `deployment.check_deployable`."""
+    data = model.to_dict() if isinstance(model, ModelFile) else model
+    try:
+        onchain_encoder_json(data)
+    except ValueError as err:
+        raise DecaiError(f"this model cannot be deployed: {err}") from None
+
+
+def parse_onchain_encoder(
+    json_str: str | bytes, fetch_vocabulary: Callable[[Any], list[str]] | None = None
+) -> tuple[list[str], Any]:
+    """(classes, encoder) from the JSON a trainer published; ValueError if it is not one.
+
+    A vocabulary published apart (`"published"`: a commitment to its parts) is read with
+    `fetch_vocabulary(commitment)` (`publishing.fetch_vocabulary` on a chain).
+    """
     if isinstance(json_str, (bytes, bytearray)):
         try:
             json_str = bytes(json_str).decode("utf-8")
@@ -600,8 +636,14 @@ def parse_onchain_encoder(json_str: str | bytes) -> tuple[list[str], Any]:
     if not isinstance(d["model"], str) or not d["model"]:
         raise ValueError("on-chain encoder: model must be a non-empty string")
     classes = _check_classes(d["classes"], "on-chain encoder")
+    description = d["encoder"]
     try:
-        encoder = encoder_from_description(d["encoder"])
+        if isinstance(description, dict) and "published" in description and "vocabulary" not in description:
+            if fetch_vocabulary is None:
+                raise ValueError("the vocabulary is published apart: it needs a chain to be read from")
+            words = fetch_vocabulary(description["published"])
+            description = {**{k: v for k, v in description.items() if k != "published"}, "vocabulary": words}
+        encoder = encoder_from_description(description)
     except ValueError as exc:
         raise ValueError(f"on-chain encoder: {exc}") from None
     return list(classes), encoder

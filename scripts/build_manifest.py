@@ -12,13 +12,13 @@ from pathlib import Path
 
 from ape import project
 
-from ape_decai.manifest import DEPLOYABLES, MANIFEST_DIR, serialise
+from ape_decai.manifest import AUXILIARY, DEPLOYABLES, MANIFEST_DIR, serialise
 
 
 def main() -> None:
     # Editing an imported module does not invalidate the cache: always compile afresh.
     compiled = project.load_contracts(use_cache=False)
-    for name in DEPLOYABLES:
+    for name in [*DEPLOYABLES, *AUXILIARY]:
         contract_type = compiled[name]
         path = Path(MANIFEST_DIR) / f"{name}.json"
         path.write_text(serialise(contract_type))

@@ -450,6 +450,87 @@ def measure_market_worst_case() -> dict:
     return {"market_worst_tx": max(tx.gas_used for tx in txs)}
 
 
+# --- The largest contribution (issue 11): every sparse model, every mechanism --------------------
+# A sample at the per-sample maximum (`packing.MAX_SAMPLE_FEATURES` distinct indices), each index
+# in its own storage word of the model (indices 16k of a 16N-feature model: no two share a read or
+# a write), the label the model does not predict (the perceptron updates; the count models always
+# do). `max_input_<model>_<mechanism>` is its add_data gas, after a warm-up contribution.
+MAX_INPUT_MODELS = ("sparse-perceptron", "sparse-ncc", "naive-bayes")
+
+
+def measure_max_input() -> dict:
+    from ape import accounts, chain, networks
+
+    from ape_decai import deploy
+    from ape_decai.encoders import HashingEncoder
+    from ape_decai.models import REFERENCE_MODELS
+    from ape_decai.packing import MAX_SAMPLE_FEATURES, pack_indices
+
+    n_inputs = MAX_SAMPLE_FEATURES
+    n_features = 16 * n_inputs
+    worst = [16 * k for k in range(n_inputs)]
+    gas: dict = {"max_input_features": n_inputs}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, warmup, contributor = accounts.test_accounts[:3]
+        for model_id in MAX_INPUT_MODELS:
+            twin = REFERENCE_MODELS[model_id].fit([([1], 0), ([2], 1)], n_features=n_features, n_classes=2)
+            model = {
+                "format": "ape-decai-model/1",
+                "model": model_id,
+                "name": "gas-report",
+                "description": "The largest contribution",
+                "classes": ["no", "yes"],
+                "encoder": HashingEncoder(n_features).describe(),
+                **twin.to_dict(),
+            }
+            for mechanism in ("deposit", "points"):
+                trainer = deploy(model, mechanism, sender=creator, restart=True).trainer
+                chain.mine(deltatime=600)
+                trainer.add_words(pack_indices([3]), 0, warmup)
+                chain.mine(deltatime=600)
+                words = pack_indices(worst)
+                label = 1 - trainer.predict_words(words)
+                key = f"max_input_{model_id.replace('-', '_')}_{mechanism}"
+                gas[key] = trainer.add_words(words, label, contributor).gas_used
+    return gas
+
+
+# --- A 20,000-word vocabulary (issue 11): published in parts, then the model under a gas cap -------
+# A sparse perceptron trained on the rotten-tomatoes reviews with the 20,000 words they use most
+# (points mechanism). The vocabulary parts go first (the same for every cap: `vocabulary_parts`,
+# `vocabulary_publish_gas`, its largest transaction `vocabulary_publish_max_tx`), then the trainer
+# and its 1,250 weight words under each cap (`vocabulary_cap<M>m_{transactions,gas,max_tx}`).
+VOCABULARY_WORDS = 20_000
+VOCABULARY_CAPS = (3_000_000, 10_000_000)
+
+
+def measure_vocabulary() -> dict:
+    from ape import accounts, networks
+
+    from ape_decai import deploy, publishing
+    from ape_decai.datasets import load_rotten_tomatoes
+    from ape_decai.training import onchain_encoder_parts, train_model
+
+    model = train_model(
+        load_rotten_tomatoes(), ["rotten", "fresh"], vocab_size=VOCABULARY_WORDS, epochs=1, test_fraction=0.05
+    )
+    parts = onchain_encoder_parts(model)
+    gas: dict = {"vocabulary_words": len(model["encoder"]["vocabulary"]), "vocabulary_parts": len(parts)}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator = accounts.test_accounts[0]
+        publishing.ensure_publisher(creator)
+        sent = publishing.publish(parts, creator)
+        gas["vocabulary_publish_gas"] = sum(sent)
+        gas["vocabulary_publish_max_tx"] = max(sent)
+        for cap in VOCABULARY_CAPS:
+            done = deploy(model, "points", sender=creator, gas_cap=cap, restart=True)
+            key = f"vocabulary_cap{cap // 1_000_000}m"
+            gas[f"{key}_transactions"] = done.transactions
+            gas[f"{key}_gas"] = sum(done.gas_used)
+            gas[f"{key}_max_tx"] = max(done.gas_used)
+    return gas
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -457,17 +538,20 @@ def main() -> None:
         "--models", action="store_true",
         help="also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py)",
     )  # fmt: skip
-    parser.add_argument("--only", choices=["deposit", "market"], help="measure one scenario only (deposit: every model's; market: the prediction market's)")
+    parser.add_argument("--only", choices=["deposit", "market", "vocabulary"], help="measure one scenario only (deposit: every model's; market: the prediction market's)")
     args = parser.parse_args()
     from ape.logging import logger
 
     logger.set_level("ERROR")
     gas = {}
-    if args.only != "market":
+    if args.only == "vocabulary":
+        gas.update(measure_vocabulary())
+    elif args.only != "market":
         gas.update(measure())
         gas.update(measure_dense())
         gas.update(measure_sparse_models())
-    if args.only != "deposit":
+        gas.update(measure_max_input())
+    if args.only in (None, "market"):
         gas.update(measure_market())
     rows = None
     if args.models:

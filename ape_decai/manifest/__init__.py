@@ -31,6 +31,9 @@ def _deployables() -> dict[str, tuple[str, str]]:
 MARKET_TRAINER = "SparsePerceptronMarketTrainer"
 DEPLOYABLES = {**_deployables(), MARKET_TRAINER: ("sparse-perceptron", "market")}
 
+# Shipped contracts that are no trainer: the encoder publisher (`ape_decai.publishing`).
+AUXILIARY = ("EncoderPublisher",)
+
 # Fields that change with compile order or are only useful to debuggers.
 UNSTABLE_FIELDS = {"ast", "sourcemap", "pcmap"}
 
@@ -43,6 +46,6 @@ def serialise(contract_type: ContractType) -> str:
 @cache
 def load_contract_type(name: str) -> ContractType:
     """The shipped contract type of one deployable."""
-    if name not in DEPLOYABLES:
-        raise KeyError(f"unknown contract {name!r}; known: {', '.join(DEPLOYABLES)}")
+    if name not in DEPLOYABLES and name not in AUXILIARY:
+        raise KeyError(f"unknown contract {name!r}; known: {', '.join([*DEPLOYABLES, *AUXILIARY])}")
     return ContractType.model_validate_json((MANIFEST_DIR / f"{name}.json").read_text())

@@ -494,7 +494,7 @@ def _snapshot() -> bytes32:
 
 
 @internal
-def _add(data: DynArray[uint256, 8], label: uint8, paid: uint256):
+def _add(data: DynArray[uint256, sparse_perceptron.MAX_PACKED_WORDS], label: uint8, paid: uint256):
     # Records one staked contribution of msg.sender (stake: `paid`) and logs
     # `DataAdded`; the deployable trains the model.
     market_id: uint256 = self.market_count

@@ -19,13 +19,15 @@
 
 from contracts.lib import errors
 
+# @dev Indices per packed word.
+LANES: constant(uint256) = 16
+
 # @dev Largest number of packed words in one sample (16 indices each).
 MAX_PACKED_WORDS: constant(uint256) = 8
 
 # @dev Largest number of feature indices in one sample.
-MAX_INPUT_LENGTH: constant(uint256) = 128
+MAX_INPUT_LENGTH: constant(uint256) = MAX_PACKED_WORDS * LANES
 
-LANES: constant(uint256) = 16
 LANE_BITS: constant(uint256) = 16
 LANE_MASK: constant(uint256) = 2**16 - 1
 

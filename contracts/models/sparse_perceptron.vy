@@ -30,6 +30,7 @@
 from snekmate.auth import ownable
 
 from contracts.lib import errors
+from contracts.lib import sparse_input
 
 # The creator (owner) initialises the weights of a large model over several
 # transactions, then seals it.
@@ -38,11 +39,12 @@ uses: ownable
 # @dev Fixed-point scale of weights, intercept and learning rate (see @dev above).
 SCALE: constant(int256) = 1
 
-# @dev Largest number of packed words in one sample (16 indices each).
-MAX_PACKED_WORDS: constant(uint256) = 8
+# @dev Largest number of packed words in one sample (16 indices each): the
+#      bound every sparse model shares (`sparse_input`).
+MAX_PACKED_WORDS: constant(uint256) = sparse_input.MAX_PACKED_WORDS
 
 # @dev Largest number of feature indices in one sample.
-MAX_INPUT_LENGTH: constant(uint256) = 128
+MAX_INPUT_LENGTH: constant(uint256) = sparse_input.MAX_INPUT_LENGTH
 
 # @dev Largest number of features: index + 1 must fit in a 16-bit lane.
 MAX_FEATURES: constant(uint256) = 65535
@@ -198,7 +200,7 @@ def _margin(data: DynArray[uint256, MAX_PACKED_WORDS]) -> int256:
                 weights = self.weight_words[slot]
                 loaded = slot
             # Inlined _lane (an internal call per index costs more than this).
-            # cannot overflow: at most 129 int16 terms
+            # cannot overflow: at most MAX_INPUT_LENGTH + 1 int16 terms
             raw: int256 = convert((weights >> ((i % LANES) * LANE_BITS)) & LANE_MASK, int256)
             if raw > INT16_MAX:
                 raw = unsafe_sub(raw, 2**16)
