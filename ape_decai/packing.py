@@ -14,9 +14,10 @@ LANE_MASK = (1 << LANE_BITS) - 1
 INT16_MIN = -(2**15)
 INT16_MAX = 2**15 - 1
 MAX_FEATURES = LANE_MASK  # index + 1 must fit in a lane
-# The sparse models' largest input (the contracts' `MAX_PACKED_WORDS` / `MAX_INPUT_LENGTH`): at
-# most this many distinct feature indices in one sample.
-MAX_PACKED_WORDS = 8
+# The sparse models' largest input (the contracts' `MAX_PACKED_WORDS` / `MAX_INPUT_LENGTH`, in
+# contracts/lib/sparse_input.vy, where the choice is explained): at most this many distinct
+# feature indices in one sample.
+MAX_PACKED_WORDS = 16
 MAX_SAMPLE_FEATURES = MAX_PACKED_WORDS * LANES
 
 

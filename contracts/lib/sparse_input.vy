@@ -22,8 +22,13 @@ from contracts.lib import errors
 # @dev Indices per packed word.
 LANES: constant(uint256) = 16
 
-# @dev Largest number of packed words in one sample (16 indices each).
-MAX_PACKED_WORDS: constant(uint256) = 8
+# @dev Largest number of packed words in one sample (16 indices each), for
+#      every sparse model. Chosen from measurement (docs/gas.md, issue 11):
+#      the largest power of two whose costliest contribution (every index in
+#      its own zero weight word, the perceptron updating: ~6.1M gas at 16
+#      words, ~12.1M at 32) stays under the 10M per-transaction cap, with
+#      every gas target still met.
+MAX_PACKED_WORDS: constant(uint256) = 16
 
 # @dev Largest number of feature indices in one sample.
 MAX_INPUT_LENGTH: constant(uint256) = MAX_PACKED_WORDS * LANES

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import pytest
 
+from ape_decai import deploy
+from ape_decai.datasets import load_rotten_tomatoes
 from ape_decai.packing import MAX_SAMPLE_FEATURES, pack_indices
+from ape_decai.training import train_model
 
 from .conftest import NETWORK
 
@@ -54,14 +57,6 @@ def remembered(decai, creator, model_file, state_dir):
     address = decai.json("deploy", model_file, account=creator)["address"]
     path = state_dir / "trainers.json"
     return address, path, path.read_bytes()
-
-
-@pytest.fixture
-def oversized_text(review_model) -> str:
-    """A text with one distinct vocabulary word more than a sample may hold (in reverse rank order)."""
-    words = review_model["encoder"]["vocabulary"][: MAX_SAMPLE_FEATURES + 1]
-    assert len(words) == MAX_SAMPLE_FEATURES + 1
-    return " ".join(reversed(words))
 
 
 # --- A corrupted state file -------------------------------------------------------------------------------
@@ -168,18 +163,20 @@ def test_add_data__bad_deposit__is_a_usage_error_and_sends_nothing(decai, contri
     assert path.read_bytes() == saved
 
 
-def test_predict__text_with_more_words_than_a_sample_holds__uses_its_lowest_ranked_words(
-    decai, reviews_trainer, oversized_text
-):
-    encoder = reviews_trainer.encoder
+def test_predict__text_with_more_words_than_a_sample_holds__uses_its_lowest_ranked_words(decai, creator):
+    model = train_model(load_rotten_tomatoes()[:3000], ["rotten", "fresh"], vocab_size=MAX_SAMPLE_FEATURES + 50, epochs=1)
+    trainer = deploy(model, "points", sender=creator).trainer
+    words = model["encoder"]["vocabulary"][: MAX_SAMPLE_FEATURES + 1]
+    oversized_text = " ".join(reversed(words))  # one word more than a sample holds, lowest rank last
+    encoder = trainer.encoder
     kept = encoder.encode(oversized_text)
     assert len(kept) == encoder.max_features == len(encoder.all_features(oversized_text)) - 1
     assert kept == list(range(encoder.max_features))  # the vocabulary's first words: lowest rank
-    assert reviews_trainer.encode(oversized_text) == pack_indices(kept)
+    assert trainer.encode(oversized_text) == pack_indices(kept)
 
-    out = decai.json("predict", oversized_text, trainer=reviews_trainer)
+    out = decai.json("predict", oversized_text, trainer=trainer)
 
-    assert out["label_index"] == reviews_trainer.reference_model().predict(kept)
+    assert out["label_index"] == trainer.reference_model().predict(kept)
 
 
 @pytest.mark.parametrize("command", ["add-data", "predict"])
