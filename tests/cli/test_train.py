@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from ape_decai.packing import MAX_SAMPLE_FEATURES
 from ape_decai.training import MODEL_FORMAT, load_model_file
 
 from .conftest import CLASSES, VOCAB_SIZE
@@ -140,7 +141,10 @@ def test_train__hashing_encoder__reports_scikit_learns_accuracy_alongside(decai,
     summary = decai.json("train", reviews_csv, "-o", output, "--encoder", "hashing", "--vocab-size", 512)
 
     model = load_model_file(output)
-    assert model["encoder"] == {"type": "hashing", "n_features": 512, "lowercase": True, "token_pattern": model["encoder"]["token_pattern"]}
+    assert model["encoder"] == {
+        "type": "hashing", "n_features": 512, "lowercase": True, "token_pattern": model["encoder"]["token_pattern"],
+        "max_features": MAX_SAMPLE_FEATURES, "truncate": "lowest-index",
+    }  # fmt: skip
     assert summary["sklearn"]["estimator"] == "Perceptron"
     assert 0.0 <= summary["sklearn"]["test_accuracy"] <= 1.0
     assert summary["test_accuracy"] == model["training"]["test_accuracy"]

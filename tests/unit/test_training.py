@@ -22,6 +22,7 @@ from sklearn.linear_model import Perceptron
 from ape_decai.datasets import CLASSES_ROTTEN_TOMATOES, load_rotten_tomatoes, train_test_split
 from ape_decai.encoders import VocabularyEncoder
 from ape_decai.models.sparse_perceptron import SparsePerceptron
+from ape_decai.publishing import part_hash, vocabulary_bytes
 from ape_decai.training import (
     ENGLISH_STOP_WORDS,
     MAX_ENCODER_JSON_LENGTH,
@@ -30,6 +31,7 @@ from ape_decai.training import (
     load_model_file,
     model_from_file,
     onchain_encoder_json,
+    onchain_encoder_parts,
     parse_onchain_encoder,
     save_model_file,
     train_model,
@@ -372,12 +374,24 @@ def test_onchain_encoder_json__for_rotten_tomatoes__fits_on_chain(rt_model):
     assert len(onchain_encoder_json(rt_model)) < MAX_ENCODER_JSON_LENGTH
 
 
-def test_onchain_encoder_json__too_large__says_to_shrink_the_vocabulary():
+def test_onchain_encoder_json__too_large__commits_to_the_vocabulary_published_in_parts():
     words = [f"word{i:05d}" for i in range(4000)]
     model = small_model()
     model.update(encoder=VocabularyEncoder(words).describe(), n_features=4000, weights=[0] * 4000)
-    with pytest.raises(ValueError, match="smaller vocabulary"):
-        onchain_encoder_json(model)
+    text = onchain_encoder_json(model)
+    assert len(text) < 1000
+    published = json.loads(text)["encoder"]["published"]
+    parts = onchain_encoder_parts(model)
+    assert published["words"] == 4000
+    assert published["parts"] == [part_hash(p) for p in parts]
+    assert b"".join(parts) == vocabulary_bytes(words)
+    # A client rebuilds the same encoder from the parts (here handed over directly, not from a chain).
+    classes, encoder = parse_onchain_encoder(text, lambda commitment: json.loads(b"".join(parts)))
+    assert encoder == encoder_from_model_file(model)
+
+
+def test_onchain_encoder_json__market__publishes_the_markets_smaller_maximum():
+    assert json.loads(onchain_encoder_json(small_model(), 32))["encoder"]["max_features"] == 32
 
 
 @pytest.mark.parametrize(
