@@ -665,12 +665,13 @@ def train(
 
     `options` are `train_model`'s (vocab_size, encoder, epochs, seed, ...). The name defaults to
     the file's stem or the dataset's name. ValueError (one line) for anything that does not fit,
-    e.g. a three-class dataset for a binary model.
+    e.g. a three-class dataset for a binary model; DecaiError (`check_deployable`) for a model
+    that could not be deployed.
     """
     if model not in REFERENCE_MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(REFERENCE_MODELS)}")
     data = load_training_data(data_file, dataset, REFERENCE_MODELS[model].max_classes)
-    return ModelFile.parse(
+    trained = ModelFile.parse(
         train_model(
             data.samples,
             data.classes,
@@ -681,3 +682,5 @@ def train(
             **options,
         )
     )
+    check_deployable(trained)  # before any file is written: a model `deploy` would refuse
+    return trained

@@ -531,6 +531,44 @@ def measure_vocabulary() -> dict:
     return gas
 
 
+# --- Batches of contributions, points mechanism (issue 11) ------------------------------------------
+# The reference scenario's sparse perceptron (100 weights) with the points mechanism; 50 distinct
+# 15-word samples with random labels, after a warm-up contribution of the same account. For k in
+# (1, 10, 50): `batch_<k>_single_per_sample`, the gas per sample of the first k added one by one,
+# and `batch_<k>_per_sample` of the same k in one `add_data_batch` (from the same state).
+BATCH_SIZES = (1, 10, 50)
+
+
+def measure_points_batch() -> dict:
+    from ape import accounts, chain, networks
+
+    from ape_decai import deploy
+    from ape_decai.packing import pack_indices
+
+    model, _, _ = scenario_model()
+    rng = random.Random(7)
+    samples = [pack_indices(sorted(rng.sample(range(N_FEATURES), SAMPLE_SIZE))) for _ in range(max(BATCH_SIZES))]
+    labels = [rng.randint(0, 1) for _ in samples]
+    gas: dict = {}
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        creator, contributor = accounts.test_accounts[:2]
+        trainer = deploy(model, "points", sender=creator, restart=True).trainer.contract
+        chain.mine(deltatime=600)
+        trainer.add_data(pack_indices([1, 2]), 0, sender=contributor)
+        for k in BATCH_SIZES:
+            snap = chain.snapshot()
+            chain.mine(deltatime=600)
+            singles = sum(trainer.add_data(samples[i], labels[i], sender=contributor).gas_used for i in range(k))
+            chain.restore(snap)
+            snap = chain.snapshot()
+            chain.mine(deltatime=600)
+            batch = trainer.add_data_batch(samples[:k], labels[:k], sender=contributor).gas_used
+            chain.restore(snap)
+            gas[f"batch_{k}_single_per_sample"] = singles // k
+            gas[f"batch_{k}_per_sample"] = batch // k
+    return gas
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -538,7 +576,7 @@ def main() -> None:
         "--models", action="store_true",
         help="also every model's accuracy on real data: off chain, on chain, scikit-learn (scripts/model_report.py)",
     )  # fmt: skip
-    parser.add_argument("--only", choices=["deposit", "market", "vocabulary"], help="measure one scenario only (deposit: every model's; market: the prediction market's)")
+    parser.add_argument("--only", choices=["deposit", "market", "vocabulary", "batch"], help="measure one scenario only (deposit: every model's; market: the prediction market's; vocabulary: a 20,000-word vocabulary; batch: points batches)")
     args = parser.parse_args()
     from ape.logging import logger
 
@@ -546,6 +584,8 @@ def main() -> None:
     gas = {}
     if args.only == "vocabulary":
         gas.update(measure_vocabulary())
+    elif args.only == "batch":
+        gas.update(measure_points_batch())
     elif args.only != "market":
         gas.update(measure())
         gas.update(measure_dense())

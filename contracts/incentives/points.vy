@@ -28,6 +28,12 @@ validation_wait: public(immutable(uint256))
 
 WEEK: constant(uint256) = 7 * 24 * 60 * 60
 
+# @dev Most words of input in one batch (`add_data_batch` of the trainers):
+#      a trainer takes MAX_BATCH_WORDS // (its model's MAX_PACKED_WORDS + 1)
+#      samples at most (50 sparse samples, 13 dense), keeping the call's
+#      memory frame under ~30 kB.
+MAX_BATCH_WORDS: constant(uint256) = 850
+
 # @dev Contributions made by an address.
 contributions: public(HashMap[address, uint256])
 # @dev Contributions of an address validated as good data (its points).
@@ -60,7 +66,7 @@ def _add(data: DynArray[uint256, constants.MAX_DATA_WORDS], label: uint8):
     data_handler._add(
         data_handler._key(keccak256(abi_encode(data)), label, block.timestamp, msg.sender), 0
     )
-    # cannot overflow: one increment per transaction
+    # cannot overflow: one increment per contribution
     self.contributions[msg.sender] = unsafe_add(self.contributions[msg.sender], 1)
     self.labels_contributed[msg.sender] |= 1 << convert(label, uint256)
     week: uint256 = block.timestamp // WEEK + 1
@@ -70,6 +76,19 @@ def _add(data: DynArray[uint256, constants.MAX_DATA_WORDS], label: uint8):
     log ITrainer.DataAdded(
         contributor=msg.sender, label=label, deposit=0, added_at=block.timestamp, data=data
     )
+
+
+@internal
+@pure
+def _check_batch(n_samples: uint256, n_labels: uint256):
+    """
+    @dev Revert unless a batch has at least one sample (the type bounds the
+         most) and one label per sample.
+    """
+    if n_samples == 0:
+        errors._fail("points: empty batch")
+    if n_samples != n_labels:
+        errors._fail("points: one label per sample")
 
 
 @internal
