@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import eth_abi
-from ape.exceptions import ApeException, ContractLogicError
+from ape.exceptions import ApeException
 from eth_utils import function_signature_to_4byte_selector
 
 from ape_decai._ape import managers
 from ape_decai.chain_reads import CallFailed, call_many
 from ape_decai.datasets import FileText
-from ape_decai.errors import DecaiError
+from ape_decai.errors import DecaiError, one_line
 from ape_decai.units import to_hex
 
 if TYPE_CHECKING:
@@ -361,7 +361,7 @@ def contribute(
         except KeyboardInterrupt:
             reason = "interrupted"
         except (DecaiError, ApeException, ValueError) as err:
-            reason = _reason(err)
+            reason = one_line(err)
         else:
             events = receipt.events.filter(trainer.contract.DataAdded)
             shares = _shares(int(receipt.gas_used), len(group))
@@ -430,8 +430,3 @@ def _wait_for_a_later_block_time(timestamp: int) -> None:
         time.sleep(0.25)
 
 
-def _reason(err: BaseException) -> str:
-    """One line for why a transaction was not sent (or failed)."""
-    if isinstance(err, ContractLogicError):
-        return f"the contract refused: {err.message}"
-    return " ".join(str(err).split())

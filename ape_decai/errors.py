@@ -7,7 +7,7 @@ script catches `DecaiError` (or Ape's `ApeException`, which also covers contract
 
 from __future__ import annotations
 
-from ape.exceptions import ApeException
+from ape.exceptions import ApeException, ContractLogicError
 
 
 class DecaiError(ApeException):
@@ -24,3 +24,11 @@ class CloneError(DeploymentError):
 
 class DeclinedError(DecaiError):
     """The account's owner declined to sign (Ape's "Sign: [y/N]" prompt)."""
+
+
+def one_line(err: BaseException) -> str:
+    """The one line a problem is told in: a contract's refusal with its reason, anything else
+    with its message's whitespace collapsed (the CLI's errors and `add-data --file`'s report)."""
+    if isinstance(err, ContractLogicError):
+        return f"the contract refused: {err.message}"
+    return " ".join(str(err).split())

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ape_decai._ape import managers
-from ape_decai.errors import DecaiError
+from ape_decai.errors import DecaiError, one_line
 from ape_decai.records import Verdict
 from ape_decai.state import remembered_trainer
 from ape_decai.trainers import DECLINED, Trainer
@@ -38,15 +38,11 @@ def ape_cli_context():
     return _ape_cli_context(default_log_level=LogLevel.WARNING.value)
 
 
-def one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())
-
-
 def _abort(err: BaseException) -> click.ClickException:
     """The one line a problem is reported as: `Error: <line>` on stderr, exit status 1 (click's
     own; Ape's `Abort` would log it on stdout, where --json output goes)."""
     if isinstance(err, ContractLogicError):
-        return click.ClickException(f"the contract refused: {err.message}")
+        return click.ClickException(one_line(err))
     if isinstance(err, SignatureError):  # Ape's "Sign: [y/N]" prompt, answered no
         return click.ClickException(DECLINED)
     if isinstance(err, AccountsError) and not isinstance(err, DecaiError):
