@@ -11,7 +11,8 @@ The public API, for scripts and notebooks (the `ape decai` commands are built on
 
 The simulation of the paper's experiment is `ape_decai.simulate.simulate(Scenario(...))` (the
 function shares its module's name, so the package exports `Scenario`, `Agent` and `sweep` but
-not it). Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
+not it). The prediction market as a scenario is `simulate_market(MarketScenario(...))` (module
+`ape_decai.market_simulation`, named apart so the function's name stays free). Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
 start stays cheap. At import, this module only registers the plugin's config.
 """
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ape_decai.errors import CloneError, DecaiError, DeclinedError, DeploymentError
     from ape_decai.ledger import Ledger, accuracy_history, read_ledger
     from ape_decai.market import MarketClient, MarketSecrets
+    from ape_decai.market_simulation import MarketScenario, MarketSimulationResult, simulate_market, sweep_market
     from ape_decai.parameters import DepositParameters, MarketParameters, PointsParameters
     from ape_decai.records import Contribution, Record, Verdict
     from ape_decai.simulate import Agent, Scenario, SimulationResult, sweep
@@ -63,6 +65,10 @@ _EXPORTS = {
     "Verdict": "records",
     "MarketClient": "market",
     "MarketSecrets": "market",
+    "MarketScenario": "market_simulation",
+    "MarketSimulationResult": "market_simulation",
+    "simulate_market": "market_simulation",
+    "sweep_market": "market_simulation",
     "DecaiError": "errors",
     "DeploymentError": "errors",
     "CloneError": "errors",
@@ -98,7 +104,9 @@ __all__ = [
     "Ledger",
     "MarketClient",
     "MarketParameters",
+    "MarketScenario",
     "MarketSecrets",
+    "MarketSimulationResult",
     "MarketTrainer",
     "ModelFile",
     "PointsParameters",
@@ -118,7 +126,9 @@ __all__ = [
     "read_ledger",
     "remembered_trainer",
     "remembered_trainers",
+    "simulate_market",
     "sweep",
+    "sweep_market",
     "train",
     "train_model",
     "use_trainer",

@@ -21,6 +21,7 @@ import click
 from ape_decai._cli import ledger as ledger_commands
 from ape_decai._cli import market, node, registry, trainer
 from ape_decai._cli import simulate as simulate_commands
+from ape_decai._cli import simulate_market as simulate_market_commands
 from ape_decai._cli._common import DecaiGroup
 
 
@@ -39,3 +40,4 @@ for _command in (*trainer.COMMANDS, *market.COMMANDS, *node.COMMANDS, *registry.
     cli.add_command(_command)
 for _command in (*simulate_commands.COMMANDS, *ledger_commands.COMMANDS):  # simulate; export, history
     cli.add_command(_command)
+cli.add_command(simulate_market_commands.simulate_market_command)  # simulate-market
