@@ -31,7 +31,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from ape_decai.datasets import load_training_data, train_test_split
 from ape_decai.deployment import deploy
 from ape_decai.errors import DecaiError
 from ape_decai.market import MarketClient, MarketSecrets, balances, encode_samples, error_counts, payouts, split
+from ape_decai.models.sparse_perceptron import SparsePerceptron
 from ape_decai.trainers import MarketTrainer
 from ape_decai.training import train_model
 
@@ -260,7 +261,10 @@ class MarketSimulation:
             raise DecaiError(f"{len(stream)} samples left for contributions; the scenario needs {n_contributions}")
         secrets = MarketSecrets.create(test, self._n_parts(test))
         n_reveal = round(len(secrets.parts) * s.reveal_fraction)
-        self.twin = trainer.reference_model()
+        twin = trainer.reference_model()
+        if not isinstance(twin, SparsePerceptron):
+            raise DecaiError(f"a market trainer of a {trainer.model_id} model: the simulation knows sparse perceptrons only")
+        self.twin = twin
         h0 = copy.deepcopy(self.twin)
         self.held, self.test = held, test
         self.acc = (self.twin.accuracy(held), self.twin.accuracy(test))
@@ -506,7 +510,8 @@ def sweep_market(base: MarketScenario, key: str, values: Sequence[int],
         raise DecaiError(f"cannot sweep {key!r}; choose from {', '.join(SWEEP_FIELDS)}")
     scenarios = []
     for v in values:
-        scenario = replace(base, **{key: int(v)})
+        scenario = copy.deepcopy(base)
+        setattr(scenario, key, int(v))
         scenario.validate()
         scenarios.append(scenario)
     rows = []
