@@ -65,7 +65,7 @@ class MarketScenario:
     initial_fraction: float = 0.02  # of the training split: the provider's initial model
     test_fraction: float = 0.2  # the held-out split: accuracy is measured on it, the market never sees it
     test_samples: int = 200  # the provider's hidden test set (taken from the training split)
-    reveal_fraction: float = 0.1  # share of the parts drawn for the early reveal
+    reveal_fraction: float = 0.1  # share of the parts drawn for the early reveal (at least one part)
     honest: int = 4
     bad: int = 2
     contributions: int = 4  # each participant's
@@ -92,8 +92,8 @@ class MarketScenario:
             raise DecaiError("give a dataset or a data file, not both")
         if not 0 < self.initial_fraction < 1 or not 0 < self.test_fraction < 1:
             raise DecaiError("the initial and test fractions must be in (0, 1)")
-        if not 0 <= self.reveal_fraction <= 1:
-            raise DecaiError("the reveal fraction must be in [0, 1]")
+        if not 0 < self.reveal_fraction <= 1:
+            raise DecaiError("the reveal fraction must be in (0, 1]")
         if self.honest < 0 or self.bad < 0 or self.honest + self.bad == 0:
             raise DecaiError("no participants: at least one honest or bad participant")
         if accounts is not None and self.honest + self.bad + 1 > accounts:
@@ -260,7 +260,7 @@ class MarketSimulation:
         if len(stream) < n_contributions:
             raise DecaiError(f"{len(stream)} samples left for contributions; the scenario needs {n_contributions}")
         secrets = MarketSecrets.create(test, self._n_parts(test))
-        n_reveal = round(len(secrets.parts) * s.reveal_fraction)
+        n_reveal = max(1, round(len(secrets.parts) * s.reveal_fraction))  # at least one part (the client reveals some)
         twin = trainer.reference_model()
         if not isinstance(twin, SparsePerceptron):
             raise DecaiError(f"a market trainer of a {trainer.model_id} model: the simulation knows sparse perceptrons only")

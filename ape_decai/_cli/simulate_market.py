@@ -67,7 +67,7 @@ def _bar(as_json: bool) -> Progress:
 @click.option("--initial-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.02, show_default=True,
               help="Part of the training split the provider trains the initial model on, off chain.")
 @click.option("--test-samples", type=click.IntRange(1), default=400, show_default=True, help="The provider's hidden test set (other samples of the training split).")
-@click.option("--reveal-fraction", type=click.FloatRange(0, 1), default=0.1, show_default=True, help="Share of the test set's parts drawn for the early reveal.")
+@click.option("--reveal-fraction", type=click.FloatRange(0, 1, min_open=True), default=0.1, show_default=True, help="Share of the test set's parts drawn for the early reveal (at least one part).")
 @click.option("--honest", type=click.IntRange(0, 8), default=4, show_default=True, help="Honest participants (true labels).")
 @click.option("--bad", type=click.IntRange(0, 8), default=2, show_default=True, help="Bad participants (wrong labels).")
 @click.option("--bad-labels", type=click.Choice(BAD_LABELS), default="flip", show_default=True,
