@@ -19,8 +19,9 @@ on the provider's test set), every event of every receipt is kept, and `rounds` 
 balances round by round. `check_market_books` compares everything with the chain and with the
 Python reference (`ape_decai.market.payouts`, `balances`, `error_counts`).
 
-The unpaid part of the bounty stays in the contract (the paper's design: burned), so the
-contract's balance ends at exactly that amount; nothing a participant may claim stays locked.
+What is not paid out (the unpaid bounty and the stakes lost) stays in the contract (the paper's
+design: burned), so the contract's balance ends at exactly that amount; nothing a participant may
+claim stays locked.
 """
 
 from __future__ import annotations
@@ -445,7 +446,7 @@ class MarketSimulation:
             "bounty_wei": s.bounty,
             "stakes_wei": len(result.contributions) * s.stake,
             "paid_out_wei": paid,
-            "bounty_burned_wei": s.bounty + len(result.contributions) * s.stake - paid,
+            "burned_wei": s.bounty + len(result.contributions) * s.stake - paid,  # stays in the contract
             "gas_price_wei": s.gas_price,
             "transactions": transactions,
             "wall_seconds": round(seconds, 2),
@@ -459,7 +460,7 @@ def check_market_books(result: MarketSimulationResult, market: MarketClient, mar
     `market.payouts` (the contract's rows and the PayoutClaimed events), the contract's error
     counts equal `market.error_counts`, Fig. 2 round by round ends where `market.balances` does,
     every account's balance moved by its books (money and fees), every payout is claimed and the
-    contract holds exactly the unpaid (burned) bounty. Returns counts and mismatches."""
+    contract holds exactly what was not paid out (bounty and stakes: burned). Returns counts and mismatches."""
     s = result.scenario
     provider = managers.provider
     mismatches: list[str] = []
@@ -488,7 +489,7 @@ def check_market_books(result: MarketSimulationResult, market: MarketClient, mar
     held = int(provider.get_balance(market.trainer.address))
     burned = s["rounds"] * s["stake"] + len(result.contributions) * s["stake"] - sum(expected)
     if held != burned:
-        mismatches.append(f"the contract holds {held} wei, the unpaid bounty is {burned}")
+        mismatches.append(f"the contract holds {held} wei, bounty and stakes minus payouts is {burned}")
     if encode_samples([(c.x, c.label) for c in result.contributions]) != encode_samples(market.contributions(market_id)):
         mismatches.append("the contributions on chain differ from the ones sent")
     return {"payouts": len(expected), "accounts": len(result.accounts), "contract_balance_wei": held,
@@ -526,7 +527,7 @@ def sweep_market(base: MarketScenario, key: str, values: Sequence[int],
             row[f"{kind}_net_pct"] = round(sum(pct) / len(pct), 3) if pct else None
         row.update(
             provider_net_eth=agents[PROVIDER]["net_wei"] / ETHER,
-            bounty_burned_eth=summary["bounty_burned_wei"] / ETHER,
+            burned_eth=summary["burned_wei"] / ETHER,
             accuracy_initial=summary["accuracy_initial"],
             accuracy_final=summary["accuracy_final"],
             model_updates=summary["model_updates"],

@@ -54,8 +54,8 @@ def test_simulate_market__books_equal_chain(run, accounts):
     assert [r["amount"] for r in seen["rows"]] == expected
     assert all(r["claimed"] for r in seen["rows"])
     assert [c.payout for c in result.contributions] == expected
-    # The contract keeps exactly the unpaid bounty (burned, by design); nothing claimable is left.
-    assert seen["held"] == bounty + 6 * stake - sum(expected) == s["bounty_burned_wei"]
+    # The contract keeps exactly what was not paid out (burned, by design); nothing claimable is left.
+    assert seen["held"] == bounty + 6 * stake - sum(expected) == s["burned_wei"]
     # Each participant's balance moved by its payouts minus its stakes minus the fees it paid.
     for k, name in enumerate(["honest-1", "bad-1"], start=1):
         book = result.accounts[name]

@@ -35,6 +35,10 @@ from ape_decai.market_simulation import (
 )
 
 FIGURE = "market-sim.png"
+# Short headers of the sweep table (the CSV keeps the full names).
+SWEEP_HEADERS = {"honest_net_pct": "honest %", "bad_net_pct": "bad %", "provider_net_eth": "provider ETH",
+                 "burned_eth": "burned ETH", "accuracy_initial": "acc. before", "accuracy_final": "acc. after",
+                 "model_updates": "updates", "books_ok": "books ok", "wall_seconds": "seconds"}
 
 
 def parse_sweep(spec: str | None) -> tuple[str, list[int]] | None:
@@ -165,9 +169,9 @@ def _sweep(scenario: MarketScenario, key: str, values: list[int], host: str | No
     if as_json:
         echo_json({"cells": rows, "file": str(path), "network": NETWORK, "node": host or "throwaway"})
         return
-    table = Table(title=f"Sweep over {key}: mean net result (% of the stakes), provider's net, accuracy (held out)")
+    table = Table(title=f"Sweep over {key}: mean net result (% of the stakes), provider's net, held-out accuracy")
     for col in rows[0]:
-        table.add_column(col, justify="right")
+        table.add_column(SWEEP_HEADERS.get(col, col), justify="right")
     for r in rows:
         table.add_row(*(_text(v) for v in r.values()))
     console().print(table)
@@ -178,7 +182,7 @@ def _sweep(scenario: MarketScenario, key: str, values: list[int], host: str | No
 def _text(value: Any) -> str:
     if value is None:
         return "-"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
 def _print(summary: dict) -> None:
@@ -202,8 +206,8 @@ def _print(summary: dict) -> None:
     provider = summary["agents"][PROVIDER]
     c.print(
         f"bounty {summary['bounty_wei'] / ETHER:g} ETH ({summary['scenario']['rounds']} rounds), paid out "
-        f"{summary['paid_out_wei'] / ETHER:.6f} ETH of {(summary['bounty_wei'] + summary['stakes_wei']) / ETHER:g}; "
-        f"burned (stays in the contract) {summary['bounty_burned_wei'] / ETHER:.6f} ETH; deploying took "
+        f"{summary['paid_out_wei'] / ETHER:.6f} ETH of {(summary['bounty_wei'] + summary['stakes_wei']) / ETHER:g} "
+        f"(bounty and stakes); burned (the rest, it stays in the contract) {summary['burned_wei'] / ETHER:.6f} ETH; deploying took "
         f"{provider['deploy_gas_used']:,} gas more"
     )
     c.print(
