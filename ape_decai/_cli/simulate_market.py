@@ -35,10 +35,10 @@ from ape_decai.market_simulation import (
 )
 
 FIGURE = "market-sim.png"
-# Short headers of the sweep table (the CSV keeps the full names).
+# The sweep table's columns, with short headers (the CSV keeps every column, full names).
 SWEEP_HEADERS = {"honest_net_pct": "honest %", "bad_net_pct": "bad %", "provider_net_eth": "provider ETH",
                  "burned_eth": "burned ETH", "accuracy_initial": "acc. before", "accuracy_final": "acc. after",
-                 "model_updates": "updates", "books_ok": "books ok", "wall_seconds": "seconds"}
+                 "books_ok": "books ok"}
 
 
 def parse_sweep(spec: str | None) -> tuple[str, list[int]] | None:
@@ -170,10 +170,11 @@ def _sweep(scenario: MarketScenario, key: str, values: list[int], host: str | No
         echo_json({"cells": rows, "file": str(path), "network": NETWORK, "node": host or "throwaway"})
         return
     table = Table(title=f"Sweep over {key}: mean net result (% of the stakes), provider's net, held-out accuracy")
-    for col in rows[0]:
+    shown = [col for col in rows[0] if col in SWEEP_HEADERS or col == key]
+    for col in shown:
         table.add_column(SWEEP_HEADERS.get(col, col), justify="right")
     for r in rows:
-        table.add_row(*(_text(v) for v in r.values()))
+        table.add_row(*(_text(r[col]) for col in shown))
     console().print(table)
     click.echo(f"wrote {path}", err=True)
     click.echo(f"network: {NETWORK} ({'at ' + host if host else 'a throwaway Anvil, stopped'})", err=True)
