@@ -6,6 +6,7 @@
 - `registry`: trainers, use (the trainers remembered for a network, and the current one);
 - `simulate`: simulate (the paper's Fig. 3 experiment on the contracts);
 - `ledger`: export, history (a trainer's contributions and accounts from its events alone);
+- `simulate_market`: simulate-market (the prediction market, III-B, as a simulated scenario);
 - `_common`: the group and command classes, shared options and printing.
 
 The commands are thin: they parse, call the API (`ape_decai`), and print a table or one JSON
