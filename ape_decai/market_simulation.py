@@ -314,16 +314,10 @@ class MarketSimulation:
         for _ in range(s.contributions):
             for name in s.names:
                 self.chain.mine(deltatime=gap)
-                if name in honest or s.bad_labels == "flip":
-                    x, y = stream[next_sample]
-                    next_sample += 1
-                else:  # targeted: the next sample the live model gets right
-                    while self.twin.predict(stream[next_sample][0]) != stream[next_sample][1]:
-                        next_sample += 1
-                        if next_sample == len(stream):
-                            raise DecaiError("no sample left that the model gets right: too few samples")
-                    x, y = stream[next_sample]
-                    next_sample += 1
+                targeted = name not in honest and s.bad_labels == "targeted"
+                next_sample = self._next_sample(stream, next_sample, targeted)
+                x, y = stream[next_sample]
+                next_sample += 1
                 label = y if name in honest else 1 - y
                 receipt = self.trainer.add_words(self.twin.pack_input(x), label, self.signer[name])
                 self.books[name].paid += s.stake
@@ -339,6 +333,14 @@ class MarketSimulation:
         return contributions
 
     # --- helpers ---------------------------------------------------------------------------------
+    def _next_sample(self, stream: list, start: int, targeted: bool) -> int:
+        """The index of the next sample from `start` (targeted: the next the live model gets right)."""
+        for k in range(start, len(stream)):
+            x, y = stream[k]
+            if not targeted or self.twin.predict(x) == y:
+                return k
+        raise DecaiError(f"the {len(stream)} samples left for contributions ran out: ask for fewer contributions")
+
     def _encode(self, text: Any) -> list[int]:
         """The features a contribution (or a prediction) of this text carries ([]: none known)."""
         try:
