@@ -11,9 +11,11 @@ The public API, for scripts and notebooks (the `ape decai` commands are built on
 
 The simulation of the paper's experiment is `ape_decai.simulate.simulate(Scenario(...))` (the
 function shares its module's name, so the package exports `Scenario`, `Agent` and `sweep` but
-not it). The prediction market as a scenario is `simulate_market(MarketScenario(...))` (module
-`ape_decai.market_simulation`, named apart so the function's name stays free). Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
+not it). Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
 start stays cheap. At import, this module only registers the plugin's config.
+
+The prediction market as a scenario is `simulate_market(MarketScenario(...))`, exported (its
+module, `ape_decai.market_simulation`, is named apart so that the function's name stays free).
 """
 
 from __future__ import annotations
