@@ -13,6 +13,9 @@ The simulation of the paper's experiment is `ape_decai.simulate.simulate(Scenari
 function shares its module's name, so the package exports `Scenario`, `Agent` and `sweep` but
 not it). Its names are imported on first use (module `__getattr__`): loading the plugin at every `ape`
 start stays cheap. At import, this module only registers the plugin's config.
+
+The prediction market as a scenario is `simulate_market(MarketScenario(...))`, exported (its
+module, `ape_decai.market_simulation`, is named apart so that the function's name stays free).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from ape_decai.errors import CloneError, DecaiError, DeclinedError, DeploymentError
     from ape_decai.ledger import Ledger, accuracy_history, read_ledger
     from ape_decai.market import MarketClient, MarketSecrets
+    from ape_decai.market_simulation import MarketScenario, MarketSimulationResult, simulate_market, sweep_market
     from ape_decai.parameters import DepositParameters, MarketParameters, PointsParameters
     from ape_decai.records import Contribution, Record, Verdict
     from ape_decai.simulate import Agent, Scenario, SimulationResult, sweep
@@ -63,6 +67,10 @@ _EXPORTS = {
     "Verdict": "records",
     "MarketClient": "market",
     "MarketSecrets": "market",
+    "MarketScenario": "market_simulation",
+    "MarketSimulationResult": "market_simulation",
+    "simulate_market": "market_simulation",
+    "sweep_market": "market_simulation",
     "DecaiError": "errors",
     "DeploymentError": "errors",
     "CloneError": "errors",
@@ -98,7 +106,9 @@ __all__ = [
     "Ledger",
     "MarketClient",
     "MarketParameters",
+    "MarketScenario",
     "MarketSecrets",
+    "MarketSimulationResult",
     "MarketTrainer",
     "ModelFile",
     "PointsParameters",
@@ -118,7 +128,9 @@ __all__ = [
     "read_ledger",
     "remembered_trainer",
     "remembered_trainers",
+    "simulate_market",
     "sweep",
+    "sweep_market",
     "train",
     "train_model",
     "use_trainer",

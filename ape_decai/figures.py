@@ -98,3 +98,48 @@ def draw_accuracy_history(points: list[dict], path: str | Path, title: str = "")
     fig.savefig(out)
     plt.close(fig)
     return out
+
+
+def draw_market(accuracy: list[dict], rounds: list[dict], agents: dict[str, dict], path: str | Path, title: str = "") -> Path:
+    """Draw a market simulation to the PNG `path`: left, the model's accuracy (held out, and on the
+    provider's test set) after each contribution; right, each participant's balance in % of its
+    stakes over Fig. 2's rounds (solid: honest, dashed: bad), with the end result after gas at the
+    stated price as a dot. `accuracy`, `rounds` and `agents` are a `MarketSimulationResult`'s
+    `accuracy` and `rounds` rows and its summary's `agents`."""
+    plt = require_matplotlib()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=90)
+    t = [a["contributions"] for a in accuracy]
+    left.plot(t, [100 * a["held_out_accuracy"] for a in accuracy], color="black", linewidth=2, drawstyle="steps-post",
+              label="held-out accuracy")
+    left.plot(t, [100 * a["test_set_accuracy"] for a in accuracy], color="tab:blue", linewidth=1.5, linestyle="--",
+              drawstyle="steps-post", label="accuracy on the provider's test set")
+    for a in accuracy:
+        if a["participant"].startswith("bad") and a["updated"]:
+            left.axvline(a["contributions"], color="tab:red", alpha=0.15, linewidth=3)
+    left.set_xlabel("contributions (red bands: a bad label that changed the model)")
+    left.set_ylabel("accuracy (%)")
+    left.grid(True, alpha=0.3)
+    left.legend(loc="best", fontsize=8)
+    used = {True: 0, False: 0}
+    last = rounds[-1]["round"] if rounds else 0
+    for name, agent in agents.items():
+        if agent.get("kind") not in ("honest", "bad"):
+            continue
+        honest = agent["kind"] == "honest"
+        colour = _COLOURS[honest][used[honest] % 4]
+        used[honest] += 1
+        right.plot([r["round"] for r in rounds], [r[f"{name}_pct"] for r in rounds], color=colour,
+                   linestyle="-" if honest else "--", linewidth=1.8, label=name)
+        with_gas = 100 * (agent["paid"] + agent["net_with_gas_wei"]) / agent["paid"]
+        right.plot([last], [with_gas], color=colour, marker="o", markersize=5)
+    right.axhline(100, color="grey", linewidth=0.8, linestyle="-.")
+    right.set_xlabel("round of Fig. 2 (dot: the end result after gas)")
+    right.set_ylabel("balance (% of the participant's stakes)")
+    right.grid(True, alpha=0.3)
+    right.legend(loc="best", fontsize=8)
+    fig.suptitle(title or "Prediction market (paper III-B, Fig. 2) on the contracts")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out)
+    plt.close(fig)
+    return out

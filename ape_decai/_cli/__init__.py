@@ -6,6 +6,7 @@
 - `registry`: trainers, use (the trainers remembered for a network, and the current one);
 - `simulate`: simulate (the paper's Fig. 3 experiment on the contracts);
 - `ledger`: export, history (a trainer's contributions and accounts from its events alone);
+- `simulate_market`: simulate-market (the prediction market, III-B, as a simulated scenario);
 - `_common`: the group and command classes, shared options and printing.
 
 The commands are thin: they parse, call the API (`ape_decai`), and print a table or one JSON
@@ -21,6 +22,7 @@ import click
 from ape_decai._cli import ledger as ledger_commands
 from ape_decai._cli import market, node, registry, trainer
 from ape_decai._cli import simulate as simulate_commands
+from ape_decai._cli import simulate_market as simulate_market_commands
 from ape_decai._cli._common import DecaiGroup
 
 
@@ -39,3 +41,4 @@ for _command in (*trainer.COMMANDS, *market.COMMANDS, *node.COMMANDS, *registry.
     cli.add_command(_command)
 for _command in (*simulate_commands.COMMANDS, *ledger_commands.COMMANDS):  # simulate; export, history
     cli.add_command(_command)
+cli.add_command(simulate_market_commands.simulate_market_command)  # simulate-market
