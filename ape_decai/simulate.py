@@ -609,7 +609,6 @@ def simulate(scenario: Scenario | None = None, on_progress: Callable[[int, int, 
 # this works whichever of the two modules is imported first.
 from ape_decai import simulate_points  # noqa: E402
 
-
 # --- sweeps --------------------------------------------------------------------------------------
 # What `sweep` can vary, and how a value changes a scenario (amounts in wei, times in seconds).
 SWEEP_KEYS: dict[str, Callable[[Scenario, Any], None]] = {

@@ -218,7 +218,7 @@ class PointsSimulation(Simulation):
                         builder.add(me, trainer.address, self._validate_data(c), tag=("validate", [c]))
                         validating.append(c)
                 # Its next sample(s).
-                new = []
+                new: list[tuple[list[int], list[int], int, int]] = []  # (x, words, label, true label)
                 while next_sample < len(todo) and len(new) < self.per_turn:
                     x, y = todo[next_sample]
                     label = y if agent.honest else (y + 1) % len(classes)
