@@ -103,8 +103,8 @@ def draw_accuracy_history(points: list[dict], path: str | Path, title: str = "")
 
 def draw_points(steps: list[dict], accuracy: list[dict], agents: list[dict], path: str | Path, title: str = "") -> Path:
     """Draw a points simulation (`simulate_points.PointsResult` rows) to the PNG `path`: each
-    agent's validated share (points / contributions, %) and the held-out accuracy over days on the
-    left axis, each agent's points on the right one."""
+    agent's validated share (points / contributions past the validation wait, %) and the held-out
+    accuracy over days on the left axis, each agent's points on the right one."""
     plt = require_matplotlib()
     fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
     counts = ax.twinx()
@@ -114,12 +114,12 @@ def draw_points(steps: list[dict], accuracy: list[dict], agents: list[dict], pat
         colour = _COLOURS[honest][used[honest] % 4]
         used[honest] += 1
         kind = "honest" if honest else "adversary"
-        rows = [r for r in steps if r[f"{name}_contributions"]]
-        days = [r["day"] for r in rows]
-        ax.plot(days, [r[f"{name}_validated_pct"] for r in rows], color=colour, linestyle="-" if honest else "--",
-                linewidth=1.8, label=f"{name} ({kind}): validated share")
-        counts.plot(days, [r[f"{name}_points"] for r in rows], color=colour, linestyle=":", linewidth=1.2,
-                    label=f"{name}: points (right axis)")
+        label = name if name == kind else f"{name} ({kind})"
+        due = [r for r in steps if r[f"{name}_due"]]
+        ax.plot([r["day"] for r in due], [r[f"{name}_validated_of_due_pct"] for r in due], color=colour,
+                linestyle="-" if honest else "--", linewidth=1.8, label=f"{label}: validated share of its data past the wait")
+        counts.plot([0.0] + [r["day"] for r in steps], [0] + [r[f"{name}_points"] for r in steps], color=colour,
+                    linestyle=":", linewidth=1.2, label=f"{label}: points (right axis)")
     ax.plot([a["day"] for a in accuracy], [100 * a["accuracy"] for a in accuracy], color="black", linewidth=2,
             label="held-out accuracy (model read from chain)")
     if accuracy:

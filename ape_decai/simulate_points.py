@@ -21,6 +21,7 @@ against the rules computed here in Python (`badge_bits`), and its balance (gas f
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import time
 from collections.abc import Callable
@@ -82,6 +83,7 @@ class PointsContribution:
     added_at: int
     txn_hash: str
     validated_at: int | None = None
+    checks: int = 0  # turns of its agent at which it was past the wait and not yet validated
 
     @property
     def key(self) -> bytes:
@@ -100,6 +102,7 @@ class PointsBooks:
     points: int = 0
     labels: set[int] = field(default_factory=set)
     weeks: set[int] = field(default_factory=set)
+    added_times: list[int] = field(default_factory=list, repr=False)  # when each contribution was added
     add_transactions: int = 0
     validate_transactions: int = 0
     gas_used: int = 0
@@ -110,6 +113,10 @@ class PointsBooks:
 
     def validated_pct(self) -> float:
         return round(100 * self.points / self.added, 3) if self.added else 0.0
+
+    def due(self, now: int, wait: int) -> int:
+        """Contributions that have waited `wait` by `now` (those it may have validated)."""
+        return bisect.bisect_right(self.added_times, now - wait)
 
 
 @dataclass
@@ -132,6 +139,7 @@ class PointsResult(SimulationResult):
                 "added_at": c.added_at,
                 "fate": c.fate(),
                 "validated_at": "" if c.validated_at is None else c.validated_at,
+                "checks": c.checks,
                 "transaction": c.txn_hash,
             }
             for c in self.contributions
@@ -214,6 +222,7 @@ class PointsSimulation(Simulation):
                     if builder.room() <= 1:
                         full = True  # the rest at its next turn
                         break
+                    c.checks += 1
                     if twin.predict(c.x) == c.label:
                         builder.add(me, trainer.address, self._validate_data(c), tag=("validate", [c]))
                         validating.append(c)
@@ -265,6 +274,7 @@ class PointsSimulation(Simulation):
                         pending[name].append(c)
                         twin.update(x, label)
                         b.added += 1
+                        b.added_times.append(t)
                         b.labels.add(label)
                         b.weeks.add(t // WEEK)
                     b.add_transactions += 1
@@ -339,6 +349,9 @@ class PointsSimulation(Simulation):
             row[f"{n}_contributions"] = b.added
             row[f"{n}_points"] = b.points
             row[f"{n}_validated_pct"] = b.validated_pct()
+            due = b.due(t, self.wait)  # past the wait: its share validated is the mechanism's verdict so far
+            row[f"{n}_due"] = due
+            row[f"{n}_validated_of_due_pct"] = round(100 * b.points / due, 3) if due else None
             row[f"{n}_badges"] = b.badges()
             row[f"{n}_gas_used"] = b.gas_used
         return row
@@ -347,11 +360,15 @@ class PointsSimulation(Simulation):
         s = self.scenario
         agents = {}
         for name, b in result.tallies.items():
+            first = sum(c.agent == name and c.validated_at is not None and c.checks == 1 for c in result.contributions)
             agents[name] = {
                 "address": self.address[name],
                 "added": b.added,
                 "points": b.points,
                 "validated_pct": b.validated_pct(),
+                # validated at its agent's first turn past the wait (the others: the model agreed later)
+                "validated_first_check": first,
+                "validated_first_check_pct": round(100 * first / b.added, 3) if b.added else 0.0,
                 "badge_bits": b.badges(),
                 "badges": badge_names(b.badges()),
                 "labels": sorted(b.labels),

@@ -29,6 +29,7 @@ from ape_decai.models import REFERENCE_MODELS
 from ape_decai.parameters import DepositParameters
 from ape_decai.simulate import MECHANISMS, SWEEP_KEYS, Agent, Scenario, Simulation, sweep, sweep_cells
 from ape_decai.simulate_points import PointsSimulation
+from ape_decai.trainers import BADGES
 from ape_decai.units import format_duration, parse_amount, parse_duration
 
 # How each swept key's values are written (amounts, durations, fractions).
@@ -315,7 +316,7 @@ def _print_points(summary: dict) -> None:
             str(a["added"]),
             str(a["points"]),
             f"{a['validated_pct']:.1f}",
-            ", ".join(a["badges"]) or "-",
+            f"{len(a['badges'])} of {len(BADGES)}",
             f"{a['add_transactions']} add, {a['validate_transactions']} validate",
             f"{a['gas_cost_wei'] / 1e18:.4f}",
         )
