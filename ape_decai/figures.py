@@ -115,7 +115,8 @@ def draw_points(steps: list[dict], accuracy: list[dict], agents: list[dict], pat
         used[honest] += 1
         kind = "honest" if honest else "adversary"
         label = name if name == kind else f"{name} ({kind})"
-        due = [r for r in steps if r[f"{name}_due"]]
+        # At its own turns: then every contribution past the wait has been checked.
+        due = [r for r in steps if r["agent"] == name and r[f"{name}_due"]]
         ax.plot([r["day"] for r in due], [r[f"{name}_validated_of_due_pct"] for r in due], color=colour,
                 linestyle="-" if honest else "--", linewidth=1.8, label=f"{label}: validated share of its data past the wait")
         counts.plot([0.0] + [r["day"] for r in steps], [0] + [r[f"{name}_points"] for r in steps], color=colour,
