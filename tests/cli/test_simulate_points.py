@@ -66,3 +66,10 @@ def test_simulate__per_turn_with_deposits__refused(decai, host, tmp_path, chain)
     message = decai.usage_error("simulate", "--samples", "2", "--per-turn", "3", *host, "--out", tmp_path / "run")
     assert "--per-turn is for --mechanism points" in message
     assert not (tmp_path / "run").exists() and chain.blocks.height == height
+
+
+def test_simulate_points__long_validation_wait__no_deposit_waits_needed(decai, host, tmp_path):
+    # The deposit waits tc and ta (default 9 days) play no part: a 10-day validation wait is fine.
+    summary = decai.json("simulate", *SHORT, "--samples", "2", "--refund-wait", "10d", *host, "--out", tmp_path / "run", "--no-plot")
+    assert summary["validation_wait"] == 10 * 86400 and summary["check"]["ok"]
+    assert summary["simulated_days"] >= 10
