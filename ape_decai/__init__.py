@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ape_decai.parameters import DepositParameters, MarketParameters, PointsParameters
     from ape_decai.records import Contribution, Record, Verdict
     from ape_decai.simulate import Agent, Scenario, SimulationResult, sweep
+    from ape_decai.simulate_points import PointsResult
     from ape_decai.state import RememberedTrainer, remembered_trainer, remembered_trainers, use_trainer
     from ape_decai.trainers import DepositTrainer, MarketTrainer, PointsTrainer, Trainer
     from ape_decai.training import ModelFile, train, train_model
@@ -86,6 +87,7 @@ _EXPORTS = {
     "Scenario": "simulate",
     "Agent": "simulate",
     "SimulationResult": "simulate",
+    "PointsResult": "simulate_points",
     "read_ledger": "ledger",
     "Ledger": "ledger",
     "accuracy_history": "ledger",
@@ -112,6 +114,7 @@ __all__ = [
     "MarketTrainer",
     "ModelFile",
     "PointsParameters",
+    "PointsResult",
     "PointsTrainer",
     "Prediction",
     "Record",

@@ -1,5 +1,6 @@
 """Figures: the paper's Fig. 3 drawn from a simulation (each agent's balance, % of its budget, and the
-model's held-out accuracy over chain time), and a model's accuracy over its history.
+model's held-out accuracy over chain time), the points mechanism's run (`draw_points`), and a
+model's accuracy over its history.
 
 matplotlib is optional (`pip install 'ape-decai[plot]'`); without it, the drawing functions raise a
 one-line `DecaiError` saying so, and everything else of a simulation still works.
@@ -138,6 +139,46 @@ def draw_market(accuracy: list[dict], rounds: list[dict], agents: dict[str, dict
     right.grid(True, alpha=0.3)
     right.legend(loc="best", fontsize=8)
     fig.suptitle(title or "Prediction market (paper III-B, Fig. 2) on the contracts")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def draw_points(steps: list[dict], accuracy: list[dict], agents: list[dict], path: str | Path, title: str = "") -> Path:
+    """Draw a points simulation (`simulate_points.PointsResult` rows) to the PNG `path`: each
+    agent's validated share (points / contributions past the validation wait, %) and the held-out
+    accuracy over days on the left axis, each agent's points on the right one."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
+    counts = ax.twinx()
+    used = {True: 0, False: 0}
+    for agent in agents:
+        name, honest = agent["name"], bool(agent["honest"])
+        colour = _COLOURS[honest][used[honest] % 4]
+        used[honest] += 1
+        kind = "honest" if honest else "adversary"
+        label = name if name == kind else f"{name} ({kind})"
+        # At its own turns: then every contribution past the wait has been checked.
+        due = [r for r in steps if r["agent"] == name and r[f"{name}_due"]]
+        ax.plot([r["day"] for r in due], [r[f"{name}_validated_of_due_pct"] for r in due], color=colour,
+                linestyle="-" if honest else "--", linewidth=1.8, label=f"{label}: validated share of its data past the wait")
+        counts.plot([0.0] + [r["day"] for r in steps], [0] + [r[f"{name}_points"] for r in steps], color=colour,
+                    linestyle=":", linewidth=1.2, label=f"{label}: points (right axis)")
+    ax.plot([a["day"] for a in accuracy], [100 * a["accuracy"] for a in accuracy], color="black", linewidth=2,
+            label="held-out accuracy (model read from chain)")
+    if accuracy:
+        ax.axhline(100 * accuracy[0]["accuracy"], color="grey", linewidth=0.8, linestyle="-.", label="initial accuracy")
+    ax.set_xlabel("time (days of chain time)")
+    ax.set_ylabel("percent")
+    ax.set_ylim(0, 100)
+    counts.set_ylabel("points (validated contributions)")
+    counts.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    lines, more = ax.get_legend_handles_labels(), counts.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="lower right", fontsize=8)
+    ax.set_title(title or "Points mechanism: validated share, points and accuracy (paper III-A, on the contracts)")
     fig.tight_layout()
     out = Path(path)
     fig.savefig(out)

@@ -53,6 +53,7 @@ from ape_decai.trainers import DepositTrainer
 from ape_decai.training import train_model
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
+MECHANISMS = ("deposit", "points")  # what a simulation runs on
 ETHER = 10**18
 
 _SELECTORS = {
@@ -96,8 +97,13 @@ class Scenario:
     eval_every: int = 12 * HOUR
     creator_every: int = 0  # how often the creator takes what is left after tc (0: never, as in the paper's run)
     gas_price: int = 10**9  # stated gas price (wei per gas) for the gas columns
+    # "deposit" (Fig. 3) or "points" (ape_decai.simulate_points: the refund wait t is the validation
+    # wait; deposits, budgets and the other waits play no part).
+    mechanism: str = "deposit"
 
     def validate(self) -> None:
+        if self.mechanism not in MECHANISMS:
+            raise DecaiError(f"unknown mechanism {self.mechanism!r}; choose from {', '.join(MECHANISMS)}")
         if self.model not in REFERENCE_MODELS:
             raise DecaiError(f"unknown model {self.model!r}; choose from {', '.join(REFERENCE_MODELS)}")
         if not 0 < self.initial_fraction < 1:
@@ -590,9 +596,18 @@ def check_books(result: SimulationResult, trainer: Any) -> dict:
 
 
 def simulate(scenario: Scenario | None = None, on_progress: Callable[[int, int, float], None] | None = None) -> SimulationResult:
-    """Run `scenario` (default: the paper's Fig. 3) on the connected local Anvil."""
-    return Simulation(scenario or Scenario(), on_progress).run()
+    """Run `scenario` (default: the paper's Fig. 3) on the connected local Anvil, with its
+    mechanism (points: `simulate_points.simulate_points`)."""
+    scenario = scenario or Scenario()
+    scenario.validate()
+    if scenario.mechanism == "points":
+        return simulate_points.simulate_points(scenario, on_progress)
+    return Simulation(scenario, on_progress).run()
 
+
+# The points scenario builds on the pieces above (it imports them), so it is imported after them:
+# this works whichever of the two modules is imported first.
+from ape_decai import simulate_points  # noqa: E402
 
 # --- sweeps --------------------------------------------------------------------------------------
 # What `sweep` can vary, and how a value changes a scenario (amounts in wei, times in seconds).

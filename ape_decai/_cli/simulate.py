@@ -24,10 +24,12 @@ from ape_decai._cli._common import AMOUNT, DURATION, LocalCommand, ape_cli_conte
 from ape_decai._cli.node import MISSING_ANVIL, NETWORK, TEST_MNEMONIC, _stop, _wait_until_listening, anvil_command
 from ape_decai.datasets import DATASETS
 from ape_decai.errors import DecaiError
-from ape_decai.figures import draw_fig3, require_matplotlib
+from ape_decai.figures import draw_fig3, draw_points, require_matplotlib
 from ape_decai.models import REFERENCE_MODELS
 from ape_decai.parameters import DepositParameters
-from ape_decai.simulate import SWEEP_KEYS, Agent, Scenario, Simulation, sweep, sweep_cells
+from ape_decai.simulate import MECHANISMS, SWEEP_KEYS, Agent, Scenario, Simulation, sweep, sweep_cells
+from ape_decai.simulate_points import PointsSimulation
+from ape_decai.trainers import BADGES
 from ape_decai.units import format_duration, parse_amount, parse_duration
 
 # How each swept key's values are written (amounts, durations, fractions).
@@ -63,6 +65,10 @@ def parse_sweep(specs: tuple[str, ...]) -> dict[str, list]:
 
 
 OUTPUT_FILES = ("steps.csv", "accuracy.csv", "contributions.csv", "events.jsonl", "summary.json", "fig3.png")
+POINTS_FIGURE = "points.png"  # the points mechanism's figure, instead of fig3.png
+# Options that only mean something with deposits: refused (one line) if given with --mechanism points.
+DEPOSIT_ONLY = ("honest_deposit", "adversary_deposit", "budget", "creator_wait", "creator_every", "anyone_wait",
+                "cost_weight", "sweeps")
 
 
 @contextlib.contextmanager
@@ -99,6 +105,10 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
               help="A local Anvil already running (e.g. `ape decai node`). Default: a throwaway Anvil started and stopped here.")
 @click.option("--dataset", type=click.Choice(DATASETS), default=None, help="A named dataset (default: rotten-tomatoes).")
 @click.option("--data-file", type=click.Path(exists=True, dir_okay=False), default=None, help="A labelled CSV or JSON lines file instead.")
+@click.option("--mechanism", type=click.Choice(MECHANISMS), default="deposit", show_default=True,
+              help="deposit (Fig. 3) or points (III-A: validations, points and badges, no money; --refund-wait is the validation wait).")
+@click.option("--per-turn", type=click.IntRange(1), default=1, show_default=True,
+              help="Points only: samples an agent adds per turn (more than 1: in add_data_batch transactions).")
 @click.option("--model", type=click.Choice(list(REFERENCE_MODELS)), default="sparse-perceptron", show_default=True)
 @click.option("--vocab-size", type=click.IntRange(1, 65535), default=1000, show_default=True, help="Words (features) of text models.")
 @click.option("--initial-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.08, show_default=True, help="Part of the training split used off chain for the initial model.")
@@ -125,7 +135,7 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2,...",
               help=f"Run once per combination instead (a table in OUT/sweep.csv); KEY: {', '.join(SWEEP_KEYS)}.")
 @json_option
-def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
+def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
                      budget, refund_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
                      overwrite, no_plot, sweeps, as_json):
@@ -140,7 +150,22 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
     writes per-step balances (deposits, and gas at --gas-price), accuracy of the model read
     back from the chain, every contribution's fate and every event to --out, draws fig3.png,
     and checks its books against the chain. Defaults: the paper's scenario.
+
+    With --mechanism points the same agents contribute to a points trainer instead: at each turn
+    an agent validates its contributions past the wait that the model agrees with (its points),
+    then adds; it writes per-step contributions, points, badges and gas, draws points.png, and
+    checks points, badges and every record against the chain. The deposit options (deposits,
+    budget, tc, ta, cost weight, creator claims, --sweep) are refused with it.
     """
+    ctx = click.get_current_context()
+    given = [n for n in DEPOSIT_ONLY if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+    if mechanism == "points" and given:
+        option = "--" + given[0].removesuffix("s").replace("_", "-")
+        raise click.UsageError(f"{option} is a deposit option: the points mechanism has no deposits, budgets or claims")
+    if mechanism == "deposit" and ctx.get_parameter_source("per_turn") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--per-turn is for --mechanism points (a deposit trainer takes one sample per transaction)")
+    if mechanism == "points":  # its only wait is t: keep t <= tc <= ta true whatever t is
+        creator_wait = anyone_wait = max(refund_wait, anyone_wait)
     if dataset and data_file:
         raise click.UsageError("give --dataset or --data-file, not both")
     if n_honest + n_adversaries == 0:
@@ -151,7 +176,8 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
     if not no_plot and not grid:
         require_matplotlib()  # before anything is deployed
     out = Path(out_dir)
-    existing = [str(out / n) for n in (("sweep.csv",) if grid else OUTPUT_FILES) if (out / n).exists()]
+    files = (*OUTPUT_FILES[:-1], POINTS_FIGURE) if mechanism == "points" else OUTPUT_FILES
+    existing = [str(out / n) for n in (("sweep.csv",) if grid else files) if (out / n).exists()]
     if existing and not overwrite:
         raise DecaiError(f"{existing[0]} exists; pass --overwrite or choose another --out")
     scenario = Scenario(
@@ -168,13 +194,14 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
         eval_every=eval_every,
         creator_every=creator_every,
         gas_price=gas_price,
+        mechanism=mechanism,
     )
     scenario.validate()
     if grid:
         _sweep(scenario, grid, host, out, as_json)
         return
     with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}):
-        simulation = Simulation(scenario)  # checks the chain before the bar shows
+        simulation = PointsSimulation(scenario, per_turn=per_turn) if mechanism == "points" else Simulation(scenario)  # checks the chain
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
             console=console(), disable=as_json,
@@ -187,13 +214,18 @@ def simulate_command(cli_ctx, host, dataset, data_file, model, vocab_size, initi
             simulation.on_progress = report
             result = simulation.run()
     paths = result.write(out, overwrite=overwrite)
-    if not no_plot:
+    if not no_plot and mechanism == "points":
+        paths.append(draw_points(result.steps, result.accuracy, result.scenario["agents"], out / POINTS_FIGURE))
+    elif not no_plot:
         paths.append(draw_fig3(result.steps, result.accuracy, result.scenario["agents"], out / "fig3.png"))
     summary = {**result.summary, "files": [str(p) for p in paths], "network": NETWORK, "node": host or "throwaway"}
     if as_json:
         echo_json(summary)
         return
-    _print(summary)
+    if mechanism == "points":
+        _print_points(summary)
+    else:
+        _print(summary)
     click.echo(f"network: {NETWORK} ({'at ' + host if host else 'a throwaway Anvil, stopped'})", err=True)
 
 
@@ -263,6 +295,38 @@ def _print(summary: dict) -> None:
         f"{summary['transactions']} transactions in {summary['wall_seconds']:.0f} s ({summary['transactions_per_second']} tx/s); "
         f"books vs chain: {'equal' if check['ok'] else 'DIFFERENT: ' + '; '.join(check['mismatches'][:3])} "
         f"({check['records']} records, {check['accounts']} accounts)"
+    )
+    c.print("files: " + ", ".join(summary["files"]))
+
+
+def _print_points(summary: dict) -> None:
+    c = console()
+    c.print(
+        f"points trainer {summary['trainer']}: {summary['contributions']} contributions over {summary['simulated_days']:.1f} days "
+        f"(validation wait {format_duration(summary['validation_wait'])}); held-out accuracy "
+        f"{summary['accuracy_initial']:.3f} -> {summary['accuracy_final']:.3f} "
+        f"(lowest {summary['accuracy_min']:.3f}, {summary['held_out_samples']} samples)"
+    )
+    table = Table(title=f"Agents: points are contributions validated (gas at {summary['gas_price_wei'] / 1e9:g} gwei)")
+    for col in ("agent", "added", "points", "validated %", "badges", "transactions", "gas (ETH)"):
+        table.add_column(col, justify="left" if col in ("agent", "badges") else "right", no_wrap=col == "agent")
+    for name, a in summary["agents"].items():
+        table.add_row(
+            name,
+            str(a["added"]),
+            str(a["points"]),
+            f"{a['validated_pct']:.1f}",
+            f"{len(a['badges'])} of {len(BADGES)}",
+            f"{a['add_transactions']} add, {a['validate_transactions']} validate",
+            f"{a['gas_cost_wei'] / 1e18:.4f}",
+        )
+    c.print(table)
+    check = summary["check"]
+    c.print(
+        f"{summary['transactions']} transactions in {summary['wall_seconds']:.0f} s ({summary['transactions_per_second']} tx/s, "
+        f"{summary['contributions_per_second']} contributions/s); books vs chain: "
+        f"{'equal' if check['ok'] else 'DIFFERENT: ' + '; '.join(check['mismatches'][:3])} "
+        f"({check['records']} records, points and badges of {check['accounts']} accounts)"
     )
     c.print("files: " + ", ".join(summary["files"]))
 
