@@ -35,8 +35,10 @@ class DepositParameters:
         return self.effective_doubt_wait if doubted else self.refund_wait
 
     def validate(self) -> None:
-        if not 0 <= self.refund_wait <= self.effective_doubt_wait <= self.creator_wait <= self.anyone_wait:
-            raise DecaiError("wait times must satisfy 0 <= refund-wait <= doubt-wait <= creator-wait <= anyone-wait")
+        if not self.refund_wait <= self.creator_wait <= self.anyone_wait:
+            raise DecaiError("wait times must satisfy refund-wait <= creator-wait <= anyone-wait")
+        if not self.refund_wait <= self.effective_doubt_wait <= self.creator_wait:
+            raise DecaiError("doubt-wait must satisfy refund-wait <= doubt-wait <= creator-wait")
         if self.effective_doubt_wait >= MAX_CLONE_WAIT:
             raise DecaiError("refund-wait and doubt-wait must be below 2**64 seconds")
         if not 0 <= self.cost_weight <= MAX_UINT256:
