@@ -58,4 +58,3 @@ def __init__(
     cost_weight = weight
     min_deposit = deposit_floor
     min_share = smallest_share
-
