@@ -14,6 +14,8 @@ import ape
 import pytest
 
 from ape_decai.packing import pack_indices
+from ape_decai.records import Contribution
+from ape_decai.trainers import Trainer
 
 from conftest import N_FEATURES, T, TC
 
@@ -134,3 +136,24 @@ def test_report__agreed_then_outvoted__waits_t(trainer, add, chain, contributor,
 
     assert trainer.taken_by(key, good_reporter)
     assert not trainer.records(key) & DOUBTED_BIT
+
+
+def test_client__verdicts__wait_td_for_a_doubted_contribution_and_t_for_an_agreed_one(
+    trainer, add, chain, contributor, good_reporter
+):
+    client = Trainer.at(trainer.address)
+    agreed_args, _ = add(trainer, contributor, DOUBTED_FIRM, 1)  # agreed: the model says 1
+    args, _ = add(trainer, contributor, DOUBTED_FIRM, 0)  # doubted, and the model keeps saying 1
+    chain.pending_timestamp = args[2] + TD - 1
+
+    agreed, doubted = (
+        client.refresh(Contribution(contributor.address, label, 0, added_at, words, "", 0))
+        for words, label, added_at in (agreed_args, args)
+    )
+    assert (agreed.record.doubted, doubted.record.doubted) == (False, True)
+    assert client.refund_verdict(agreed).possible
+    verdict = client.report_verdict(doubted, good_reporter.address)
+    assert (verdict.possible, verdict.reason) == (False, "the wait is not over: possible in 1s")
+    chain.pending_timestamp = args[2] + TD
+
+    assert client.report_verdict(doubted, good_reporter.address).possible
