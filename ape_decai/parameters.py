@@ -8,6 +8,7 @@ from ape_decai.errors import DecaiError
 from ape_decai.units import MAX_UINT256
 
 MAX_DEPOSIT = 2**96 - 1  # what a contribution record holds
+MAX_CLONE_WAIT = 2**64  # a clone packs t and td in 64 bits each (stakeable_terms_stored)
 
 
 @dataclass
@@ -20,10 +21,26 @@ class DepositParameters:
     cost_weight: int = 10**15 * 60  # wei * seconds: 0.001 ether if the last contribution was a minute ago
     min_deposit: int = 10**12
     min_share: int = 10**12
+    # td (paper III-C1): the refund wait of a contribution the model disagreed with when it was
+    # added; None: t (off)
+    doubt_wait: int | None = None
+
+    @property
+    def effective_doubt_wait(self) -> int:
+        """td in seconds: `doubt_wait`, or t when it is off."""
+        return self.refund_wait if self.doubt_wait is None else self.doubt_wait
+
+    def wait_for(self, doubted: bool) -> int:
+        """A contribution's refund wait: td if the model disagreed with it when it was added, else t."""
+        return self.effective_doubt_wait if doubted else self.refund_wait
 
     def validate(self) -> None:
         if not self.refund_wait <= self.creator_wait <= self.anyone_wait:
             raise DecaiError("wait times must satisfy refund-wait <= creator-wait <= anyone-wait")
+        if not self.refund_wait <= self.effective_doubt_wait <= self.creator_wait:
+            raise DecaiError("doubt-wait must satisfy refund-wait <= doubt-wait <= creator-wait")
+        if self.effective_doubt_wait >= MAX_CLONE_WAIT:
+            raise DecaiError("refund-wait and doubt-wait must be below 2**64 seconds")
         if not 0 <= self.cost_weight <= MAX_UINT256:
             raise DecaiError("cost-weight is too large (at most 2**256 - 1 wei*s) or negative")
         if not 0 <= self.min_deposit <= MAX_DEPOSIT:
@@ -34,7 +51,10 @@ class DepositParameters:
     def constructor_args(self) -> list[int]:
         """The mechanism's part of the trainer's constructor."""
         self.validate()
-        return [self.refund_wait, self.creator_wait, self.anyone_wait, self.cost_weight, self.min_deposit, self.min_share]
+        return [
+            self.refund_wait, self.creator_wait, self.anyone_wait, self.cost_weight, self.min_deposit, self.min_share,
+            self.effective_doubt_wait,
+        ]  # fmt: skip
 
 
 @dataclass

@@ -15,6 +15,7 @@ from ape_decai.packing import unpack_indices
 
 EXISTS_BIT = 1 << 255
 REFUNDED_BIT = 1 << 254
+DOUBTED_BIT = 1 << 253  # the model disagreed with the label when it was added (doubt wait on)
 AMOUNT_MASK = (1 << 96) - 1
 
 
@@ -32,6 +33,7 @@ class Record:
     refunded: bool
     deposit: int
     claimable: int
+    doubted: bool = False
 
     @classmethod
     def unpack(cls, packed: int) -> Record:
@@ -40,6 +42,7 @@ class Record:
             refunded=bool(packed & REFUNDED_BIT),
             deposit=(packed >> 96) & AMOUNT_MASK,
             claimable=packed & AMOUNT_MASK,
+            doubted=bool(packed & DOUBTED_BIT),
         )
 
 

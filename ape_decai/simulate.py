@@ -148,6 +148,7 @@ class Deposit:
     claimable: int = 0
     refunded: bool = False
     taken: dict[str, int] = field(default_factory=dict)  # taker -> amount
+    doubted: bool = False  # the model disagreed with the label when it was added (waits td, if on)
 
     @property
     def key(self) -> bytes:
@@ -368,7 +369,7 @@ class Simulation:
                     if age >= p.anyone_wait or (name == "creator" and age >= p.creator_wait):
                         builder.add(me, trainer.address, self._report_data(d), tag=("take", d, name, d.claimable))
                         d.claimable = 0
-                    elif name == "creator":
+                    elif name == "creator" or age < p.wait_for(d.doubted):  # doubted: waits td (III-C1)
                         continue
                     elif d.agent == name:
                         if not d.refunded and d.claimable == d.deposit and twin.predict(d.x) == d.label:
@@ -420,6 +421,8 @@ class Simulation:
                         assert new is not None
                         x, words, label, y, offer = new
                         d = Deposit(len(deposits), who, me, x, words, label, y, t, offer, tx.txn_hash, claimable=offer)
+                        # The contract records the model's vote before it trains, while td > t.
+                        d.doubted = p.effective_doubt_wait > p.refund_wait and twin.predict(x) != label
                         if [e["added_at"] for e in logs if e["event"] == "DataAdded"] != [t]:
                             raise DecaiError(f"transaction {tx.txn_hash} added no contribution at {t}")
                         deposits.append(d)
@@ -590,8 +593,10 @@ def check_books(result: SimulationResult, trainer: Any) -> dict:
         mismatches.append(f"the trainer holds {held} wei, the books say {open_total} is still claimable")
     records = read_records(trainer, [d.key for d in result.deposits])
     for d, r in zip(result.deposits, records, strict=True):
-        if (r.exists, r.refunded, r.deposit, r.claimable) != (True, d.refunded, d.deposit, d.claimable):
-            mismatches.append(f"contribution {d.index}: chain {r}, books claimable {d.claimable} refunded {d.refunded}")
+        if (r.exists, r.refunded, r.deposit, r.claimable, r.doubted) != (True, d.refunded, d.deposit, d.claimable, d.doubted):
+            mismatches.append(
+                f"contribution {d.index}: chain {r}, books claimable {d.claimable} refunded {d.refunded} doubted {d.doubted}"
+            )
     return {"accounts": len(result.books), "records": len(records), "mismatches": mismatches[:20], "ok": not mismatches}
 
 
@@ -617,6 +622,7 @@ SWEEP_KEYS: dict[str, Callable[[Scenario, Any], None]] = {
     "adversary-budget": lambda s, v: _each(s, False, lambda a: setattr(a, "budget", int(v))),
     "honest-noise": lambda s, v: _each(s, True, lambda a: setattr(a, "label_noise", float(v))),
     "refund-wait": lambda s, v: setattr(s.parameters, "refund_wait", int(v)),
+    "doubt-wait": lambda s, v: setattr(s.parameters, "doubt_wait", int(v)),
     "cost-weight": lambda s, v: setattr(s.parameters, "cost_weight", int(v)),
     "model": lambda s, v: setattr(s, "model", str(v)),
 }

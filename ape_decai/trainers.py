@@ -500,8 +500,12 @@ class _RecordTrainer(Trainer):
         """Why this mechanism refuses the refund of `c` before the wait is checked, or None."""
         return None
 
+    def refund_wait_of(self, c: Contribution) -> int:
+        """The seconds `c` waits before its refund (validation) or a report."""
+        return self._parameters[self.REFUND_WAIT]
+
     def refund_verdict(self, c: Contribution) -> Verdict:
-        wait = self._parameters[self.REFUND_WAIT]
+        wait = self.refund_wait_of(c)
         if c.record.refunded:
             return Verdict(c, False, f"already {self.REFUND_NOUN}")
         blocked = self._refund_blocked(c)
@@ -524,8 +528,12 @@ class DepositTrainer(_RecordTrainer):
 
     mechanism: ClassVar[str] = "deposit"
     PARAMETERS: ClassVar[tuple[str, ...]] = (
-        "refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share",
+        "refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share", "doubt_wait",
     )
+
+    def refund_wait_of(self, c: Contribution) -> int:
+        """t, or td (`doubt_wait`, paper III-C1) if the model disagreed with `c` when it was added."""
+        return self._parameters["doubt_wait" if c.record.doubted else "refund_wait"]
 
     def _refund_method(self):
         return self.contract.refund
@@ -588,8 +596,9 @@ class DepositTrainer(_RecordTrainer):
             return Verdict(c, True, "the long wait is over: everything left", c.record.claimable)
         if reporter.lower() == c.contributor.lower():
             return Verdict(c, False, "it is your own contribution")
-        if age < params["refund_wait"]:
-            return Verdict(c, False, f"the wait is not over: possible in {format_duration(params['refund_wait'] - age)}")
+        wait = self.refund_wait_of(c)
+        if age < wait:
+            return Verdict(c, False, f"the wait is not over: possible in {format_duration(wait - age)}")
         if self.predict_words(c.data_words) == c.label:
             return Verdict(c, False, "the model agrees with its label")
         if bool(self.contract.taken_by(c.key, reporter)):

@@ -59,6 +59,7 @@ exports: (
     data_handler.taken_by,
     # the mechanism's parameters and tallies
     stakeable_terms_stored.refund_wait,
+    stakeable_terms_stored.doubt_wait,
     stakeable_terms_stored.creator_wait,
     stakeable_terms_stored.anyone_wait,
     stakeable_terms_stored.cost_weight,
@@ -86,6 +87,7 @@ interface Clone:
         cost_weight: uint256,
         min_deposit: uint256,
         min_share: uint256,
+        doubt_wait: uint256,
     ): nonpayable
 
 
@@ -126,6 +128,7 @@ def create_trainer(
     cost_weight: uint256,
     min_deposit: uint256,
     min_share: uint256,
+    doubt_wait: uint256,
 ) -> address:
     """
     @notice Create a trainer with its model and mechanism: a minimal proxy
@@ -145,6 +148,8 @@ def create_trainer(
     @param cost_weight Deposit numerator in wei * seconds.
     @param min_deposit Deposit floor in wei.
     @param min_share Smallest reporter's share in wei (epsilon).
+    @param doubt_wait td in seconds: the refund wait of a contribution the
+           model disagreed with when it was added, t <= td <= tc (t: off).
     @return The new trainer's address.
     """
     if self != implementation:
@@ -165,6 +170,7 @@ def create_trainer(
         cost_weight,
         min_deposit,
         min_share,
+        doubt_wait,
     )
     return trainer
 
@@ -185,6 +191,7 @@ def initialize(
     cost_weight: uint256,
     min_deposit: uint256,
     min_share: uint256,
+    doubt_wait: uint256,
 ):
     """
     @notice Set up a new trainer: called by the implementation, once, in
@@ -199,7 +206,7 @@ def initialize(
     sparse_counts._configure(n_features, class_sizes, False)
     sparse_counts._set_count_words(0, count_words)
     stakeable_terms_stored._configure(
-        refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share
+        refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, doubt_wait
     )
     if seal:
         sparse_counts._seal()
@@ -228,7 +235,7 @@ def next_deposit() -> uint256:
     @return The deposit in wei.
     """
     return stakeable._next_deposit(
-        block.timestamp, stakeable_terms_stored.cost_weight, stakeable_terms_stored.min_deposit
+        block.timestamp, stakeable_terms_stored.cost_weight, stakeable_terms_stored._min_deposit()
     )
 
 
@@ -240,16 +247,22 @@ def add_data(data: DynArray[uint256, naive_bayes.MAX_PACKED_WORDS], label: uint8
     @notice Contribute one labelled sample; the model trains on it.
     @dev msg.value must be at least the deposit asked in this block (the
          formula of `next_deposit`, after any contribution earlier in the
-         block); all of it is the deposit, nothing is sent back.
+         block); all of it is the deposit, nothing is sent back. While the
+         doubt wait is on (td > t) the record keeps whether the model
+         disagreed with the label before training on it.
     @param data The sample's feature indices, packed (see sparse_input).
     @param label The sample's class, below n_classes().
     """
+    doubted: bool = False
+    if stakeable_terms_stored._doubting():
+        doubted = naive_bayes._predict(data) != label
     stakeable._add(
         data,
         label,
         msg.value,
         stakeable_terms_stored.cost_weight,
-        stakeable_terms_stored.min_deposit,
+        stakeable_terms_stored._min_deposit(),
+        doubted,
     )
     sparse_counts._update(data, label)
 
@@ -262,8 +275,10 @@ def refund(
     added_at: uint256,
 ):
     """
-    @notice Get your whole deposit back once `refund_wait` has passed if the
-            model agrees with your label; counts once as good data.
+    @notice Get your whole deposit back once `refund_wait` has passed (or
+            `doubt_wait` if the model disagreed with your label when you
+            added it) if the model agrees with your label; counts once as
+            good data.
     @param data The contribution's input, packed, as added.
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
@@ -273,7 +288,8 @@ def refund(
         label,
         added_at,
         naive_bayes._predict(data) == label,
-        stakeable_terms_stored.refund_wait,
+        stakeable_terms_stored._refund_wait(),
+        stakeable_terms_stored._doubt_wait(),
     )
 
 
@@ -290,7 +306,8 @@ def report(
             share of a contribution the model now disagrees with, deposit *
             n(you) / sum n(c) (at least `min_share`, at most what is left),
             once per contribution, if you have refunded data and are not the
-            author. After `creator_wait` the creator (owner), and after
+            author, once its refund wait is over (t, or td for one the
+            model disagreed with when it was added). After `creator_wait` the creator (owner), and after
             `anyone_wait` anyone, takes everything that is left, so that no
             value stays locked forever.
     @param data The contribution's input, packed, as added.
@@ -305,7 +322,8 @@ def report(
         contributor,
         naive_bayes._predict(data) == label,
         ownable.owner,
-        stakeable_terms_stored.refund_wait,
+        stakeable_terms_stored._refund_wait(),
+        stakeable_terms_stored._doubt_wait(),
         stakeable_terms_stored.creator_wait,
         stakeable_terms_stored.anyone_wait,
         stakeable_terms_stored.min_share,

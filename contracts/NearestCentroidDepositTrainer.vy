@@ -53,6 +53,7 @@ exports: (
     data_handler.taken_by,
     # the mechanism's parameters and tallies
     stakeable_terms.refund_wait,
+    stakeable_terms.doubt_wait,
     stakeable_terms.creator_wait,
     stakeable_terms.anyone_wait,
     stakeable_terms.cost_weight,
@@ -83,6 +84,7 @@ def __init__(
     cost_weight: uint256,
     min_deposit: uint256,
     min_share: uint256,
+    doubt_wait: uint256,
 ):
     """
     @notice Deploy a trainer with its model and mechanism.
@@ -100,11 +102,13 @@ def __init__(
     @param cost_weight Deposit numerator in wei * seconds.
     @param min_deposit Deposit floor in wei.
     @param min_share Smallest reporter's share in wei (epsilon).
+    @param doubt_wait td in seconds: the refund wait of a contribution the
+           model disagreed with when it was added, t <= td <= tc (t: off).
     """
     ownable.__init__()
     ncc.__init__(n_features, counts, centroid_words)
     stakeable_terms.__init__(
-        refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share
+        refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, doubt_wait
     )
     if seal:
         ncc._seal()
@@ -145,16 +149,22 @@ def add_data(data: DynArray[uint256, ncc.MAX_PACKED_WORDS], label: uint8):
     @notice Contribute one labelled sample; the model trains on it.
     @dev msg.value must be at least the deposit asked in this block (the
          formula of `next_deposit`, after any contribution earlier in the
-         block); all of it is the deposit, nothing is sent back.
+         block); all of it is the deposit, nothing is sent back. While the
+         doubt wait is on (td > t) the record keeps whether the model
+         disagreed with the label before training on it.
     @param data The sample's n_features int16 values, packed (see ncc).
     @param label The sample's class (0 .. num_classes - 1).
     """
+    doubted: bool = False
+    if stakeable_terms.doubt_wait > stakeable_terms.refund_wait:
+        doubted = ncc._predict(data) != label
     stakeable._add(
         data,
         label,
         msg.value,
         stakeable_terms.cost_weight,
         stakeable_terms.min_deposit,
+        doubted,
     )
     ncc._update(data, label)
 
@@ -167,8 +177,10 @@ def refund(
     added_at: uint256,
 ):
     """
-    @notice Get your whole deposit back once `refund_wait` has passed if the
-            model agrees with your label; counts once as good data.
+    @notice Get your whole deposit back once `refund_wait` has passed (or
+            `doubt_wait` if the model disagreed with your label when you
+            added it) if the model agrees with your label; counts once as
+            good data.
     @param data The contribution's input, packed, as added.
     @param label The contribution's label.
     @param added_at The contribution's time (from its `DataAdded` event).
@@ -179,6 +191,7 @@ def refund(
         added_at,
         ncc._predict(data) == label,
         stakeable_terms.refund_wait,
+        stakeable_terms.doubt_wait,
     )
 
 
@@ -195,7 +208,8 @@ def report(
             share of a contribution the model now disagrees with, deposit *
             n(you) / sum n(c) (at least `min_share`, at most what is left),
             once per contribution, if you have refunded data and are not the
-            author. After `creator_wait` the creator (owner), and after
+            author, once its refund wait is over (t, or td for one the
+            model disagreed with when it was added). After `creator_wait` the creator (owner), and after
             `anyone_wait` anyone, takes everything that is left, so that no
             value stays locked forever.
     @param data The contribution's input, packed, as added.
@@ -211,6 +225,7 @@ def report(
         ncc._predict(data) == label,
         ownable.owner,
         stakeable_terms.refund_wait,
+        stakeable_terms.doubt_wait,
         stakeable_terms.creator_wait,
         stakeable_terms.anyone_wait,
         stakeable_terms.min_share,

@@ -10,6 +10,8 @@
 @dev One packed storage slot per contribution:
        bit 255        the record exists (zero deposits still leave a record)
        bit 254        the contributor was refunded / validated (good data)
+       bit 253        the model disagreed with the label when it was added
+                      (only recorded while the doubt wait is on: `stakeable`)
        bits 96..191   the original deposit d (uint96)
        bits 0..95     what is still claimable, dr <= d (uint96)
      Only the deployable that `initializes:` this module can write it.
@@ -23,6 +25,7 @@ from contracts.lib import errors
 
 EXISTS_BIT: constant(uint256) = 1 << 255
 REFUNDED_BIT: constant(uint256) = 1 << 254
+DOUBTED_BIT: constant(uint256) = 1 << 253
 AMOUNT_MASK: constant(uint256) = 2**96 - 1
 
 # @dev Largest deposit a record can hold (wei).
@@ -38,6 +41,7 @@ taken_by: public(HashMap[bytes32, HashMap[address, bool]])
 struct Contribution:
     exists: bool
     refunded: bool
+    doubted: bool
     deposit: uint256
     claimable: uint256
 
@@ -55,6 +59,7 @@ def _unpack(packed: uint256) -> Contribution:
     return Contribution(
         exists=packed & EXISTS_BIT != 0,
         refunded=packed & REFUNDED_BIT != 0,
+        doubted=packed & DOUBTED_BIT != 0,
         deposit=(packed >> 96) & AMOUNT_MASK,
         claimable=packed & AMOUNT_MASK,
     )
@@ -63,19 +68,36 @@ def _unpack(packed: uint256) -> Contribution:
 @internal
 @pure
 def _pack(c: Contribution) -> uint256:
-    packed: uint256 = EXISTS_BIT | (c.deposit << 96) | c.claimable
-    if c.refunded:
-        packed |= REFUNDED_BIT
-    return packed
+    return (
+        EXISTS_BIT
+        | (convert(c.refunded, uint256) << 254)
+        | (convert(c.doubted, uint256) << 253)
+        | (c.deposit << 96)
+        | c.claimable
+    )
 
 
 @internal
 def _add(key: bytes32, deposit: uint256):
+    """
+    @dev Record a new contribution (the points mechanism: no verdict kept).
+    """
+    self._add_judged(key, deposit, False)
+
+
+@internal
+def _add_judged(key: bytes32, deposit: uint256, doubted: bool):
+    """
+    @dev Record a new contribution; `doubted`: the model disagreed with its
+         label when it was added (the deposit mechanism's doubt wait).
+    """
     if deposit > MAX_DEPOSIT:
         errors._fail("data_handler: deposit too large")
     if self.records[key] != 0:
         errors._fail("data_handler: duplicate contribution")
-    self.records[key] = EXISTS_BIT | (deposit << 96) | deposit
+    self.records[key] = (
+        EXISTS_BIT | (convert(doubted, uint256) << 253) | (deposit << 96) | deposit
+    )
 
 
 @internal

@@ -29,6 +29,7 @@ from scripts._throwaway import NETWORK, use_throwaway_anvil
 N_FEATURES = 100
 SAMPLE_SIZE = 15
 DAY = 86400
+DOUBT_WAIT = 2 * DAY  # td of the doubt-wait rows (paper III-C1)
 
 # The reference code (Solidity 0.6, optimised) measured on Anvil 1.7.1 (see SPEC.md), and our targets.
 REFERENCE = {"deploy": 7_210_000, "add_data_agree": 254_210, "add_data_update": 269_560, "refund": 200_379, "report": 165_178}
@@ -72,7 +73,9 @@ def scenario_model() -> tuple[dict, list[int], int]:
     return model, sample, 1 if margin > 0 else 0
 
 
-def measure() -> dict:
+def measure(doubt_wait: int | None = None) -> dict:
+    """The reference scenario; with `doubt_wait` (td) the contribution the model disagrees with
+    (`add_data_update`, reported in `report`) waits td instead of t."""
     from ape import accounts, chain, networks
 
     from ape_decai import DepositParameters, deploy
@@ -82,7 +85,7 @@ def measure() -> dict:
     words = pack_indices(sample)
     with networks.parse_network_choice(NETWORK):
         creator, warmup, contributor, bad, = accounts.test_accounts[:4]
-        params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
+        params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY, doubt_wait=doubt_wait)
         deployed = deploy(model, "deposit", params, sender=creator)
         gas = {"deploy": deployed.trainer.contract.creation_metadata.receipt.gas_used}
         trainer = deployed.trainer
@@ -97,7 +100,7 @@ def measure() -> dict:
         receipt = add(bad, 1 - good_label)
         gas["add_data_update"] = receipt.gas_used
         assert trainer.predict_words(words) == good_label, "scenario broken: the model must still agree"
-        chain.mine(deltatime=DAY + 1)
+        chain.mine(deltatime=params.effective_doubt_wait + 1)
         by = {c.transaction_hash: c for c in trainer.contributions()}
         mine = [c for c in by.values() if c.contributor == contributor.address]
         warm = next(c for c in by.values() if c.contributor == warmup.address)
@@ -248,7 +251,7 @@ def measure_sparse_models() -> dict:
 
     from ape import accounts, chain, networks
 
-    from ape_decai import clones
+    from ape_decai import DepositParameters, clones
     from ape_decai.datasets import CLASSES_ROTTEN_TOMATOES
     from ape_decai.encoders import VocabularyEncoder
     from ape_decai.models import REFERENCE_MODELS
@@ -280,7 +283,7 @@ def measure_sparse_models() -> dict:
             trainer, receipt = clones.create_trainer(
                 name,
                 ["gas-report", "Reference scenario of the gas report", encoder, *args, True,
-                 DAY, 30 * DAY, 60 * DAY, 10**15 * 60, 10**12, 10**12],
+                 *DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY).constructor_args()],
                 creator,
             )
             gas[f"{key}_deploy"] = receipt.gas_used
@@ -583,6 +586,7 @@ def cli(as_json: bool, models: bool, only: str | None) -> None:
         gas.update(measure_points_batch())
     elif only != "market":
         gas.update(measure())
+        gas.update({f"doubt_{k}": v for k, v in measure(doubt_wait=DOUBT_WAIT).items()})
         gas.update(measure_dense())
         gas.update(measure_sparse_models())
         gas.update(measure_max_input())
@@ -596,6 +600,20 @@ def cli(as_json: bool, models: bool, only: str | None) -> None:
             rows = model_rows(accounts.test_accounts[5])
         gas["models"] = rows
     show(gas, rows, as_json)
+
+
+def print_doubt_table(gas: dict, console) -> None:
+    """The reference scenario with the doubt wait on next to it off (paper III-C1)."""
+    from rich.table import Table
+
+    table = Table(title=f"Gas, sparse perceptron, doubt wait off (td = t) and on (td = {DOUBT_WAIT // DAY} days)")
+    for col in ("operation", "off", "on", "difference"):
+        table.add_column(col, justify="right" if col != "operation" else "left")
+    for key, label in LABELS.items():
+        if key in gas and f"doubt_{key}" in gas:
+            off, on = gas[key], gas[f"doubt_{key}"]
+            table.add_row(label, f"{off:,}", f"{on:,}", f"{on - off:+,}")
+    console.print(table)
 
 
 def show(gas: dict, rows: list[dict] | None, as_json: bool) -> None:
@@ -625,6 +643,7 @@ def show(gas: dict, rows: list[dict] | None, as_json: bool) -> None:
         )
     if "deploy" in gas:
         console.print(table)
+        print_doubt_table(gas, console)
         print_dense_table(gas)
         sparse = Table(title="Gas, sparse count models (100 words, 2 classes, 15-word sample), deposit")
         for col in ("operation", "ape-decai", "target", "met"):

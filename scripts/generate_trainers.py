@@ -289,6 +289,14 @@ def render(entry: ModelEntry, mechanism: str) -> str:
         clone = entry.deposit_deployment == "clone"
         substitutions["terms"] = "stakeable_terms_stored" if clone else "stakeable_terms"
         substitutions["deployment_doc"] = CLONE_DOC if clone else ""
+        # How the trainer reads t, td and the deposit floor: immutables directly (the least code),
+        # a clone through `stakeable_terms_stored`'s getters of its one packed slot.
+        terms = substitutions["terms"]
+        read = (lambda name: f"{terms}._{name}()") if clone else (lambda name: f"{terms}.{name}")
+        substitutions["refund_wait"] = read("refund_wait")
+        substitutions["doubt_wait"] = read("doubt_wait")
+        substitutions["min_deposit"] = read("min_deposit")
+        substitutions["doubting"] = read("doubting") if clone else f"{terms}.doubt_wait > {terms}.refund_wait"
         setup = TEMPLATES / f"deposit_setup_{entry.deposit_deployment}.vy.tmpl"
         substitutions["errors_import"] = "from contracts.lib import errors\n" if clone else ""
         substitutions["setup"] = Template(setup.read_text()).substitute(

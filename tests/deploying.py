@@ -53,6 +53,8 @@ def deploy_trainer(
     if unknown:
         raise TypeError(f"unknown trainer parameter(s) of {the_plan.contract_name}: {sorted(unknown)}")
     args = {**dict(zip(names, the_plan.constructor_args, strict=True)), **overrides}
+    if "doubt_wait" in args and "doubt_wait" not in overrides:
+        args["doubt_wait"] = args["refund_wait"]  # the doubt wait off (td = t) unless a test sets it
     finish = bool(the_plan.init_calls) and complete
     if finish:
         args["seal"] = False  # sealed after the initialisation calls

@@ -39,6 +39,7 @@ SWEEP_PARSERS: dict[str, Callable[[str], Any]] = {
     "cost-weight": parse_amount,
     "adversary-every": parse_duration,
     "refund-wait": parse_duration,
+    "doubt-wait": parse_duration,
     "honest-noise": float,
     "model": lambda name: name if name in REFERENCE_MODELS else _not_a_model(name),
 }
@@ -122,6 +123,7 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @click.option("--adversary-every", type=DURATION, default="1h", show_default=True, help="An adversary's mean time between turns.")
 @click.option("--budget", type=AMOUNT, default="10 ether", show_default=True, help="What each agent starts with (100% in the figure).")
 @click.option("--refund-wait", type=DURATION, default="1d", show_default=True, help="t: the wait before a refund or a report.")
+@click.option("--doubt-wait", type=DURATION, default=None, help="td (paper III-C1): the wait of a contribution the model disagreed with when it was added [default: the refund wait: off].")
 @click.option("--creator-wait", type=DURATION, default="9d", show_default=True, help="tc: the creator may take what is left.")
 @click.option("--creator-every", type=DURATION, default="0", show_default=True, help="How often the creator takes what is left after tc (0: never, as in the paper's run).")
 @click.option("--anyone-wait", type=DURATION, default="9d", show_default=True, help="ta: anyone takes what is left.")
@@ -137,7 +139,7 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @json_option
 def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
-                     budget, refund_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
+                     budget, refund_wait, doubt_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
                      overwrite, no_plot, sweeps, as_json):
     """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
 
@@ -188,7 +190,7 @@ def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, mod
         initial_fraction=initial_fraction,
         samples=samples,
         seed=seed,
-        parameters=DepositParameters(refund_wait=refund_wait, creator_wait=creator_wait, anyone_wait=anyone_wait, cost_weight=cost_weight),
+        parameters=DepositParameters(refund_wait=refund_wait, creator_wait=creator_wait, anyone_wait=anyone_wait, cost_weight=cost_weight, doubt_wait=doubt_wait),
         agents=_agents(n_honest, True, honest_deposit, honest_every, budget, honest_noise)
         + _agents(n_adversaries, False, adversary_deposit, adversary_every, budget, 0.0),
         eval_every=eval_every,

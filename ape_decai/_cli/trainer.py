@@ -167,6 +167,7 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
 @click.argument("model_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mechanism", type=click.Choice(["deposit", "points", "market"]), default=None, help="Incentive mechanism [default: deposit, or decai.mechanism].")
 @click.option("--refund-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.refund_wait), show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
+@click.option("--doubt-wait", type=DURATION, default=None, help="td (deposit; paper III-C1): the wait, before its refund and before reports, of a contribution the model disagreed with when it was added; refund-wait <= td <= creator-wait [default: the refund wait: off].")
 @click.option("--creator-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left.")
 @click.option("--anyone-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.anyone_wait), show_default=True, help="ta: wait before anyone takes what is left.")
 @click.option("--cost-weight", type=AMOUNT, default=str(DEFAULT_DEPOSIT.cost_weight), show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
@@ -176,7 +177,7 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
 @click.option("--restart", is_flag=True, help="Start a new deployment even if an unfinished one of this model file can be resumed.")
 @account_option()
 @json_option
-def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, gas_cap, restart, account, as_json, provider):
+def deploy(cli_ctx, model_file, mechanism, refund_wait, doubt_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, gas_cap, restart, account, as_json, provider):
     """Deploy a trainer for MODEL_FILE (from `ape decai train`): it becomes this network's current
     trainer (earlier ones stay remembered: `ape decai trainers`, `ape decai use`).
 
@@ -186,8 +187,10 @@ def deploy(cli_ctx, model_file, mechanism, refund_wait, creator_wait, anyone_wai
     model = ModelFile.load(model_file)
     mechanism = mechanism or managers.config_manager.get_config("decai").mechanism
     params: Parameters | None
+    if doubt_wait is not None and mechanism != "deposit":
+        raise click.UsageError(f"--doubt-wait is an option of the deposit mechanism, not of {mechanism}")
     if mechanism == "deposit":
-        params = DepositParameters(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share)
+        params = DepositParameters(refund_wait, creator_wait, anyone_wait, cost_weight, min_deposit, min_share, doubt_wait)
     elif mechanism == "points":
         params = PointsParameters(validation_wait=refund_wait)
     else:

@@ -8,7 +8,11 @@
         may take r = d * n(cr) / sum n(c) (at least `min_share`, at most what
         is left) of a contribution the model disagrees with, once per
         contribution. The creator takes what is left after `creator_wait`
-        (tc), anyone after `anyone_wait` (ta), with t <= tc <= ta.
+        (tc), anyone after `anyone_wait` (ta), with t <= td <= tc <= ta.
+        Doubt wait (paper III-C1, t ~ 1 / P(h(x) = y)): a contribution the
+        model disagreed with when it was added (its vote before training on
+        it, the one confidence measure every model has) waits `doubt_wait`
+        (td) instead of t, for its refund and for reports. td = t: off.
 @dev The deposit asked for is d = max(min_deposit, cost_weight / s) where s is
      the number of seconds since the last contribution (at least 1): sending
      many updates in a short time is expensive (paper: d ~ 1 / time since the
@@ -44,13 +48,13 @@ total_good_data: public(uint256)
 
 @internal
 @pure
-def _check_terms(t: uint256, tc: uint256, ta: uint256, deposit_floor: uint256):
+def _check_terms(t: uint256, td: uint256, tc: uint256, ta: uint256, deposit_floor: uint256):
     """
     @dev Revert unless the parameters make sense (the terms modules call
          this before they store them).
     """
-    if not (t <= tc and tc <= ta):
-        errors._fail("stakeable: wait times must satisfy t <= tc <= ta")
+    if not (t <= td and td <= tc and tc <= ta):
+        errors._fail("stakeable: wait times must satisfy t <= td <= tc <= ta")
     if deposit_floor > data_handler.MAX_DEPOSIT:
         errors._fail("stakeable: deposit floor too large")
 
@@ -80,17 +84,21 @@ def _add(
     paid: uint256,
     cost_weight: uint256,
     min_deposit: uint256,
+    doubted: bool,
 ):
     """
     @dev Accept a contribution of msg.sender with deposit `paid` (msg.value:
          all of it is the deposit), record it and log `DataAdded`. The
-         deployable trains the model.
+         deployable trains the model; `doubted`: its model disagreed with
+         the label before training (only computed while td > t).
     """
     if paid < self._next_deposit(block.timestamp, cost_weight, min_deposit):
         errors._fail("stakeable: deposit too low")
     self.last_update_time = block.timestamp
-    data_handler._add(
-        data_handler._key(keccak256(abi_encode(data)), label, block.timestamp, msg.sender), paid
+    data_handler._add_judged(
+        data_handler._key(keccak256(abi_encode(data)), label, block.timestamp, msg.sender),
+        paid,
+        doubted,
     )
     log ITrainer.DataAdded(
         contributor=msg.sender, label=label, deposit=paid, added_at=block.timestamp, data=data
@@ -99,12 +107,19 @@ def _add(
 
 @internal
 def _refund(
-    data_hash: bytes32, label: uint8, added_at: uint256, model_agrees: bool, refund_wait: uint256
+    data_hash: bytes32,
+    label: uint8,
+    added_at: uint256,
+    model_agrees: bool,
+    refund_wait: uint256,
+    doubt_wait: uint256,
 ):
     """
     @dev Pay msg.sender back the whole deposit of its contribution (data
          `data_hash` = keccak256(abi_encode(data)), `label`, `added_at`)
-         if `refund_wait` is over and the model agrees; one good-data mark.
+         if its wait is over (`doubt_wait` if the model disagreed when it
+         was added, else `refund_wait`) and the model agrees; one good-data
+         mark.
     """
     key: bytes32 = data_handler._key(data_hash, label, added_at, msg.sender)
     c: data_handler.Contribution = data_handler._get(key)
@@ -112,7 +127,7 @@ def _refund(
         errors._fail("stakeable: already refunded")
     if c.claimable != c.deposit:
         errors._fail("stakeable: deposit was taken")
-    if block.timestamp - added_at < refund_wait:
+    if block.timestamp - added_at < (doubt_wait if c.doubted else refund_wait):
         errors._fail("stakeable: refund wait not over")
     if not model_agrees:
         errors._fail("stakeable: model disagrees")
@@ -135,6 +150,7 @@ def _report(
     model_agrees: bool,
     creator: address,
     refund_wait: uint256,
+    doubt_wait: uint256,
     creator_wait: uint256,
     anyone_wait: uint256,
     min_share: uint256,
@@ -143,7 +159,8 @@ def _report(
     @dev Pay msg.sender from `contributor`'s contribution: everything that
          is left after `anyone_wait`, or for the `creator` (the owner)
          after `creator_wait`; before, a reporter's share of a contribution
-         the model disagrees with, once per reporter.
+         the model disagrees with, once per reporter, after its wait (as
+         for a refund).
     """
     key: bytes32 = data_handler._key(data_hash, label, added_at, contributor)
     c: data_handler.Contribution = data_handler._get(key)
@@ -153,7 +170,7 @@ def _report(
     if share:
         if msg.sender == contributor:
             errors._fail("stakeable: cannot take own deposit")
-        if age < refund_wait:
+        if age < (doubt_wait if c.doubted else refund_wait):
             errors._fail("stakeable: refund wait not over")
         if model_agrees:
             errors._fail("stakeable: model agrees")

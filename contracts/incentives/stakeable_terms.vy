@@ -15,7 +15,10 @@ from contracts.incentives import stakeable
 
 # @dev Seconds to wait before a refund or a report (t).
 refund_wait: public(immutable(uint256))
-# @dev Seconds before the creator may take what is left (tc >= t).
+# @dev Seconds a contribution the model disagreed with when it was added waits
+#      before a refund or a report (td, t <= td <= tc; td = t: off).
+doubt_wait: public(immutable(uint256))
+# @dev Seconds before the creator may take what is left (tc >= td).
 creator_wait: public(immutable(uint256))
 # @dev Seconds before anyone may take what is left (ta >= tc).
 anyone_wait: public(immutable(uint256))
@@ -35,18 +38,21 @@ def __init__(
     weight: uint256,
     deposit_floor: uint256,
     smallest_share: uint256,
+    td: uint256,
 ):
     """
     @notice Fix the mechanism's terms.
     @param t Refund wait in seconds.
-    @param tc Creator's wait in seconds, t <= tc.
+    @param tc Creator's wait in seconds, td <= tc.
     @param ta Anyone's wait in seconds, tc <= ta.
     @param weight cost_weight in wei * seconds.
     @param deposit_floor Smallest deposit in wei.
     @param smallest_share Smallest (the paper's epsilon) share of a report in wei.
+    @param td Doubt wait in seconds, t <= td <= tc (t: off).
     """
-    stakeable._check_terms(t, tc, ta, deposit_floor)
+    stakeable._check_terms(t, td, tc, ta, deposit_floor)
     refund_wait = t
+    doubt_wait = td
     creator_wait = tc
     anyone_wait = ta
     cost_weight = weight

@@ -48,6 +48,22 @@ def test_deploy__deposit_mechanism__with_the_given_parameters(decai, chain, crea
     assert out["remembered_in"] == str(state_dir / "trainers.json")
 
 
+def test_deploy__doubt_wait__is_the_trainers_and_info_shows_it(decai, chain, creator, model_file):
+    out = decai.json("deploy", model_file, "--refund-wait", "1d", "--doubt-wait", "3d", account=creator)
+
+    contract = chain.contracts.instance_at(out["address"])
+    assert (contract.refund_wait(), contract.doubt_wait()) == (DAY, 3 * DAY)
+    assert decai.json("info", trainer=out["address"])["parameters"]["doubt_wait"] == 3 * DAY
+    text = decai.ok("info", trainer=out["address"]).stdout
+    assert any(line.split()[:3] == ["doubt", "wait", "3d"] for line in text.replace("│", " ").splitlines())
+
+
+def test_deploy__without_doubt_wait__it_is_the_refund_wait(decai, chain, creator, model_file):
+    out = decai.json("deploy", model_file, "--refund-wait", "2h", account=creator)
+
+    assert chain.contracts.instance_at(out["address"]).doubt_wait() == 2 * HOUR
+
+
 def test_deploy__points_mechanism(decai, chain, creator, model_file):
     out = decai.json("deploy", model_file, "--mechanism", "points", "--refund-wait", "3d", account=creator)
 
@@ -121,6 +137,11 @@ def test_deploy__a_new_deployment_replaces_the_remembered_one(decai, creator, mo
         ),
         pytest.param(
             ["--cost-weight", str(2**256)], "too large", id="cost-weight>uint256",
+        ),
+        pytest.param(["--doubt-wait", "2h"], "refund-wait <= doubt-wait", id="doubt-wait<refund-wait"),
+        pytest.param(["--doubt-wait", "31d"], "doubt-wait <= creator-wait", id="doubt-wait>creator-wait"),
+        pytest.param(
+            ["--mechanism", "points", "--doubt-wait", "2d"], "option of the deposit mechanism", id="doubt-wait-points",
         ),
     ],
 )  # fmt: skip

@@ -12,7 +12,7 @@ INFO_KEYS = {
     "address", "mechanism", "name", "description", "classes", "encoder", "vocabulary_size", "n_features",
     "learning_rate", "intercept", "owner", "balance", "parameters", "total_good_data", "contributions", "model", "sealed", "network",
 }  # fmt: skip
-DEPOSIT_PARAMETERS = {"refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share"}
+DEPOSIT_PARAMETERS = {"refund_wait", "creator_wait", "anyone_wait", "cost_weight", "min_deposit", "min_share", "doubt_wait"}
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,7 @@ def test_simulate__existing_output__refused_and_untouched(decai, host, tmp_path,
     "args, message",
     [
         (["--refund-wait", "2d", "--creator-wait", "1d"], "wait times"),
+        (["--doubt-wait", "3d"], "refund-wait <= doubt-wait <= creator-wait"),
         (["--honest", "0", "--adversaries", "0"], "no agents"),
         (["--dataset", "iris", "--data-file", __file__], "not both"),
         (["--initial-fraction", "1.5"], "--initial-fraction"),

@@ -39,8 +39,9 @@ def implementation(name, creator):
     return clones.implementation(name)
 
 
-def create_args(model, t=T, tc=TC, ta=TA, min_deposit=0):
-    return ["Test", "clone", ENCODER, *model.constructor_args(128), True, t, tc, ta, 0, min_deposit, 10**13]
+def create_args(model, t=T, tc=TC, ta=TA, min_deposit=0, td=None):
+    td = t if td is None else td
+    return ["Test", "clone", ENCODER, *model.constructor_args(128), True, t, tc, ta, 0, min_deposit, 10**13, td]
 
 
 def test_cloned_deployables__are_the_count_models_deposit_trainers():
@@ -115,8 +116,11 @@ def test_initialize__a_second_time__reverts_even_for_the_implementation(
 @pytest.mark.parametrize(
     "terms, reason",
     [
-        (dict(t=2 * T, tc=T, ta=TA), "stakeable: wait times must satisfy t <= tc <= ta"),
-        (dict(t=T, tc=TA + 1, ta=TA), "stakeable: wait times must satisfy t <= tc <= ta"),
+        (dict(t=2 * T, tc=T, ta=TA), "stakeable: wait times must satisfy t <= td <= tc <= ta"),
+        (dict(t=T, tc=TA + 1, ta=TA), "stakeable: wait times must satisfy t <= td <= tc <= ta"),
+        (dict(t=2 * T, td=T), "stakeable: wait times must satisfy t <= td <= tc <= ta"),
+        (dict(td=TC + 1), "stakeable: wait times must satisfy t <= td <= tc <= ta"),
+        (dict(td=2**64, tc=2**64, ta=2**64), "stakeable_terms_stored: waits t and td must be below 2**64 s"),
         (dict(min_deposit=2**96), "stakeable: deposit floor too large"),
     ],
 )
@@ -125,6 +129,16 @@ def test_create_trainer__with_bad_terms__reverts_and_creates_nothing(implementat
     with ape.reverts(reason):
         implementation.create_trainer(*create_args(model, **terms), sender=creator)
     assert implementation.nonce == nonce
+
+
+def test_clone__terms__read_back_from_their_packed_slot(implementation, model, name, creator):
+    trainer, _ = clones.create_trainer(name, create_args(model, t=T, td=3 * T, min_deposit=2**96 - 1), creator)
+    assert (trainer.refund_wait(), trainer.doubt_wait(), trainer.min_deposit()) == (T, 3 * T, 2**96 - 1)
+    assert (trainer.creator_wait(), trainer.anyone_wait(), trainer.min_share()) == (TC, TA, 10**13)
+    largest, _ = clones.create_trainer(
+        name, create_args(model, t=2**64 - 1, td=2**64 - 1, tc=2**64 - 1, ta=2**64 - 1), creator
+    )
+    assert (largest.refund_wait(), largest.doubt_wait(), largest.min_deposit()) == (2**64 - 1, 2**64 - 1, 0)
 
 
 def test_clones__have_their_own_storage_owner_and_model(implementation, model, name, creator, contributor):

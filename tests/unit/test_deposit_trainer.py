@@ -115,7 +115,7 @@ def test_deploy__views__report_the_parameters(deposit_trainer, creator, t, tc, t
 )
 def test_deploy__wait_times_out_of_order__reverts(deploy_deposit_trainer, waits):
     t, tc, ta = waits
-    with ape.reverts("stakeable: wait times must satisfy t <= tc <= ta"):
+    with ape.reverts("stakeable: wait times must satisfy t <= td <= tc <= ta"):
         deploy_deposit_trainer(refund_wait=t, creator_wait=tc, anyone_wait=ta)
 
 

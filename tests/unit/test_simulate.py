@@ -80,6 +80,29 @@ def test_simulation__books_equal_chain(run, chain):
     assert result.summary["accuracy_final"] == result.accuracy[-1]["accuracy"]
 
 
+def test_simulation__doubt_wait__books_equal_chain_and_doubted_contributions_wait_td(run):
+    td = 2 * DAY
+    waits = DepositParameters(refund_wait=DAY, creator_wait=2 * DAY, anyone_wait=3 * DAY, doubt_wait=td)
+    result, trainer, _, _ = run(small_scenario(samples=20, parameters=waits))
+    deposits = result.deposits
+    doubted = [d for d in deposits if d.doubted]
+    assert 0 < len(doubted) < len(deposits)  # the adversary's flips, mostly
+    records = read_records(trainer, [d.key for d in deposits])
+    assert [r.doubted for r in records] == [d.doubted for d in deposits]
+    assert result.summary["check"]["ok"], result.summary["check"]["mismatches"]
+    # No refund or reporter's share of a doubted contribution before td (claims after tc may).
+    by_key = {"0x" + d.key.hex(): d for d in deposits}
+    early = [
+        e for e in result.events
+        if e["event"] in ("DepositRefunded", "DepositTaken") and by_key[e["key"]].doubted
+        and e["time"] - by_key[e["key"]].added_at < td
+    ]  # fmt: skip
+    assert early == []
+    doubted[0].doubted = False
+    check = check_books(result, trainer)
+    assert not check["ok"] and check["mismatches"][0].startswith(f"contribution {doubted[0].index}:")
+
+
 def test_check_books__finds_a_wrong_entry(run):
     result, trainer, _, _ = run(small_scenario(samples=6))
     assert check_books(result, trainer)["ok"]
