@@ -651,6 +651,17 @@ def badge_names(bits: int) -> list[str]:
     return [name for k, name in enumerate(BADGES) if bits >> k & 1]
 
 
+# The families of BADGES (bit ranges), each a ladder: contributions, validated, labels, weeks.
+_BADGE_FAMILIES: tuple[range, ...] = (range(0, 4), range(4, 7), range(7, 8), range(8, 11))
+
+
+def highest_badges(names: list[str]) -> list[str]:
+    """The highest badge earned in each family (the short form a table shows): of "1 contribution"
+    and "10 contributions" only the second."""
+    earned = {BADGES.index(n) for n in names}
+    return [BADGES[max(bits)] for family in _BADGE_FAMILIES if (bits := earned.intersection(family))]
+
+
 class PointsTrainer(_RecordTrainer):
     """A trainer that rewards good data with points, no money (paper III-A): a contribution the
     model still agrees with after the wait is validated instead of refunded."""

@@ -15,7 +15,7 @@ from ape_decai.datasets import load_labelled_rows
 from ape_decai.errors import DecaiError
 from ape_decai.figures import draw_accuracy_history, require_matplotlib
 from ape_decai.ledger import EXPORT_FORMATS, accuracy_history, export_format, read_ledger, write_rows
-from ape_decai.trainers import PointsTrainer
+from ape_decai.trainers import PointsTrainer, highest_badges
 from ape_decai.units import iso_time
 
 
@@ -81,24 +81,27 @@ def history(cli_ctx, trainer_address, as_json, top, test_set, points, plot, over
         echo_json({"trainer": trainer.address, "to_block": ledger.to_block, "contributions": len(ledger.entries), "accounts": rows})
         return
     table = Table(title=f"{trainer.address}: {len(ledger.entries)} contributions, up to block {ledger.to_block}")
-    for col in ("#", "account", "added", "refunds", "takes", "claims", "net", "open"):
-        table.add_column(col, justify="left" if col == "account" else "right", no_wrap=col == "account")
-    if points:
-        table.add_column("badges", justify="left")
+    # a points trainer moves no money: its columns are contributions, validations and badges
+    columns = ("#", "account", "added", "validated", "badges") if points else ("#", "account", "added", "refunds", "takes", "claims", "net", "open")
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("account", "badges") else "right", no_wrap=col == "account")
     for r in rows:
+        if points:  # the highest badge of each family; every name is in --json and `info`
+            table.add_row(str(r["rank"]), r["account"], str(r["contributions"]), str(r["validated"]), ", ".join(highest_badges(r["badges"])) or "-")
+            continue
         table.add_row(
             str(r["rank"]),
             r["account"],
             str(r["contributions"]),
-            str(r["refunds"] or r["validated"]),
+            str(r["refunds"]),
             str(r["takes"]),
             str(r["claims"]),
             f"{r['net'] / 1e18:+.4f}",
             f"{r['open'] / 1e18:.4f}",
-            *([str(len(r["badges"]))] if points else []),  # how many: the names are in --json and `info`
         )
     console().print(table)
-    click.echo("ETH; net = refunds + takes + claims - deposits; open: deposits not settled yet (--json: every amount)", err=True)
+    if not points:
+        click.echo("ETH; net = refunds + takes + claims - deposits; open: deposits not settled yet (--json: every amount)", err=True)
 
 
 def _accuracy_history(trainer_address, as_json: bool, test_set: str, points: int, plot: str | None, overwrite: bool) -> None:

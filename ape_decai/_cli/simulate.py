@@ -92,8 +92,8 @@ SWEEP_FILES = ("sweep.csv", "sweep-runs.csv", "sweep.json", "heatmaps.png")
 @contextlib.contextmanager
 def local_anvil(host: str | None) -> Iterator[str]:
     """The URL of the Anvil to simulate on: `host` if given, else a throwaway Anvil started here
-    (without ape-foundry's `--steps-tracing`, whose memory grows by gigabytes over a long run)
-    on a free port, stopped at the end."""
+    (without ape-foundry's `--steps-tracing`, whose memory grows by gigabytes over a long run, and
+    keeping no past states) on a free port, stopped at the end."""
     if host:
         yield host
         return
@@ -103,7 +103,7 @@ def local_anvil(host: str | None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen(anvil_command(anvil, "127.0.0.1", port, TEST_MNEMONIC, 10, None), stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(anvil_command(anvil, "127.0.0.1", port, TEST_MNEMONIC, 10, None, prune_history=True), stdout=subprocess.DEVNULL)
     try:
         _wait_until_listening(process, "127.0.0.1", port)
         yield f"http://127.0.0.1:{port}"

@@ -6,7 +6,7 @@ validation or week at a time; the names come from `ape_decai.trainers.BADGES` in
 from itertools import combinations
 
 from ape_decai.packing import pack_indices
-from ape_decai.trainers import BADGES, badge_names
+from ape_decai.trainers import BADGES, badge_names, highest_badges
 
 WEEK = 7 * 24 * 60 * 60
 # Distinct two-word samples of the 100-feature default model: enough for 1,000 contributions.
@@ -34,6 +34,13 @@ def test_badges__none_before_any_contribution(points_trainer, stranger):
 def test_badges__bit_order_matches_the_names():
     assert len(BADGES) == len(set(BADGES)) == 11
     assert badge_names(0b100_1001_0001) == ["1 contribution", "1 validated", "every side (2 labels)", "12 weeks"]
+
+
+def test_highest_badges__one_per_family_the_highest():
+    every = badge_names(2**len(BADGES) - 1)
+    assert highest_badges(every) == ["1000 contributions", "100 validated", "every side (2 labels)", "12 weeks"]
+    assert highest_badges(["1 contribution", "10 contributions", "2 weeks"]) == ["10 contributions", "2 weeks"]
+    assert highest_badges([]) == []
 
 
 def test_badges__contributions__at_1_10_100_1000(points_trainer, contributor):
