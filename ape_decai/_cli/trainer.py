@@ -168,7 +168,7 @@ def train(cli_ctx, data_file, dataset, output, model_id, encoder, vocab_size, sc
 @click.option("--mechanism", type=click.Choice(["deposit", "points", "market"]), default=None, help="Incentive mechanism [default: deposit, or decai.mechanism].")
 @click.option("--refund-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.refund_wait), show_default=True, help="t: wait before a refund or report (deposit), or before validation (points).")
 @click.option("--doubt-wait", type=DURATION, default=None, help="td (deposit; paper III-C1): the wait, before its refund and before reports, of a contribution the model disagreed with when it was added; refund-wait <= td <= creator-wait [default: the refund wait: off].")
-@click.option("--creator-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left.")
+@click.option("--creator-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.creator_wait), show_default=True, help="tc: wait before the creator takes what is left (default tc = ta: the creator takes nothing before anyone may; measured in docs/experiment.md).")
 @click.option("--anyone-wait", type=DURATION, default=format_duration(DEFAULT_DEPOSIT.anyone_wait), show_default=True, help="ta: wait before anyone takes what is left.")
 @click.option("--cost-weight", type=AMOUNT, default=str(DEFAULT_DEPOSIT.cost_weight), show_default=True, help="Deposit numerator in wei*seconds: deposit = cost-weight / seconds since the last contribution.")
 @click.option("--min-deposit", type=AMOUNT, default=str(DEFAULT_DEPOSIT.min_deposit), show_default=True, help="Deposit floor (wei, or e.g. '0.001 ether').")

@@ -231,8 +231,8 @@ def deploy_reviews_trainer(review_model, creator, chain):
 
 @pytest.fixture
 def reviews_trainer(deploy_reviews_trainer) -> Trainer:
-    """A deposit trainer of the review model: t/tc/ta = 1/30/60 days."""
-    return deploy_reviews_trainer("deposit")
+    """A deposit trainer of the review model: t/tc/ta = 1/30/60 days (stated: the tests take after tc < ta)."""
+    return deploy_reviews_trainer("deposit", refund_wait=DAY, creator_wait=30 * DAY, anyone_wait=60 * DAY)
 
 
 @pytest.fixture

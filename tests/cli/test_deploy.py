@@ -115,7 +115,7 @@ def test_deploy__a_new_deployment_replaces_the_remembered_one(decai, creator, mo
 @pytest.mark.parametrize(
     "options, expected",
     [
-        pytest.param(["--refund-wait", "31d"], "refund-wait <= creator-wait <= anyone-wait", id="refund-wait>creator-wait"),
+        pytest.param(["--refund-wait", "61d"], "refund-wait <= creator-wait <= anyone-wait", id="refund-wait>creator-wait"),
         pytest.param(["--creator-wait", "61d"], "refund-wait <= creator-wait <= anyone-wait", id="creator-wait>anyone-wait"),
         pytest.param(["--cost-weight", "lots"], "not an amount: 'lots'", id="cost-weight-not-numeric"),
         pytest.param(["--min-deposit", "1.5"], "not an amount: '1.5'", id="fractional-wei"),

@@ -3,7 +3,7 @@
 import pytest
 
 from ape_decai.errors import DecaiError
-from ape_decai.heatmaps import draw_heatmaps, grid
+from ape_decai.heatmaps import PANELS, draw_heatmaps, grid
 
 
 def rows(keys_x=("1", "2"), keys_y=("a", "b", "c")):
@@ -27,3 +27,21 @@ def test_grid__a_missing_cell_is_refused():
 def test_draw_heatmaps__writes_a_png(tmp_path):
     path = draw_heatmaps(rows(), "x", "y", tmp_path / "heat.png", "title")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_draw_heatmaps__three_panels_with_the_spread_over_seeds(tmp_path):
+    spread = [
+        {**r, "adversary_result_eth": -r["honest_result_eth"], "accuracy_change": 0.01,
+         **{f"{k}_{s}": r[k] + d for k in ("honest_result_eth",) for s, d in (("min", -0.1), ("max", 0.1))},
+         "honest_result_eth_sd": 0.1}
+        for r in rows()
+    ]
+    path = draw_heatmaps(spread, "x", "y", tmp_path / "heat.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_panels__marks_where_honest_data_is_not_favoured():
+    marks = {column: marked for column, _, marked in PANELS}
+    assert marks["honest_result_eth"](0.0) and not marks["honest_result_eth"](0.01)
+    assert marks["adversary_result_eth"](0.01) and not marks["adversary_result_eth"](0.0)
+    assert marks["accuracy_change"](-0.001) and not marks["accuracy_change"](0.0)

@@ -12,7 +12,18 @@ from ape_decai._cli.simulate import parse_sweep
 from ape_decai.errors import DecaiError
 from ape_decai.ledger import read_ledger, read_records
 from ape_decai.parameters import DepositParameters
-from ape_decai.simulate import DAY, HOUR, MINUTE, Agent, Scenario, Simulation, check_books, sweep
+from ape_decai.simulate import (
+    DAY,
+    HOUR,
+    MINUTE,
+    Agent,
+    Scenario,
+    Simulation,
+    aggregate_sweep,
+    check_books,
+    sweep,
+    sweep_scenarios,
+)
 from ape_decai.trainers import DepositTrainer
 
 ETHER = 10**18
@@ -184,3 +195,31 @@ def test_parse_sweep__models_by_name__a_wrong_name_is_refused():
     assert parse_sweep(("model=naive-bayes, sparse-ncc",)) == {"model": ["naive-bayes", "sparse-ncc"]}
     with pytest.raises(DecaiError, match="'nope' is not a model"):
         parse_sweep(("model=naive-bayes,nope",))
+
+
+def test_aggregate_sweep__mean_and_spread_per_cell_runs_kept_apart():
+    def run(cell, seed, honest, accuracy_change, ok=True):
+        return {"refund-wait": cell, "seed": seed, "honest_result_eth": honest, "accuracy_change": accuracy_change,
+                "ended": f"end {seed % 2}", "books_ok": ok}
+
+    runs = [run(HOUR, 0, 1.0, -0.01), run(HOUR, 1, -3.0, 0.03), run(DAY, 0, 2.0, 0.0), run(DAY, 1, 2.0, 0.0, ok=False)]
+    first, second = aggregate_sweep(runs, ["refund-wait"])
+    assert (first["refund-wait"], first["seeds"], first["honest_result_eth"]) == (HOUR, 2, -1.0)
+    assert (first["honest_result_eth_min"], first["honest_result_eth_max"]) == (-3.0, 1.0)
+    assert first["honest_result_eth_sd"] == pytest.approx(8**0.5, abs=1e-6)
+    assert (first["honest_profits"], first["accuracy_below_initial"]) == (1, 1)
+    assert first["books_ok"] and first["ended"] == "end 0; end 1"
+    assert (second["honest_result_eth"], second["honest_result_eth_sd"], second["honest_profits"]) == (2.0, 0.0, 2)
+    assert not second["books_ok"]
+    assert "seed" not in first and "seed_min" not in first
+
+
+def test_sweep_scenarios__every_cell_and_seed_validated_before_anything_runs(chain):
+    height = chain.blocks.height
+    runs = sweep_scenarios(small_scenario(seed=5), {"claim-waits": [(2 * DAY, 3 * DAY), (3 * DAY, 3 * DAY)]}, seeds=2)
+    assert [(r.parameters.creator_wait, r.parameters.anyone_wait, r.seed) for _, r in runs] == [
+        (2 * DAY, 3 * DAY, 5), (2 * DAY, 3 * DAY, 6), (3 * DAY, 3 * DAY, 5), (3 * DAY, 3 * DAY, 6),
+    ]
+    with pytest.raises(DecaiError, match="sweep cell creator-wait=3600: wait times"):
+        sweep(small_scenario(), {"creator-wait": [2 * DAY, HOUR]})
+    assert chain.blocks.height == height
