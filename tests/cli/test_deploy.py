@@ -139,7 +139,7 @@ def test_deploy__a_new_deployment_replaces_the_remembered_one(decai, creator, mo
             ["--cost-weight", str(2**256)], "too large", id="cost-weight>uint256",
         ),
         pytest.param(["--doubt-wait", "2h"], "refund-wait <= doubt-wait", id="doubt-wait<refund-wait"),
-        pytest.param(["--doubt-wait", "31d"], "doubt-wait <= creator-wait", id="doubt-wait>creator-wait"),
+        pytest.param(["--doubt-wait", "61d"], "doubt-wait <= creator-wait", id="doubt-wait>creator-wait"),
         pytest.param(
             ["--mechanism", "points", "--doubt-wait", "2d"], "option of the deposit mechanism", id="doubt-wait-points",
         ),
