@@ -133,8 +133,9 @@ def paper_agents(adversary_deposit: int = ETHER // 10, adversary_every: int = HO
 
 
 @dataclass
-class Deposit:
-    """One contribution in the simulation's books (its record, as the chain should hold it)."""
+class BookedContribution:
+    """What the books of every mechanism's simulation hold of one contribution: who added which
+    sample with which label (and the true one), when; its record's key on chain."""
 
     index: int
     agent: str
@@ -144,16 +145,22 @@ class Deposit:
     label: int
     true_label: int
     added_at: int
+
+    @property
+    def key(self) -> bytes:
+        return contribution_key(self.words, self.label, self.added_at, self.contributor)
+
+
+@dataclass
+class Deposit(BookedContribution):
+    """One contribution in the simulation's books (its record, as the chain should hold it)."""
+
     deposit: int
     txn_hash: str
     claimable: int = 0
     refunded: bool = False
     taken: dict[str, int] = field(default_factory=dict)  # taker -> amount
     doubted: bool = False  # the model disagreed with the label when it was added (waits td, if on)
-
-    @property
-    def key(self) -> bytes:
-        return contribution_key(self.words, self.label, self.added_at, self.contributor)
 
     def fate(self) -> str:
         if self.refunded:

@@ -39,8 +39,7 @@ from ape_decai.errors import DecaiError
 from ape_decai.ledger import TOPICS, read_records
 from ape_decai.models import REFERENCE_MODELS, ReferenceModel
 from ape_decai.parameters import PointsParameters
-from ape_decai.records import contribution_key
-from ape_decai.simulate import DAY, Scenario, Simulation, SimulationResult, prepare
+from ape_decai.simulate import DAY, BookedContribution, Scenario, Simulation, SimulationResult, prepare
 from ape_decai.trainers import BADGES, PointsTrainer, badge_names
 
 WEEK = 7 * DAY
@@ -70,24 +69,12 @@ def badge_bits(made: int, good: int, labels: set[int], weeks: int) -> int:
 
 
 @dataclass
-class PointsContribution:
+class PointsContribution(BookedContribution):
     """One contribution in the books (its record as the chain should hold it)."""
 
-    index: int
-    agent: str
-    contributor: str
-    x: list[int]
-    words: list[int]
-    label: int
-    true_label: int
-    added_at: int
     txn_hash: str
     validated_at: int | None = None
     checks: int = 0  # turns of its agent at which it was past the wait and not yet validated
-
-    @property
-    def key(self) -> bytes:
-        return contribution_key(self.words, self.label, self.added_at, self.contributor)
 
     def fate(self) -> str:
         return "validated" if self.validated_at is not None else "not validated"
