@@ -66,11 +66,7 @@ def draw_fig3(steps: list[dict], accuracy: list[dict], agents: list[dict], path:
     ax.set_title(title or "Balances and accuracy on held-out data (paper Fig. 3, on the contracts)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, path)
 
 
 def draw_accuracy_history(points: list[dict], path: str | Path, title: str = "") -> Path:
@@ -94,11 +90,7 @@ def draw_accuracy_history(points: list[dict], path: str | Path, title: str = "")
     more = counts.get_legend_handles_labels()
     ax.legend(lines[0] + more[0], lines[1] + more[1], loc="best", fontsize=8)
     ax.set_title(title or "The model's accuracy over its history")
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, path)
 
 
 def draw_market(accuracy: list[dict], rounds: list[dict], agents: dict[str, dict], path: str | Path, title: str = "") -> Path:
@@ -139,11 +131,7 @@ def draw_market(accuracy: list[dict], rounds: list[dict], agents: dict[str, dict
     right.grid(True, alpha=0.3)
     right.legend(loc="best", fontsize=8)
     fig.suptitle(title or "Prediction market (paper III-B, Fig. 2) on the contracts")
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, path)
 
 
 def draw_points(steps: list[dict], accuracy: list[dict], agents: list[dict], path: str | Path, title: str = "") -> Path:
@@ -179,6 +167,11 @@ def draw_points(steps: list[dict], accuracy: list[dict], agents: list[dict], pat
     lines, more = ax.get_legend_handles_labels(), counts.get_legend_handles_labels()
     ax.legend(lines[0] + more[0], lines[1] + more[1], loc="lower right", fontsize=8)
     ax.set_title(title or "Points mechanism: validated share, points and accuracy (paper III-A, on the contracts)")
+    return _save(plt, fig, path)
+
+
+def _save(plt: Any, fig: Any, path: str | Path) -> Path:
+    """Lay the figure out, write it to the PNG `path`, free it; the path written."""
     fig.tight_layout()
     out = Path(path)
     fig.savefig(out)
