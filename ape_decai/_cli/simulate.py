@@ -168,7 +168,7 @@ def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, mod
                      honest_deposit, honest_every, honest_noise, n_adversaries, adversary_deposit, adversary_every,
                      budget, refund_wait, doubt_wait, creator_wait, creator_every, anyone_wait, cost_weight, eval_every, gas_price, seed, out_dir,
                      overwrite, no_plot, sweeps, seeds, as_json):
-    """Replay a labelled dataset through a deposit trainer on a local Anvil (paper Fig. 3).
+    """Replay a labelled dataset through a deposit (or points) trainer on a local Anvil (paper Fig. 3).
 
     The chain is a throwaway Anvil this command starts and stops (or --host URL, a local Anvil
     it may fill with test transactions, e.g. `ape decai node`).
