@@ -150,6 +150,17 @@ class BookedContribution:
     def key(self) -> bytes:
         return contribution_key(self.words, self.label, self.added_at, self.contributor)
 
+    def booked_row(self) -> dict[str, Any]:
+        """The columns every mechanism's contributions.csv starts with."""
+        return {
+            "index": self.index,
+            "agent": self.agent,
+            "contributor": self.contributor,
+            "label": self.label,
+            "true_label": self.true_label,
+            "added_at": self.added_at,
+        }
+
 
 @dataclass
 class Deposit(BookedContribution):
@@ -209,12 +220,7 @@ class SimulationResult:
     def contribution_rows(self) -> list[dict]:
         return [
             {
-                "index": d.index,
-                "agent": d.agent,
-                "contributor": d.contributor,
-                "label": d.label,
-                "true_label": d.true_label,
-                "added_at": d.added_at,
+                **d.booked_row(),
                 "deposit": d.deposit,
                 "claimable": d.claimable,
                 "fate": d.fate(),

@@ -118,12 +118,7 @@ class PointsResult(SimulationResult):
     def contribution_rows(self) -> list[dict]:
         return [
             {
-                "index": c.index,
-                "agent": c.agent,
-                "contributor": c.contributor,
-                "label": c.label,
-                "true_label": c.true_label,
-                "added_at": c.added_at,
+                **c.booked_row(),
                 "fate": c.fate(),
                 "validated_at": "" if c.validated_at is None else c.validated_at,
                 "checks": c.checks,
