@@ -16,7 +16,7 @@ from ape.exceptions import AccountsError, ApeException, ContractLogicError, Sign
 from ape.logging import LogLevel, logger
 from eth_utils import is_address, is_checksum_address
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ape_decai._ape import managers
@@ -162,6 +162,12 @@ def echo_json_lines(objs: list[dict]) -> None:
 
 def console() -> Console:
     return Console(highlight=False)
+
+
+def eta_bar(as_json: bool) -> Progress:
+    """A progress bar with elapsed time and ETA for long local work (hidden with --json)."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=console(), disable=as_json)
 
 
 def eth(wei: int) -> str:

@@ -17,11 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ape_decai._ape import managers
-from ape_decai._cli._common import AMOUNT, DURATION, LocalCommand, ape_cli_context, console, echo_json, json_option
+from ape_decai._cli._common import (
+    AMOUNT,
+    DURATION,
+    LocalCommand,
+    ape_cli_context,
+    console,
+    echo_json,
+    eta_bar,
+    json_option,
+)
 from ape_decai._cli.node import MISSING_ANVIL, NETWORK, TEST_MNEMONIC, _stop, _wait_until_listening, anvil_command
 from ape_decai.datasets import DATASETS
 from ape_decai.errors import DecaiError
@@ -233,10 +241,7 @@ def simulate_command(cli_ctx, mechanism, per_turn, host, dataset, data_file, mod
         return
     with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}):
         simulation = PointsSimulation(scenario, per_turn=per_turn) if mechanism == "points" else Simulation(scenario)  # checks the chain
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=console(), disable=as_json,
-        ) as bar:
+        with eta_bar(as_json) as bar:
             task = bar.add_task("simulating", total=None)
 
             def report(done: int, total: int, days: float) -> None:
@@ -264,8 +269,7 @@ def _sweep(scenario: Scenario, grid: dict[str, list], seeds: int, host: str | No
     """Run the grid (every cell x seed), then write sweep.csv (a row per cell: means and spread),
     sweep-runs.csv (a row per run), sweep.json and, for two keys, heatmaps.png; print a table."""
     sweep_scenarios(scenario, grid, seeds)  # every cell valid before the chain starts
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TimeRemainingColumn(), console=console(), disable=as_json)
+    bar = eta_bar(as_json)
     network = managers.network_manager
     state: dict[str, Any] = {"run": 0, "name": ""}  # the run under way, for the bar
     with local_anvil(host) as url, network.parse_network_choice(NETWORK, provider_settings={"host": url}), bar:

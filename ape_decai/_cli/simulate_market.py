@@ -13,11 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ape_decai._ape import managers
-from ape_decai._cli._common import AMOUNT, DURATION, LocalCommand, ape_cli_context, console, echo_json, json_option
+from ape_decai._cli._common import (
+    AMOUNT,
+    DURATION,
+    LocalCommand,
+    ape_cli_context,
+    console,
+    echo_json,
+    eta_bar,
+    json_option,
+)
 from ape_decai._cli.node import NETWORK
 from ape_decai._cli.simulate import local_anvil
 from ape_decai.datasets import DATASETS
@@ -54,11 +62,6 @@ def parse_sweep(spec: str | None) -> tuple[str, list[int]] | None:
     if key not in SWEEP_FIELDS or not numbers or min(numbers) < 0:
         raise DecaiError(f"--sweep {spec!r}: write KEY=N1,N2,... (whole numbers) with KEY one of {', '.join(SWEEP_FIELDS)}")
     return key, numbers
-
-
-def _bar(as_json: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=console(), disable=as_json)
 
 
 @click.command("simulate-market", cls=LocalCommand)
@@ -131,7 +134,7 @@ def simulate_market_command(cli_ctx, host, dataset, data_file, vocab_size, initi
         return
     with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}):
         simulation = MarketSimulation(scenario)  # checks the chain before the bar shows
-        with _bar(as_json) as bar:
+        with eta_bar(as_json) as bar:
             task = bar.add_task("simulating", total=None)
 
             def report(done: int, total: int, what: str) -> None:
@@ -152,7 +155,7 @@ def simulate_market_command(cli_ctx, host, dataset, data_file, vocab_size, initi
 
 def _sweep(scenario: MarketScenario, key: str, values: list[int], host: str | None, out: Path, as_json: bool) -> None:
     with local_anvil(host) as url, managers.network_manager.parse_network_choice(NETWORK, provider_settings={"host": url}), \
-            _bar(as_json) as bar:
+            eta_bar(as_json) as bar:
         task = bar.add_task("sweep", total=len(values))
 
         def cell(k: int, total: int, value: int) -> None:
