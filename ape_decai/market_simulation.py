@@ -27,7 +27,6 @@ claim stays locked.
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import tempfile
 import time
@@ -42,6 +41,7 @@ from ape_decai.deployment import deploy
 from ape_decai.errors import DecaiError
 from ape_decai.market import MarketClient, MarketSecrets, balances, encode_samples, error_counts, payouts, split
 from ape_decai.models.sparse_perceptron import SparsePerceptron
+from ape_decai.simulate import write_json_lines, write_table
 from ape_decai.trainers import MarketTrainer
 from ape_decai.training import train_model
 
@@ -173,13 +173,8 @@ class MarketSimulationResult:
         out.mkdir(parents=True, exist_ok=True)
         tables = (self.steps, self.accuracy, self.rounds, self.contribution_rows())
         for path, rows in zip(paths[:4], tables, strict=True):
-            with path.open("w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["empty"])
-                writer.writeheader()
-                writer.writerows(rows)
-        with paths[4].open("w") as f:
-            for e in self.events:
-                f.write(json.dumps(e, sort_keys=True) + "\n")
+            write_table(path, rows)
+        write_json_lines(paths[4], self.events)
         paths[5].write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n")
         return paths
 

@@ -241,15 +241,25 @@ class SimulationResult:
             raise FileExistsError(f"{existing[0]} exists; pass --overwrite or choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         for path, rows in zip(paths[:3], (self.steps, self.accuracy, self.contribution_rows()), strict=True):
-            with path.open("w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["empty"])
-                writer.writeheader()
-                writer.writerows(rows)
-        with paths[3].open("w") as f:
-            for e in self.events:
-                f.write(json.dumps(e, sort_keys=True) + "\n")
+            write_table(path, rows)
+        write_json_lines(paths[3], self.events)
         paths[4].write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n")
         return paths
+
+
+def write_table(path: Path, rows: list[dict]) -> None:
+    """Rows as a CSV file, the first row's keys as its header (an empty table: one "empty" column)."""
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_json_lines(path: Path, records: list[dict]) -> None:
+    """Records as JSON lines, keys sorted."""
+    with path.open("w") as f:
+        for r in records:
+            f.write(json.dumps(r, sort_keys=True) + "\n")
 
 
 def _decode_logs(logs: list[dict], address: str) -> list[dict]:
