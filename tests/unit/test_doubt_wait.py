@@ -17,7 +17,7 @@ from ape_decai.packing import pack_indices
 from ape_decai.records import Contribution
 from ape_decai.trainers import Trainer
 
-from conftest import N_FEATURES, T, TC
+from conftest import N_FEATURES, TA, T, TC
 
 TD = 3 * T
 DOUBTED_BIT = 1 << 253
@@ -157,3 +157,19 @@ def test_client__verdicts__wait_td_for_a_doubted_contribution_and_t_for_an_agree
     chain.pending_timestamp = args[2] + TD
 
     assert client.report_verdict(doubted, good_reporter.address).possible
+
+
+def test_doubted_deposit__td_at_its_largest__is_still_released_at_ta(deploy_deposit_trainer, add, chain, contributor, stranger):
+    # The worst case the terms accept: td = tc = ta. The doubted deposit can be neither refunded
+    # nor reported before ta; at ta anyone takes all of it and the trainer holds nothing.
+    trainer = deploy_deposit_trainer(weights=WEIGHTS, intercept=0, doubt_wait=TA, creator_wait=TA, anyone_wait=TA)
+    args, key = add(trainer, contributor, DOUBTED_FIRM, 0)
+    assert trainer.records(key) & DOUBTED_BIT
+    chain.pending_timestamp = args[2] + TA - 1
+    with ape.reverts("stakeable: refund wait not over"):
+        trainer.refund(*args, sender=contributor)
+    chain.pending_timestamp = args[2] + TA
+
+    trainer.report(*args, contributor, sender=stranger)
+
+    assert trainer.balance == 0
